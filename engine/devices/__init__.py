@@ -1,0 +1,1 @@
+"""How a batch is launched and awaited: one module per kind of device, all behind `Device`."""

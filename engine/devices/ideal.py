@@ -1,0 +1,101 @@
+"""A device with fixed costs on a fake clock: the real runners, driven with no noise at all.
+
+The explainer draws its idealised timelines with it, so the picture shows the very loop the lab
+measures, and the unit tests use it to assert exact call orders and exact statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.records import RunResult
+
+
+class FakeClock:
+    """Nanoseconds that move only when a fake cost is paid."""
+
+    def __init__(self, start_ns: int = 0) -> None:
+        self.now_ns = start_ns
+
+    def __call__(self) -> int:
+        return self.now_ns
+
+    def advance(self, ns: int) -> None:
+        self.now_ns += ns
+
+
+class IdealDevice:
+    """Launching costs L of host time; kernels start with the launch and the batch takes G.
+
+    A batch cannot finish before its launch has finished, and it queues behind the batch before it.
+    """
+
+    kind = "ideal"
+
+    def __init__(self, clock: FakeClock, g_ns: int, l_ns: int, log: list[str] | None = None) -> None:
+        self.clock = clock
+        self.g_ns = g_ns
+        self.l_ns = l_ns
+        self.log = log if log is not None else []
+        self.free_at_ns = clock()
+        self.spans: dict[int, tuple[int, int]] = {}
+
+    def start_block(self) -> None:
+        self.spans.clear()
+
+    def close(self) -> None:
+        pass
+
+    def launch(self, step: int) -> int:
+        begin = self.clock()
+        self.clock.advance(self.l_ns)
+        start = max(begin, self.free_at_ns)
+        end = max(start + self.g_ns, self.clock())
+        self.free_at_ns = end
+        self.spans[step] = (start, end)
+        self.log.append(f"launch{step}")
+        return step
+
+    def wait(self, handle: int) -> None:
+        self.log.append(f"wait{handle}")
+        self.clock.now_ns = max(self.clock(), self.spans[handle][1])
+
+    def synchronize(self) -> None:
+        self.log.append("sync")
+        self.clock.now_ns = max(self.clock(), self.free_at_ns)
+
+    def device_span_ns(self, handle: int) -> tuple[int, int]:
+        return self.spans[handle]
+
+    def release(self, handle: int) -> None:
+        pass
+
+
+def fixed_post(clock: FakeClock, c_ns: int, log: list[str] | None = None) -> Callable[[int, object], None]:
+    """Post-processing that costs exactly C of host time."""
+
+    def post(step: int, handle: object) -> None:
+        if log is not None:
+            log.append(f"post{step}")
+        clock.advance(c_ns)
+
+    return post
+
+
+def simulate(
+    g_ms: float, l_ms: float, c_ms: float, depth: int = 2, steps: int = 8
+) -> tuple[RunResult, RunResult]:
+    """Serial and overlap runs of the real loop shapes on the ideal device (for the explainer)."""
+    from engine.runners import run_overlap, run_serial
+
+    def one(depth_: int) -> RunResult:
+        clock = FakeClock()
+        device = IdealDevice(clock, round(g_ms * 1e6), round(l_ms * 1e6))
+        post = fixed_post(clock, round(c_ms * 1e6))
+        if depth_ == 1:
+            return run_serial(device, post, steps, clock=clock)
+        return run_overlap(device, post, steps, depth=depth_, clock=clock)
+
+    return one(1), one(depth)

@@ -1,0 +1,292 @@
+"""The typed result that flows from the engine to the CLI and the charts.
+
+Raw per-batch records are kept; every statistic is a property derived from them, so a result saved
+as JSON and loaded again reports exactly the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from engine.schedule import Prediction, efficiency, predict
+from engine.stats import Summary, coefficient_of_variation, summarize
+from engine.workload import Workload
+
+SCHEMA_VERSION = 1
+NOISY_CV = 0.05  # per-round speedups spreading more than this are flagged as noisy
+NS_PER_MS = 1_000_000
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One batch, all on the host's monotonic clock (perf_counter_ns), device spans included."""
+
+    step: int
+    launch_start_ns: int
+    launch_end_ns: int
+    device_start_ns: int
+    device_end_ns: int
+    wait_start_ns: int  # the host blocked on this batch from here ...
+    wait_end_ns: int  # ... to here (equal when it was already done)
+    post_start_ns: int
+    post_end_ns: int
+
+    @property
+    def l_ms(self) -> float:
+        return (self.launch_end_ns - self.launch_start_ns) / NS_PER_MS
+
+    @property
+    def g_ms(self) -> float:
+        return (self.device_end_ns - self.device_start_ns) / NS_PER_MS
+
+    @property
+    def c_ms(self) -> float:
+        return (self.post_end_ns - self.post_start_ns) / NS_PER_MS
+
+    @property
+    def latency_ms(self) -> float:
+        """End-to-end: from this batch's launch to the end of its post-processing."""
+        return (self.post_end_ns - self.launch_start_ns) / NS_PER_MS
+
+
+@dataclass(frozen=True)
+class TelemetryTrace:
+    """Samples on the same clock as the step records; empty lists where a source was unavailable."""
+
+    gpu_status: str = "unavailable"  # "nvml" when the GPU columns hold data, else why not
+    t_ns: list[int] = field(default_factory=list)
+    gpu_util_pct: list[float] = field(default_factory=list)
+    gpu_mem_used_mib: list[float] = field(default_factory=list)
+    gpu_power_w: list[float] = field(default_factory=list)
+    sm_clock_mhz: list[float] = field(default_factory=list)
+    cpu_pct_per_core: list[list[float]] = field(default_factory=list)
+
+    def window(self, start_ns: int, end_ns: int) -> TelemetryTrace:
+        keep = [i for i, t in enumerate(self.t_ns) if start_ns <= t <= end_ns]
+
+        def pick(col: list[Any]) -> list[Any]:
+            return [col[i] for i in keep] if col else []
+
+        return TelemetryTrace(
+            self.gpu_status,
+            pick(self.t_ns),
+            pick(self.gpu_util_pct),
+            pick(self.gpu_mem_used_mib),
+            pick(self.gpu_power_w),
+            pick(self.sm_clock_mhz),
+            pick(self.cpu_pct_per_core),
+        )
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One block of `steps` batches in one loop shape."""
+
+    mode: str  # "serial" or "overlap"
+    depth: int
+    round_index: int
+    batch_size: int
+    start_ns: int  # first launch
+    end_ns: int  # last post-processing done and the device drained
+    steps: tuple[StepRecord, ...]
+
+    @property
+    def wall_s(self) -> float:
+        return (self.end_ns - self.start_ns) / 1e9
+
+    @property
+    def periods_ms(self) -> list[float]:
+        """Gaps between consecutive launches: the steady-state cost of one iteration."""
+        s = self.steps
+        return [(b.launch_start_ns - a.launch_start_ns) / NS_PER_MS for a, b in zip(s, s[1:], strict=False)]
+
+    @property
+    def latencies_ms(self) -> list[float]:
+        return [r.latency_ms for r in self.steps]
+
+    @property
+    def throughput_ips(self) -> float:
+        return len(self.steps) * self.batch_size / self.wall_s if self.wall_s > 0 else float("nan")
+
+    @cached_property
+    def period(self) -> Summary:
+        return summarize(self.periods_ms)
+
+    @cached_property
+    def latency(self) -> Summary:
+        return summarize(self.latencies_ms)
+
+    @property
+    def g_ms(self) -> Summary:
+        return summarize([r.g_ms for r in self.steps])
+
+    @property
+    def l_ms(self) -> Summary:
+        return summarize([r.l_ms for r in self.steps])
+
+    @property
+    def c_ms(self) -> Summary:
+        return summarize([r.c_ms for r in self.steps])
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["steps"] = [list(asdict(r).values()) for r in self.steps]
+        d["step_fields"] = list(StepRecord.__dataclass_fields__)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunResult:
+        names = d["step_fields"]
+        steps = tuple(StepRecord(**dict(zip(names, row, strict=False))) for row in d["steps"])
+        keep = {k: v for k, v in d.items() if k not in ("steps", "step_fields")}
+        return cls(**keep, steps=steps)
+
+
+@dataclass(frozen=True)
+class ModeSummary:
+    """A mode's runs pooled over all rounds."""
+
+    period: Summary
+    latency: Summary
+    throughput_ips: float  # images over the summed wall time of every block
+    wall_s: float
+    g: Summary
+    l: Summary  # noqa: E741 - L is the project's name for launch time
+    c: Summary
+
+
+@dataclass(frozen=True)
+class Comparison:
+    workload: Workload
+    device_kind: str  # "cuda" or "standin"
+    runs: tuple[RunResult, ...]
+    calibration: dict[str, float] = field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
+    telemetry: TelemetryTrace = field(default_factory=TelemetryTrace)
+
+    def mode_runs(self, mode: str) -> list[RunResult]:
+        return [r for r in self.runs if r.mode == mode]
+
+    @property
+    def rounds(self) -> int:
+        return len({r.round_index for r in self.runs})
+
+    @cached_property
+    def round_speedups(self) -> list[float]:
+        """Serial wall over overlap wall for each round, in round order."""
+        out = []
+        for i in sorted({r.round_index for r in self.runs}):
+            pair = {r.mode: r for r in self.runs if r.round_index == i}
+            if "serial" in pair and "overlap" in pair:
+                out.append(pair["serial"].wall_s / pair["overlap"].wall_s)
+        return out
+
+    @property
+    def speedup(self) -> float:
+        return summarize(self.round_speedups).p50
+
+    @property
+    def speedup_cv(self) -> float:
+        return coefficient_of_variation(self.round_speedups)
+
+    @property
+    def noisy(self) -> bool:
+        return self.speedup_cv > NOISY_CV
+
+    @cached_property
+    def serial(self) -> ModeSummary:
+        return _pool(self.mode_runs("serial"))
+
+    @cached_property
+    def overlap(self) -> ModeSummary:
+        return _pool(self.mode_runs("overlap"))
+
+    @cached_property
+    def prediction(self) -> Prediction:
+        """From the serial runs, where nothing competes with the GPU or the post-processing."""
+        s = self.serial
+        return predict(s.g.mean, s.l.mean, s.c.mean)
+
+    @property
+    def ceiling(self) -> float:
+        return self.prediction.ceiling
+
+    @property
+    def efficiency(self) -> float:
+        return efficiency(self.speedup, self.ceiling)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "workload": self.workload.to_dict(),
+            "device_kind": self.device_kind,
+            "calibration": self.calibration,
+            "environment": self.environment,
+            "telemetry": asdict(self.telemetry),
+            "runs": [r.to_dict() for r in self.runs],
+            "summary": self.headline(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Comparison:
+        if d.get("schema_version") != SCHEMA_VERSION:
+            raise ValueError(f"schema_version={d.get('schema_version')!r} is not allowed: {SCHEMA_VERSION}")
+        return cls(
+            workload=Workload.from_dict(d["workload"]),
+            device_kind=d["device_kind"],
+            runs=tuple(RunResult.from_dict(r) for r in d["runs"]),
+            calibration=d.get("calibration", {}),
+            environment=d.get("environment", {}),
+            telemetry=TelemetryTrace(**d.get("telemetry", {})),
+        )
+
+    def to_json(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1))
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> Comparison:
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+    def headline(self) -> dict[str, float | bool]:
+        """The numbers a reader looks at first; stored in the JSON for people, never read back."""
+        s, o, p = self.serial, self.overlap, self.prediction
+        return {
+            "speedup": self.speedup,
+            "speedup_cv": self.speedup_cv,
+            "noisy": self.noisy,
+            "ceiling": self.ceiling,
+            "efficiency": self.efficiency,
+            "g_ms": s.g.mean,
+            "l_ms": s.l.mean,
+            "c_ms": s.c.mean,
+            "predicted_serial_period_ms": p.serial_period_ms,
+            "predicted_overlap_period_ms": p.overlap_period_ms,
+            "serial_period_p50_ms": s.period.p50,
+            "overlap_period_p50_ms": o.period.p50,
+            "serial_latency_p50_ms": s.latency.p50,
+            "overlap_latency_p50_ms": o.latency.p50,
+            "serial_throughput_ips": s.throughput_ips,
+            "overlap_throughput_ips": o.throughput_ips,
+        }
+
+
+def _pool(runs: list[RunResult]) -> ModeSummary:
+    if not runs:
+        empty = summarize([])
+        return ModeSummary(empty, empty, float("nan"), 0.0, empty, empty, empty)
+    steps = [s for r in runs for s in r.steps]
+    wall = sum(r.wall_s for r in runs)
+    images = sum(len(r.steps) * r.batch_size for r in runs)
+    return ModeSummary(
+        period=summarize([p for r in runs for p in r.periods_ms]),
+        latency=summarize([s.latency_ms for s in steps]),
+        throughput_ips=images / wall if wall > 0 else float("nan"),
+        wall_s=wall,
+        g=summarize([s.g_ms for s in steps]),
+        l=summarize([s.l_ms for s in steps]),
+        c=summarize([s.c_ms for s in steps]),
+    )

@@ -1,0 +1,58 @@
+"""The idealised cost model: what period each loop shape should reach for given G, L and C.
+
+Kernels start running while the forward is still being launched, so a batch's device span begins
+at its launch and cannot end before the launch does: the device is busy for max(G, L) per batch.
+G as measured (start event recorded just before the first kernel) already includes any part of the
+launch the device could not hide, which is why the serial period is G + C and not L + G + C.
+
+    serial period   = max(G, L) + C
+    overlap period  = max(G, L + C)          post-processing inline, depth >= 2
+                      max(G, L, C / k)        with k post-processing workers
+    ceiling         = serial period / overlap period
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Prediction:
+    g_ms: float
+    l_ms: float
+    c_ms: float
+    serial_period_ms: float
+    overlap_period_ms: float
+    serial_latency_ms: float  # launch to end of post-processing, one batch
+    overlap_latency_ms: float
+
+    @property
+    def ceiling(self) -> float:
+        return self.serial_period_ms / self.overlap_period_ms if self.overlap_period_ms > 0 else 1.0
+
+    @property
+    def bottleneck(self) -> str:
+        """Which resource sets the overlap period: the device, or the host's launch + post work."""
+        return "GPU" if self.overlap_period_ms <= max(self.g_ms, self.l_ms) + 1e-12 else "CPU"
+
+
+def predict(g_ms: float, l_ms: float, c_ms: float, pool_workers: int = 0) -> Prediction:
+    """Steady-state periods and latencies of the serial and the depth-2 overlap loops.
+
+    pool_workers=0 means the post-processing runs inline on the launching thread.
+    """
+    if min(g_ms, l_ms, c_ms) < 0:
+        raise ValueError("G, L and C must be non-negative")
+    busy = max(g_ms, l_ms)
+    serial = busy + c_ms
+    overlap = max(busy, c_ms / pool_workers) if pool_workers > 0 else max(busy, l_ms + c_ms)
+    # In the overlap loop a batch waits one period in the deque before its post-processing runs.
+    overlap_latency = overlap + l_ms + c_ms if pool_workers == 0 else overlap + c_ms
+    return Prediction(g_ms, l_ms, c_ms, serial, overlap, serial, overlap_latency)
+
+
+def efficiency(speedup: float, ceiling: float) -> float:
+    """Share of the predicted gain that was realised; nan when no gain was predicted."""
+    if ceiling <= 1.0 + 1e-9:
+        return float("nan")
+    return (speedup - 1.0) / (ceiling - 1.0)

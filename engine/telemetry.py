@@ -1,0 +1,147 @@
+"""NVML and per-core CPU sampling, on the same clock as the step records.
+
+The sampler runs in its own process by default: a thread in this process would need the GIL, which
+the post-processing loop holds for tens of milliseconds at a time, so it would be starved (and it
+would steal switch intervals from the loop). `mode="thread"` exists so the benchmark can measure
+that difference. NVML utilisation is the share of the driver's last sample window (1/6 s to 1 s)
+in which any kernel ran, so it cannot resolve single batches; the charts say so.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.records import TelemetryTrace
+
+DEFAULT_INTERVAL_S = 0.1
+STARTUP_TIMEOUT_S = 30.0
+
+
+@dataclass
+class _Columns:
+    gpu_status: str = "unavailable"
+    t_ns: list[int] = field(default_factory=list)
+    gpu_util_pct: list[float] = field(default_factory=list)
+    gpu_mem_used_mib: list[float] = field(default_factory=list)
+    gpu_power_w: list[float] = field(default_factory=list)
+    sm_clock_mhz: list[float] = field(default_factory=list)
+    cpu_pct_per_core: list[list[float]] = field(default_factory=list)
+
+
+def _open_nvml(gpu_index: int | None) -> tuple[Any, Any, str]:
+    """NVML module and device handle, or (None, None, reason) when there is no NVIDIA driver."""
+    if gpu_index is None:
+        return None, None, "unavailable: no CUDA device in use"
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        return pynvml, pynvml.nvmlDeviceGetHandleByIndex(gpu_index), "nvml"
+    except Exception as exc:  # ImportError, NVMLError_LibraryNotFound, NVMLError_DriverNotLoaded ...
+        return None, None, f"unavailable: {type(exc).__name__}"
+
+
+def _sample_loop(gpu_index: int | None, interval_s: float, stop: Any, sink: Any, ready: Any) -> None:
+    """Poll until `stop` is set, on a drift-free schedule, then hand the columns to `sink`."""
+    import psutil
+
+    nvml, handle, status = _open_nvml(gpu_index)
+    cols = _Columns(gpu_status=status)
+    psutil.cpu_percent(percpu=True)  # the first call only starts psutil's interval
+    ready()
+    next_t = time.monotonic()
+    while not stop.is_set():
+        cols.t_ns.append(time.perf_counter_ns())
+        cols.cpu_pct_per_core.append(psutil.cpu_percent(percpu=True))
+        if nvml is not None:
+            try:
+                cols.gpu_util_pct.append(float(nvml.nvmlDeviceGetUtilizationRates(handle).gpu))
+                cols.gpu_mem_used_mib.append(nvml.nvmlDeviceGetMemoryInfo(handle).used / 2**20)
+                cols.gpu_power_w.append(nvml.nvmlDeviceGetPowerUsage(handle) / 1000.0)
+                cols.sm_clock_mhz.append(float(nvml.nvmlDeviceGetClockInfo(handle, nvml.NVML_CLOCK_SM)))
+            except Exception as exc:
+                cols.gpu_status = f"unavailable: {type(exc).__name__} while sampling"
+                nvml = None
+                for col in (cols.gpu_util_pct, cols.gpu_mem_used_mib, cols.gpu_power_w, cols.sm_clock_mhz):
+                    col.clear()
+        next_t += interval_s
+        stop.wait(max(0.0, next_t - time.monotonic()))
+    if nvml is not None:
+        nvml.nvmlShutdown()
+    sink(cols)
+
+
+def _process_entry(gpu_index: int | None, interval_s: float, stop: Any, conn: Any) -> None:
+    _sample_loop(gpu_index, interval_s, stop, conn.send, lambda: conn.send("ready"))
+
+
+class Sampler:
+    """Context manager: samples from __enter__ to __exit__; `trace` holds the result afterwards."""
+
+    def __init__(
+        self, gpu_index: int | None, interval_s: float = DEFAULT_INTERVAL_S, mode: str = "process"
+    ) -> None:
+        if mode not in ("process", "thread", "off"):
+            raise ValueError(f"mode={mode!r} is not allowed: one of process, thread, off")
+        self.gpu_index = gpu_index
+        self.interval_s = interval_s
+        self.mode = mode
+        self.trace = TelemetryTrace(gpu_status="off" if mode == "off" else "unavailable")
+        self._worker: Any = None
+        self._stop: Any = None
+        self._conn: Any = None
+        self._box: list[_Columns] = []
+
+    def __enter__(self) -> Sampler:
+        if self.mode == "process":
+            ctx = mp.get_context("spawn")
+            self._stop = ctx.Event()
+            self._conn, child = ctx.Pipe(duplex=False)
+            self._worker = ctx.Process(
+                target=_process_entry,
+                name="overlap-lab-sampler",
+                daemon=True,
+                args=(self.gpu_index, self.interval_s, self._stop, child),
+            )
+            self._worker.start()
+            child.close()
+            # Sampling must cover the run from its first step, so wait for the first sample.
+            if not self._conn.poll(STARTUP_TIMEOUT_S) or self._conn.recv() != "ready":
+                self.__exit__()
+                raise RuntimeError("the telemetry sampler process did not start")
+        elif self.mode == "thread":
+            self._stop = threading.Event()
+            started = threading.Event()
+            self._worker = threading.Thread(
+                target=_sample_loop,
+                name="overlap-lab-sampler",
+                daemon=True,
+                args=(self.gpu_index, self.interval_s, self._stop, self._box.append, started.set),
+            )
+            self._worker.start()
+            started.wait(STARTUP_TIMEOUT_S)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._worker is None:
+            return
+        self._stop.set()
+        cols = None
+        if self.mode == "process":
+            if self._conn.poll(10):
+                cols = self._conn.recv()
+            self._worker.join(timeout=5)
+            if self._worker.is_alive():
+                self._worker.kill()
+                self._worker.join(timeout=5)
+            self._conn.close()
+        else:
+            self._worker.join(timeout=10)
+            cols = self._box[0] if self._box else None
+        self._worker = None
+        if cols is not None:
+            self.trace = TelemetryTrace(**vars(cols))

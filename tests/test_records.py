@@ -1,0 +1,116 @@
+"""Comparison statistics on known runs, and the JSON round trip."""
+
+import json
+import math
+
+import pytest
+
+from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
+from engine.protocol import compare
+from engine.records import Comparison, TelemetryTrace
+from engine.workload import Workload
+from tests.conftest import MS
+
+
+def _ideal_comparison(rounds=4):
+    clock = FakeClock()
+    device = IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS)
+    workload = Workload(model="resnet18", batch_size=4, steps=6, warmup_steps=1, cpu_work="ms", cpu_ms=5.0)
+    return compare(
+        workload,
+        rounds,
+        device=device,
+        post=fixed_post(clock, 5 * MS),
+        clock=clock,
+        telemetry="off",
+        with_environment=False,
+    )
+
+
+def test_comparison_statistics_are_exact():
+    c = _ideal_comparison()
+    assert c.rounds == 4 and len(c.runs) == 8
+    # serial wall: 6 x 15 ms; overlap wall: 5 x 10 ms + 15 ms drain
+    assert c.round_speedups == pytest.approx([90 / 65] * 4)
+    assert c.speedup == pytest.approx(90 / 65)
+    assert c.speedup_cv == 0.0 and not c.noisy
+    assert c.ceiling == pytest.approx(1.5)
+    assert c.efficiency == pytest.approx((90 / 65 - 1) / 0.5)
+    assert c.serial.period.p50 == 15.0 and c.overlap.period.p50 == 10.0
+    assert c.serial.throughput_ips == pytest.approx(4 * 6 / 0.090)
+    assert (c.serial.g.mean, c.serial.l.mean, c.serial.c.mean) == (10.0, 2.0, 5.0)
+
+
+def test_rounds_alternate_their_order():
+    c = _ideal_comparison()
+    order = [(r.round_index, r.mode) for r in c.runs]
+    assert order == [
+        (0, "serial"),
+        (0, "overlap"),
+        (1, "overlap"),
+        (1, "serial"),
+        (2, "serial"),
+        (2, "overlap"),
+        (3, "overlap"),
+        (3, "serial"),
+    ]
+    starts = [r.start_ns for r in c.runs]
+    assert starts == sorted(starts)
+
+
+def test_noise_flag_uses_the_round_spread():
+    c = _ideal_comparison(rounds=2)
+    serial = c.mode_runs("serial")[0]
+    slow = type(serial)(
+        **{**serial.__dict__, "end_ns": serial.start_ns + 2 * (serial.end_ns - serial.start_ns)}
+    )
+    noisy = Comparison(c.workload, c.device_kind, (slow,) + c.runs[1:], c.calibration)
+    assert noisy.noisy and noisy.speedup_cv > 0.05
+
+
+def test_json_round_trip_keeps_every_number(tmp_path):
+    c = _ideal_comparison()
+    trace = TelemetryTrace(
+        "nvml",
+        [1, 2],
+        [50.0, 60.0],
+        [100.0, 101.0],
+        [300.0, 310.0],
+        [1980.0, 1980.0],
+        [[10.0, 20.0], [30.0, 40.0]],
+    )
+    c = Comparison(c.workload, c.device_kind, c.runs, c.calibration, {"gpu_name": "X"}, trace)
+    path = tmp_path / "r.json"
+    c.to_json(path)
+    back = Comparison.from_json(path)
+    assert back == c
+    assert back.headline() == c.headline()
+    assert json.loads(path.read_text())["summary"]["speedup"] == pytest.approx(c.speedup)
+
+
+def test_unknown_schema_is_rejected():
+    with pytest.raises(ValueError, match="schema_version=99 is not allowed"):
+        Comparison.from_dict({"schema_version": 99})
+
+
+def test_telemetry_window_keeps_samples_inside():
+    t = TelemetryTrace("nvml", [1, 5, 9], [1.0, 2.0, 3.0], [], [], [], [[1.0], [2.0], [3.0]])
+    w = t.window(2, 9)
+    assert w.t_ns == [5, 9] and w.gpu_util_pct == [2.0, 3.0] and w.gpu_power_w == []
+    assert w.cpu_pct_per_core == [[2.0], [3.0]]
+
+
+def test_efficiency_is_nan_without_predicted_gain():
+    clock = FakeClock()
+    device = IdealDevice(clock, g_ns=10 * MS, l_ns=1 * MS)
+    workload = Workload(model="resnet18", steps=4, warmup_steps=0, cpu_work="ms", cpu_ms=0.0)
+    c = compare(
+        workload,
+        1,
+        device=device,
+        post=fixed_post(clock, 0),
+        clock=clock,
+        telemetry="off",
+        with_environment=False,
+    )
+    assert c.ceiling == 1.0 and math.isnan(c.efficiency)

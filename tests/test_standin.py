@@ -1,0 +1,92 @@
+"""The CPU stand-in for real: a worker process runs a small model while this process post-processes.
+
+Margins are loose and nothing is timed against a fixed number: only the shape of the overlap is
+asserted (spans that really overlap, an overlap wall below the serial wall).
+"""
+
+import psutil
+import pytest
+
+from engine.devices.standin import StandinDevice
+from engine.protocol import compare
+
+
+@pytest.fixture(scope="module")
+def standin_result(tiny_workload_module):
+    return compare(tiny_workload_module, 2, telemetry="process")
+
+
+@pytest.fixture(scope="module")
+def tiny_workload_module():
+    from engine.workload import Workload
+
+    return Workload(
+        model="mobilenet_v3_small", batch_size=1, steps=16, warmup_steps=2, cpu_work="match_g", device="cpu"
+    )
+
+
+def test_standin_device_spans_overlap_post_processing(standin_result):
+    c = standin_result
+    assert c.device_kind == "standin"
+    for run in c.mode_runs("overlap"):
+        steps = run.steps
+        overlapping = sum(
+            1
+            for prev, cur in zip(steps, steps[1:], strict=False)
+            if cur.device_start_ns < prev.post_end_ns and prev.post_start_ns < cur.device_end_ns
+        )
+        assert overlapping >= len(steps) // 2, (
+            "batch i's compute should run during batch i-1's post-processing"
+        )
+    for run in c.mode_runs("serial"):
+        for prev, cur in zip(run.steps, run.steps[1:], strict=False):
+            assert cur.device_start_ns >= prev.post_end_ns, "serial: nothing overlaps the post-processing"
+
+
+def test_standin_overlap_beats_serial(standin_result):
+    c = standin_result
+    serial_wall = sum(r.wall_s for r in c.mode_runs("serial"))
+    overlap_wall = sum(r.wall_s for r in c.mode_runs("overlap"))
+    assert overlap_wall < 0.9 * serial_wall
+    assert c.speedup > 1.1 and c.ceiling > 1.5
+
+
+def test_standin_records_are_consistent(standin_result):
+    for run in standin_result.runs:
+        for r in run.steps:
+            assert r.launch_start_ns <= r.launch_end_ns and r.launch_start_ns <= r.device_start_ns
+            assert r.device_start_ns < r.device_end_ns
+            assert r.device_end_ns <= r.wait_end_ns <= r.post_start_ns < r.post_end_ns
+        assert run.start_ns <= run.steps[0].launch_start_ns and run.end_ns >= run.steps[-1].post_end_ns
+
+
+def test_standin_result_has_environment_and_cpu_telemetry(standin_result):
+    c = standin_result
+    assert c.environment["device"] == "cpu"
+    assert c.telemetry.gpu_status.startswith("unavailable")
+    assert len(c.telemetry.t_ns) >= 2
+    assert len(c.telemetry.cpu_pct_per_core[0]) == psutil.cpu_count()
+
+
+def test_worker_is_gone_after_close(tiny_workload):
+    device = StandinDevice(tiny_workload)
+    pid = device.pid
+    assert psutil.pid_exists(pid)
+    device.close()
+    device.close()  # twice is fine
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_no_worker_is_left_after_an_aborted_run(tiny_workload):
+    class Stop(Exception):
+        pass
+
+    def stop_in_first_round(p):
+        if p.phase == "serial" and p.done_steps > 5:
+            raise Stop
+
+    before = {c.pid for c in psutil.Process().children(recursive=True)}
+    with pytest.raises(Stop):
+        compare(tiny_workload, 2, progress=stop_in_first_round)
+    after = {c.pid for c in psutil.Process().children(recursive=True) if c.is_running()}
+    assert after - before == set()

@@ -1,0 +1,62 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine.workload import MODELS, PRESETS, Workload, WorkloadError, field_names, preset
+
+
+def test_presets_are_valid_and_seed_is_the_article():
+    seed = preset("seed")
+    assert (seed.model, seed.batch_size, seed.steps, seed.precision) == ("vit_b_16", 10, 50, "fp32")
+    assert (seed.cpu_work, seed.cpu_iterations, seed.depth) == ("loop", 500_000, 2)
+    assert PRESETS["balanced"].cpu_work == "match_g" and PRESETS["balanced"].cpu_g_ratio == 1.0
+    assert PRESETS["cpu-demo"].model in MODELS
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "allowed"),
+    [
+        ("model", "gpt2", "one of vit_b_16"),
+        ("batch_size", 0, "a whole number from 1"),
+        ("batch_size", 2.5, "a whole number"),
+        ("batch_size", True, "a whole number"),
+        ("steps", 1, "from 2"),
+        ("precision", "fp8", "one of fp32, bf16, fp16"),
+        ("cpu_work", "sleep", "one of loop, ms, match_g"),
+        ("cpu_ms", -1.0, "a number from 0"),
+        ("depth", 0, "from 1"),
+        ("device", "tpu", "one of auto, cpu, cuda, cuda:N"),
+        ("device", "cuda:x", "cuda:N"),
+    ],
+)
+def test_bad_values_name_the_field_value_and_what_is_allowed(field, value, allowed):
+    with pytest.raises(WorkloadError) as info:
+        Workload().replace(**{field: value})
+    message = str(info.value)
+    assert info.value.field == field
+    assert message.startswith(f"{field}={value!r} is not allowed")
+    assert allowed in message
+
+
+def test_unknown_field_and_preset_are_errors():
+    with pytest.raises(WorkloadError, match="colour="):
+        Workload().replace(colour="red")
+    with pytest.raises(WorkloadError, match="preset='fast' is not allowed: one of seed, balanced, cpu-demo"):
+        preset("fast")
+
+
+def test_workload_is_frozen_and_round_trips_through_dict():
+    w = PRESETS["cpu-demo"].replace(depth=3)
+    with pytest.raises(AttributeError):
+        w.depth = 4  # type: ignore[misc]
+    assert Workload.from_dict(w.to_dict()) == w
+    assert set(w.to_dict()) == set(field_names())
+
+
+@given(st.integers(min_value=-10, max_value=10_000))
+def test_batch_size_accepts_exactly_its_range(n):
+    if 1 <= n <= 4096:
+        assert Workload(batch_size=n).batch_size == n
+    else:
+        with pytest.raises(WorkloadError):
+            Workload(batch_size=n)

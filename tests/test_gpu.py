@@ -1,0 +1,109 @@
+"""On a real CUDA device (marked `gpu`, skipped elsewhere): timelines, memory, OOM, NVML."""
+
+import pytest
+
+from engine.devices.base import DeviceError
+from engine.protocol import compare
+from engine.workload import Workload
+
+pytestmark = pytest.mark.gpu
+ALIGN_TOLERANCE_NS = 200_000  # host/device clock alignment is good to a few microseconds
+
+
+@pytest.fixture(scope="module")
+def gpu_result():
+    w = Workload(
+        model="resnet18", batch_size=16, steps=12, warmup_steps=3, cpu_work="ms", cpu_ms=4.0, device="cuda"
+    )
+    return compare(w, 2)
+
+
+def test_device_spans_sit_inside_the_host_timeline(gpu_result):
+    for run in gpu_result.runs:
+        for r in run.steps:
+            assert r.device_start_ns >= r.launch_start_ns - ALIGN_TOLERANCE_NS
+            assert r.device_end_ns <= r.wait_end_ns + ALIGN_TOLERANCE_NS
+            assert r.device_end_ns > r.device_start_ns
+
+
+def test_overlap_runs_the_gpu_during_post_processing(gpu_result):
+    for run in gpu_result.mode_runs("overlap"):
+        pairs = list(zip(run.steps, run.steps[1:], strict=False))
+        hidden = sum(1 for prev, cur in pairs if cur.device_start_ns < prev.post_end_ns)
+        assert hidden >= len(pairs) - 1
+    for run in gpu_result.mode_runs("serial"):
+        for prev, cur in zip(run.steps, run.steps[1:], strict=False):
+            assert cur.device_start_ns >= prev.post_end_ns - ALIGN_TOLERANCE_NS
+
+
+def test_gpu_result_has_environment_and_nvml(gpu_result):
+    assert gpu_result.device_kind == "cuda"
+    assert gpu_result.environment["gpu_name"]
+    t = gpu_result.telemetry
+    assert t.gpu_status == "nvml"
+    assert len(t.gpu_util_pct) == len(t.t_ns) >= 2
+    assert max(t.gpu_mem_used_mib) > 0 and max(t.gpu_power_w) > 0
+
+
+def test_out_of_memory_names_the_batch_size_and_the_next_run_works():
+    import torch
+
+    torch.cuda.empty_cache()
+    before = torch.cuda.memory_allocated()
+    torch.cuda.set_per_process_memory_fraction(0.02)
+    try:
+        with pytest.raises(DeviceError, match="out of GPU memory .* batch_size=512"):
+            compare(
+                Workload(
+                    model="vit_b_16",
+                    batch_size=512,
+                    steps=2,
+                    warmup_steps=1,
+                    device="cuda",
+                    cpu_iterations=10,
+                ),
+                1,
+                telemetry="off",
+            )
+    finally:
+        torch.cuda.set_per_process_memory_fraction(1.0)
+    from engine.models import forget_models
+
+    forget_models("cuda")
+    torch.cuda.empty_cache()
+    assert torch.cuda.memory_allocated() <= before + 1024
+    ok = compare(
+        Workload(model="resnet18", batch_size=8, steps=4, warmup_steps=1, device="cuda", cpu_iterations=10),
+        1,
+        telemetry="off",
+    )
+    assert len(ok.runs) == 2
+
+
+def test_per_run_buffers_are_released():
+    import torch
+
+    w = Workload(model="resnet18", batch_size=64, steps=4, warmup_steps=1, device="cuda", cpu_iterations=10)
+    compare(w, 1, telemetry="off")  # builds and caches the model
+    torch.cuda.empty_cache()
+    with_model = torch.cuda.memory_allocated()
+    compare(w, 1, telemetry="off")
+    assert torch.cuda.memory_allocated() == with_model
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_reduced_precision_runs(precision):
+    c = compare(
+        Workload(
+            model="vit_b_16",
+            batch_size=4,
+            steps=4,
+            warmup_steps=1,
+            precision=precision,
+            device="cuda",
+            cpu_iterations=1000,
+        ),
+        1,
+        telemetry="off",
+    )
+    assert c.serial.g.mean > 0

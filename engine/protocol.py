@@ -69,27 +69,39 @@ def open_device(workload: Workload) -> Device:
     return StandinDevice(workload)
 
 
-def _probe_g_ms(device: Device, steps: int) -> float:
-    """Median device time of a few batches run one at a time (nothing else competing)."""
+def _probe(device: Device, steps: int, clock: Callable[[], int]) -> tuple[float, float]:
+    """Median G and L of a few batches run one at a time, with nothing else competing."""
     device.start_block()
-    spans = []
+    g_ms, l_ms = [], []
     for i in range(steps):
+        t0 = clock()
         handle = device.launch(i)
+        l_ms.append((clock() - t0) / 1e6)
         device.wait(handle)
         start, end = device.device_span_ns(handle)
         device.release(handle)
-        spans.append((end - start) / 1e6)
-    return statistics.median(spans)
+        g_ms.append((end - start) / 1e6)
+    return statistics.median(g_ms), statistics.median(l_ms)
 
 
-def calibrate(workload: Workload, device: Device, tick: Callable[[int], None]) -> dict[str, float]:
-    """Choose the loop length. Measures G first when the CPU work is defined relative to it."""
+def calibrate(
+    workload: Workload,
+    device: Device,
+    tick: Callable[[int], None],
+    clock: Callable[[], int] = time.perf_counter_ns,
+) -> dict[str, float]:
+    """Choose the loop length. Measures G and L first when the CPU work is defined relative to G.
+
+    match_g balances the host against the device: L + C = ratio x G. Launching is host work too,
+    so matching C alone to G would leave the host side the longer one and the ceiling below 2x.
+    """
     calibration: dict[str, float] = {"ms_per_iteration": ms_per_iteration()}
     if workload.cpu_work == "match_g":
-        g_ms = _probe_g_ms(device, PROBE_STEPS)
+        g_ms, l_ms = _probe(device, PROBE_STEPS, clock)
         tick(PROBE_STEPS)
         calibration["probe_g_ms"] = g_ms
-        calibration["target_c_ms"] = g_ms * workload.cpu_g_ratio
+        calibration["probe_l_ms"] = l_ms
+        calibration["target_c_ms"] = max(0.0, g_ms * workload.cpu_g_ratio - l_ms)
     elif workload.cpu_work == "ms":
         calibration["target_c_ms"] = workload.cpu_ms
     if "target_c_ms" in calibration:
@@ -138,7 +150,7 @@ def compare(
             dev.wait(handle)
             dev.release(handle)
             tick(1, "warm-up")
-        calibration = calibrate(workload, dev, lambda n: tick(n, "calibrating"))
+        calibration = calibrate(workload, dev, lambda n: tick(n, "calibrating"), clock)
         post = post or LoopPost(int(calibration["cpu_iterations"]))
         gpu_index = _gpu_index(dev)
         runs: list[RunResult] = []

@@ -9,6 +9,9 @@ launch the device could not hide, which is why the serial period is G + C and no
     overlap period  = max(G, L + C)          post-processing inline, depth >= 2
                       max(G, L, C / k)        with k post-processing workers
     ceiling         = serial period / overlap period
+
+The ceiling peaks when L + C = G, at 2 - L/G: launch time is host work the serial loop already hides
+under the device's own work, so a large L caps the gain of overlapping well below 2x.
 """
 
 from __future__ import annotations

@@ -38,12 +38,13 @@ def test_progress_counts_every_step_and_ends_at_one():
     assert "round 2/2: overlap" in [p.message for p in seen if p.round_index == 1][0]
 
 
-def test_match_g_sizes_the_loop_from_the_measured_g():
+def test_match_g_balances_host_work_against_the_measured_g():
     clock = FakeClock()
-    device = IdealDevice(clock, g_ns=8 * MS, l_ns=0)
-    cal = calibrate(Workload(cpu_work="match_g", cpu_g_ratio=0.5), device, lambda n: None)
-    assert cal["probe_g_ms"] == 8.0 and cal["target_c_ms"] == 4.0
-    assert cal["cpu_iterations"] == round(4.0 / cal["ms_per_iteration"])
+    device = IdealDevice(clock, g_ns=8 * MS, l_ns=1 * MS)
+    cal = calibrate(Workload(cpu_work="match_g", cpu_g_ratio=0.5), device, lambda n: None, clock)
+    assert (cal["probe_g_ms"], cal["probe_l_ms"]) == (8.0, 1.0)
+    assert cal["target_c_ms"] == 3.0  # L + C = 0.5 x G
+    assert cal["cpu_iterations"] == round(3.0 / cal["ms_per_iteration"])
 
 
 def test_loop_work_keeps_the_given_iterations():

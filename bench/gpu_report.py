@@ -3,7 +3,7 @@
 Everything runs in one process, interleaved, so ratios are taken side by side on the same card at the
 same moment. Prints markdown tables last; writes full results as JSON when --out is given.
 
-    python -m bench.gpu_report [--reps 3] [--balanced-rounds 8] [--out DIR]
+    python -m bench.gpu_report [--pairs 4] [--seed-rounds 8] [--balanced-rounds 4] [--out DIR]
 """
 
 from __future__ import annotations
@@ -17,10 +17,13 @@ from pathlib import Path
 
 from bench.article_scripts import bare_overlap, bare_serial
 from engine.fingerprint import fingerprint
-from engine.models import IMAGE_SHAPE, build_model, torch_dtype
-from engine.protocol import compare
+from engine.models import IMAGE_SHAPE, torch_dtype
+from engine.postprocess import LoopPost
+from engine.protocol import compare, open_device
 from engine.records import Comparison
-from engine.workload import preset
+from engine.runners import run_overlap, run_serial
+from engine.telemetry import Sampler
+from engine.workload import Workload, preset
 
 
 def _log(msg: str) -> None:
@@ -31,70 +34,84 @@ def mean_ms(durations_s: list[float]) -> float:
     return statistics.mean(durations_s) * 1e3
 
 
-def seed_vs_bare(reps: int) -> tuple[list[dict[str, float]], Comparison]:
-    """Each rep: the engine's seed preset (2 rounds), then the bare scripts, order alternating."""
+def seed_vs_bare(reps: int) -> list[dict[str, float]]:
+    """Engine blocks and bare-script blocks of the seed workload, paired per mode, ABBA order.
+
+    The engine side is its device, runners and post-processing with the sampler process running,
+    exactly what compare() times; the bare side is bench.article_scripts. The CPU of a shared box
+    drifts by tens of percent between blocks, so each ratio is taken between neighbouring blocks.
+    """
     import torch
 
     w = preset("seed").replace(device="cuda")
-    model = build_model(w.model, "cuda:0", w.precision)
+    device = open_device(w)
     x = torch.randn(w.batch_size, *IMAGE_SHAPE, device="cuda:0", dtype=torch_dtype(w.precision))
-    rows, last = [], None
-    for rep in range(reps):
-        _log(f"seed rep {rep + 1}/{reps}: engine")
-        last = compare(w, 2)
-        bare: dict[str, float] = {}
-        for name in ("serial", "overlap") if rep % 2 == 0 else ("overlap", "serial"):
-            _log(f"seed rep {rep + 1}/{reps}: bare {name}")
-            fn = bare_serial if name == "serial" else bare_overlap
-            fn(model, x, 1, w.cpu_iterations)  # the article warms up with one forward
-            bare[name] = mean_ms(fn(model, x, w.steps, w.cpu_iterations))
-        rows.append(
-            {
-                "engine_serial_ms": last.serial.period.mean,
-                "bare_serial_ms": bare["serial"],
-                "engine_overlap_ms": last.overlap.period.mean,
-                "bare_overlap_ms": bare["overlap"],
-                "speedup": last.speedup,
-                "ceiling": last.ceiling,
-                "cv": last.speedup_cv,
-                "g_ms": last.serial.g.mean,
-                "l_ms": last.serial.l.mean,
-                "c_ms": last.serial.c.mean,
-            }
-        )
-    del x
-    torch.cuda.empty_cache()
-    assert last is not None
-    return rows, last
+    post = LoopPost(w.cpu_iterations)
+    rows = []
+    try:
+        for i in range(2):  # warm-up, as the article does, for both sides
+            device.wait(device.launch(i))
+        bare_serial(device.model, x, 1, w.cpu_iterations)
+        with Sampler(0):
+            for rep in range(reps):
+                blocks = [
+                    ("engine", "serial"),
+                    ("bare", "serial"),
+                    ("bare", "overlap"),
+                    ("engine", "overlap"),
+                ]
+                got: dict[tuple[str, str], float] = {}
+                for side, mode in blocks if rep % 2 == 0 else blocks[::-1]:
+                    _log(f"seed pair {rep + 1}/{reps}: {side} {mode}")
+                    if side == "bare":
+                        fn = bare_serial if mode == "serial" else bare_overlap
+                        got[(side, mode)] = mean_ms(fn(device.model, x, w.steps, w.cpu_iterations))
+                    else:
+                        device.start_block()
+                        run = (
+                            run_serial(device, post, w.steps)
+                            if mode == "serial"
+                            else run_overlap(device, post, w.steps, depth=w.depth)
+                        )
+                        # The bare scripts time each iteration up to its own wait; the mean of
+                        # launch-to-launch gaps is the same quantity without the drain.
+                        got[(side, mode)] = statistics.mean(run.periods_ms)
+                rows.append({f"{side}_{mode}_ms": v for (side, mode), v in got.items()})
+    finally:
+        device.close()
+    return rows
 
 
 def telemetry_cost(reps: int) -> list[dict[str, float | str]]:
-    """Seed workload (30 steps) with the sampler off, in a process, in a thread: periods and rates."""
-    w = preset("seed").replace(device="cuda", steps=30)
+    """A short-period workload (~12 ms) with the sampler off, in a process, in a thread.
+
+    A short period makes a sampler's interruptions visible; order rotates every rep.
+    """
+    w = Workload(
+        model="resnet18", batch_size=16, steps=50, warmup_steps=3, cpu_work="ms", cpu_ms=10.0, device="cuda"
+    )
     modes = ["off", "process", "thread"]
     seen: dict[str, list[Comparison]] = {m: [] for m in modes}
     for rep in range(reps):
         order = modes[rep % 3 :] + modes[: rep % 3]
         for mode in order:
-            _log(f"telemetry rep {rep + 1}/{reps}: {mode}")
             seen[mode].append(compare(w, 1, telemetry=mode, with_environment=False))
-    base_s = statistics.mean(c.serial.period.mean for c in seen["off"])
-    base_o = statistics.mean(c.overlap.period.mean for c in seen["off"])
+    _log("telemetry done")
     out = []
     for mode in modes:
-        s = statistics.mean(c.serial.period.mean for c in seen[mode])
-        o = statistics.mean(c.overlap.period.mean for c in seen[mode])
-        rates = [
-            len(c.telemetry.t_ns) / sum(r.wall_s for r in c.runs) for c in seen[mode] if c.telemetry.t_ns
-        ]
+        ratios_s = [c.serial.period.mean / b.serial.period.mean for c, b in zip(seen[mode], seen["off"])]
+        ratios_o = [c.overlap.period.mean / b.overlap.period.mean for c, b in zip(seen[mode], seen["off"])]
+        walls = [sum(r.wall_s for r in c.runs) for c in seen[mode]]
+        samples = [len(c.telemetry.t_ns) for c in seen[mode]]
+        cpu = [c.telemetry.sampler_cpu_s for c in seen[mode]]
         out.append(
             {
                 "mode": mode,
-                "serial_ms": s,
-                "overlap_ms": o,
-                "serial_vs_off": s / base_s,
-                "overlap_vs_off": o / base_o,
-                "samples_per_s": statistics.mean(rates) if rates else 0.0,
+                "serial_vs_off": statistics.median(ratios_s),
+                "overlap_vs_off": statistics.median(ratios_o),
+                "period_ms": statistics.mean(c.overlap.period.mean for c in seen[mode]),
+                "samples_per_s": sum(samples) / sum(walls),
+                "sampler_cpu_pct": 100 * sum(cpu) / sum(walls),
                 "gpu_status": seen[mode][-1].telemetry.gpu_status,
             }
         )
@@ -103,75 +120,75 @@ def telemetry_cost(reps: int) -> list[dict[str, float | str]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--balanced-rounds", type=int, default=8)
-    ap.add_argument("--telemetry-reps", type=int, default=3)
+    ap.add_argument("--pairs", type=int, default=4, help="engine/bare block pairs of the seed workload")
+    ap.add_argument("--seed-rounds", type=int, default=8)
+    ap.add_argument("--balanced-rounds", type=int, default=4)
+    ap.add_argument("--telemetry-reps", type=int, default=8)
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
 
     env = fingerprint("cuda")
     _log(f"card: {env['gpu_name']}, driver {env['gpu_driver']}, torch {env['torch']}")
-    rows, seed = seed_vs_bare(args.reps)
-    _log("balanced")
+    pairs = seed_vs_bare(args.pairs)
+    _log("seed preset")
+    seed = compare(preset("seed").replace(device="cuda"), args.seed_rounds)
+    _log("balanced preset")
     balanced = compare(preset("balanced").replace(device="cuda"), args.balanced_rounds)
     tele = telemetry_cost(args.telemetry_reps)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         seed.to_json(args.out / "seed.json")
         balanced.to_json(args.out / "balanced.json")
-        (args.out / "report.json").write_text(
-            json.dumps({"env": env, "seed": rows, "telemetry": tele}, indent=1)
-        )
-
+        report = {"env": env, "pairs": pairs, "telemetry": tele}
+        (args.out / "report.json").write_text(json.dumps(report, indent=1))
     print(
         f"\n## {env['gpu_name']} | driver {env['gpu_driver']} | CUDA {env['cuda_runtime']} | "
         f"torch {env['torch']} | torchvision {env['torchvision']} | {env['cpu_model']} "
         f"({env['cpu_cores_usable']} cores)\n"
     )
-    print("### seed: engine vs bare article scripts (mean ms per iteration)\n")
+    print_pairs(pairs)
+    print("\n### presets (engine, interleaved rounds)\n")
     print(
-        "| rep | engine serial | bare serial | ratio | engine overlap | bare overlap | ratio | "
-        "speedup | ceiling | CV | G | L | C |"
+        "| preset | rounds | speedup | ceiling | efficiency | CV | G ms | L ms | C ms | period p50 serial / "
+        "overlap ms | latency p50 serial / overlap ms | images/s serial / overlap |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for i, r in enumerate(rows, 1):
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, c in (("seed", seed), ("balanced", balanced)):
+        s, o = c.serial, c.overlap
         print(
-            f"| {i} | {r['engine_serial_ms']:.1f} | {r['bare_serial_ms']:.1f} | "
-            f"{r['engine_serial_ms'] / r['bare_serial_ms']:.3f} | {r['engine_overlap_ms']:.1f} | "
-            f"{r['bare_overlap_ms']:.1f} | {r['engine_overlap_ms'] / r['bare_overlap_ms']:.3f} | "
-            f"{r['speedup']:.3f} | {r['ceiling']:.3f} | {r['cv']:.1%} | {r['g_ms']:.2f} | "
-            f"{r['l_ms']:.2f} | {r['c_ms']:.1f} |"
+            f"| {name} | {c.rounds} | {c.speedup:.3f} | {c.ceiling:.3f} | {c.efficiency:.0%} | "
+            f"{c.speedup_cv:.1%}{' NOISY' if c.noisy else ''} | {s.g.mean:.2f} | {s.l.mean:.2f} | "
+            f"{s.c.mean:.1f} | {s.period.p50:.1f} / {o.period.p50:.1f} | {s.latency.p50:.1f} / "
+            f"{o.latency.p50:.1f} | {s.throughput_ips:.0f} / {o.throughput_ips:.0f} |"
         )
+        print(f"|  | per-round speedups: {' '.join(f'{x:.3f}' for x in c.round_speedups)} |")
+    print("\n### telemetry sampler cost (resnet18 b16, C 10 ms; median ratio to sampler off, paired)\n")
     print(
-        "\nbare scripts' own speedup (serial/overlap mean): "
-        + ", ".join(f"{r['bare_serial_ms'] / r['bare_overlap_ms']:.3f}" for r in rows)
-    )
-    b = balanced
-    print("\n### balanced (C calibrated to G)\n")
-    print(
-        "| speedup | ceiling | efficiency | CV | per-round | G | L | C | period serial/overlap p50 | "
-        "latency serial/overlap p50 | throughput serial/overlap |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    print(
-        f"| {b.speedup:.3f} | {b.ceiling:.3f} | {b.efficiency:.0%} | {b.speedup_cv:.1%} | "
-        f"{' '.join(f'{x:.2f}' for x in b.round_speedups)} | {b.serial.g.mean:.2f} | {b.serial.l.mean:.2f} | "
-        f"{b.serial.c.mean:.2f} | {b.serial.period.p50:.2f} / {b.overlap.period.p50:.2f} | "
-        f"{b.serial.latency.p50:.2f} / {b.overlap.latency.p50:.2f} | "
-        f"{b.serial.throughput_ips:.0f} / {b.overlap.throughput_ips:.0f} |"
-    )
-    print("\n### telemetry sampler cost (seed, 30 steps; periods relative to sampler off)\n")
-    print(
-        "| sampler | serial period ms | overlap period ms | serial vs off | overlap vs off "
-        "| samples/s | GPU |"
+        "| sampler | serial period vs off | overlap period vs off | overlap period ms | samples/s | "
+        "sampler CPU % of a core | GPU columns |"
     )
     print("|---|---|---|---|---|---|---|")
     for t in tele:
         print(
-            f"| {t['mode']} | {t['serial_ms']:.1f} | {t['overlap_ms']:.1f} | {t['serial_vs_off']:.3f} | "
-            f"{t['overlap_vs_off']:.3f} | {t['samples_per_s']:.1f} | {t['gpu_status']} |"
+            f"| {t['mode']} | {t['serial_vs_off']:.3f} | {t['overlap_vs_off']:.3f} | {t['period_ms']:.2f} | "
+            f"{t['samples_per_s']:.1f} | {t['sampler_cpu_pct']:.2f} | {t['gpu_status']} |"
         )
     return 0
+
+
+def print_pairs(pairs: list[dict[str, float]]) -> None:
+    print("### seed: engine vs bare article scripts, neighbouring blocks (mean ms per iteration)\n")
+    print("| pair | engine serial | bare serial | ratio | engine overlap | bare overlap | ratio |")
+    print("|---|---|---|---|---|---|---|")
+    rs, ro = [], []
+    for i, p in enumerate(pairs, 1):
+        rs.append(p["engine_serial_ms"] / p["bare_serial_ms"])
+        ro.append(p["engine_overlap_ms"] / p["bare_overlap_ms"])
+        print(
+            f"| {i} | {p['engine_serial_ms']:.1f} | {p['bare_serial_ms']:.1f} | {rs[-1]:.3f} | "
+            f"{p['engine_overlap_ms']:.1f} | {p['bare_overlap_ms']:.1f} | {ro[-1]:.3f} |"
+        )
+    print(f"| median |  |  | {statistics.median(rs):.3f} |  |  | {statistics.median(ro):.3f} |")
 
 
 if __name__ == "__main__":

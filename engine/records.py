@@ -64,6 +64,7 @@ class TelemetryTrace:
     gpu_power_w: list[float] = field(default_factory=list)
     sm_clock_mhz: list[float] = field(default_factory=list)
     cpu_pct_per_core: list[list[float]] = field(default_factory=list)
+    sampler_cpu_s: float = 0.0  # CPU time the sampler itself used: its cost, stated
 
     def window(self, start_ns: int, end_ns: int) -> TelemetryTrace:
         keep = [i for i, t in enumerate(self.t_ns) if start_ns <= t <= end_ns]
@@ -79,6 +80,7 @@ class TelemetryTrace:
             pick(self.gpu_power_w),
             pick(self.sm_clock_mhz),
             pick(self.cpu_pct_per_core),
+            self.sampler_cpu_s,
         )
 
 

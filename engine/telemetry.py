@@ -30,6 +30,7 @@ class _Columns:
     gpu_power_w: list[float] = field(default_factory=list)
     sm_clock_mhz: list[float] = field(default_factory=list)
     cpu_pct_per_core: list[list[float]] = field(default_factory=list)
+    sampler_cpu_s: float = 0.0
 
 
 def _open_nvml(gpu_index: int | None) -> tuple[Any, Any, str]:
@@ -52,6 +53,7 @@ def _sample_loop(gpu_index: int | None, interval_s: float, stop: Any, sink: Any,
     nvml, handle, status = _open_nvml(gpu_index)
     cols = _Columns(gpu_status=status)
     psutil.cpu_percent(percpu=True)  # the first call only starts psutil's interval
+    cpu_start = time.thread_time()
     ready()
     next_t = time.monotonic()
     while not stop.is_set():
@@ -72,6 +74,7 @@ def _sample_loop(gpu_index: int | None, interval_s: float, stop: Any, sink: Any,
         stop.wait(max(0.0, next_t - time.monotonic()))
     if nvml is not None:
         nvml.nvmlShutdown()
+    cols.sampler_cpu_s = time.thread_time() - cpu_start
     sink(cols)
 
 

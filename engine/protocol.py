@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.devices.base import Device
 from engine.fingerprint import fingerprint, resolve_device
+from engine.lock import Waiting, queue_for
 from engine.postprocess import LoopPost, iterations_for, ms_per_iteration
 from engine.records import Comparison, RunResult
 from engine.runners import run_overlap, run_serial
@@ -32,6 +33,7 @@ class Progress:
     total_steps: int
     round_index: int = 0
     rounds: int = 0
+    waiting: Waiting | None = None  # set while queued behind another run of the same device
 
     @property
     def fraction(self) -> float:
@@ -40,6 +42,10 @@ class Progress:
     @property
     def message(self) -> str:
         counts = f"({self.done_steps}/{self.total_steps})"
+        if self.waiting is not None:
+            if self.waiting.other_process:
+                return f"waiting for the device: held by {self.waiting.other_process}"
+            return f"waiting for the device: {self.waiting.ahead_here} run(s) ahead of you"
         if self.phase in ("serial", "overlap"):
             return f"round {self.round_index + 1}/{self.rounds}: {self.phase} {counts}"
         return f"{self.phase} {counts}"
@@ -48,19 +54,26 @@ class Progress:
 ProgressFn = Callable[[Progress], None]
 
 
-def open_device(workload: Workload) -> Device:
-    """The device a workload asks for: a CUDA GPU, or the CPU stand-in worker process."""
+def check_device(workload: Workload) -> str:
+    """The device a workload would run on, or a WorkloadError saying why it cannot run here."""
     resolved = resolve_device(workload.device)
     if resolved.startswith("cuda"):
         import torch
 
         if not torch.cuda.is_available():
             raise WorkloadError(
-                "device", workload.device, "cpu or auto on this machine: CUDA is not available"
+                "device", workload.device, "cpu or auto: CUDA is not available on this machine"
             )
         index = torch.device(resolved).index or 0
         if index >= torch.cuda.device_count():
             raise WorkloadError("device", workload.device, f"cuda:0 to cuda:{torch.cuda.device_count() - 1}")
+    return resolved
+
+
+def open_device(workload: Workload) -> Device:
+    """The device a workload asks for: a CUDA GPU, or the CPU stand-in worker process."""
+    resolved = check_device(workload)
+    if resolved.startswith("cuda"):
         from engine.devices.cuda import CudaDevice
 
         return CudaDevice(workload, resolved)
@@ -124,15 +137,43 @@ def compare(
     clock: Callable[[], int] = time.perf_counter_ns,
     with_environment: bool = True,
 ) -> Comparison:
-    """Measure serial vs overlap for `rounds` interleaved rounds. Closes the device it opened.
+    """Measure serial vs overlap for `rounds` interleaved rounds, holding the device's lock.
 
-    `device`, `post` and `clock` are for tests: a device of fixed costs on a fake clock.
+    `device`, `post` and `clock` are for tests: a device of fixed costs on a fake clock, no lock.
+    A progress callback may raise to stop the run; the device and the lock are released anyway.
     """
     if isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= MAX_ROUNDS:
         raise WorkloadError("rounds", rounds, f"a whole number from 1 to {MAX_ROUNDS}")
     report = progress or (lambda _p: None)
     probe = PROBE_STEPS if workload.cpu_work == "match_g" else 0
     total = workload.warmup_steps + probe + rounds * 2 * workload.steps
+    report(Progress("starting", 0, total, 0, rounds))
+    if device is not None:
+        return _measure(workload, rounds, device, report, total, telemetry, post, clock, with_environment)
+    resolved = check_device(workload)
+
+    def waiting(w: Waiting) -> None:
+        report(Progress("waiting", 0, total, 0, rounds, waiting=w))
+
+    with queue_for(resolved).hold(waiting):
+        dev = open_device(workload)
+        try:
+            return _measure(workload, rounds, dev, report, total, telemetry, post, clock, with_environment)
+        finally:
+            dev.close()
+
+
+def _measure(
+    workload: Workload,
+    rounds: int,
+    dev: Device,
+    report: ProgressFn,
+    total: int,
+    telemetry: str,
+    post: Any,
+    clock: Callable[[], int],
+    with_environment: bool,
+) -> Comparison:
     done = 0
 
     def tick(n: int, phase: str, r: int = 0) -> None:
@@ -140,30 +181,22 @@ def compare(
         done += n
         report(Progress(phase, done, total, r, rounds))
 
-    report(Progress("starting", 0, total, 0, rounds))
-    own_device = device is None
-    dev = open_device(workload) if device is None else device
-    try:
-        dev.start_block()
-        for i in range(workload.warmup_steps):
-            handle = dev.launch(i)
-            dev.wait(handle)
-            dev.release(handle)
-            tick(1, "warm-up")
-        calibration = calibrate(workload, dev, lambda n: tick(n, "calibrating"), clock)
-        post = post or LoopPost(int(calibration["cpu_iterations"]))
-        gpu_index = _gpu_index(dev)
-        runs: list[RunResult] = []
-        with Sampler(gpu_index, mode=telemetry) as sampler:
-            for r in range(rounds):
-                order = ("serial", "overlap") if r % 2 == 0 else ("overlap", "serial")
-                for mode in order:
-                    step_tick = lambda _i, m=mode, r=r: tick(1, m, r)  # noqa: E731
-                    runs.append(_block(dev, post, workload, mode, r, clock, step_tick))
-        environment = fingerprint(workload.device) if with_environment else {}
-    finally:
-        if own_device:
-            dev.close()
+    dev.start_block()
+    for i in range(workload.warmup_steps):
+        handle = dev.launch(i)
+        dev.wait(handle)
+        dev.release(handle)
+        tick(1, "warm-up")
+    calibration = calibrate(workload, dev, lambda n: tick(n, "calibrating"), clock)
+    post = post or LoopPost(int(calibration["cpu_iterations"]))
+    runs: list[RunResult] = []
+    with Sampler(_gpu_index(dev), mode=telemetry) as sampler:
+        for r in range(rounds):
+            order = ("serial", "overlap") if r % 2 == 0 else ("overlap", "serial")
+            for mode in order:
+                step_tick = lambda _i, m=mode, r=r: tick(1, m, r)  # noqa: E731
+                runs.append(_block(dev, post, workload, mode, r, clock, step_tick))
+    environment = fingerprint(workload.device) if with_environment else {}
     report(Progress("done", total, total, rounds, rounds))
     return Comparison(workload, dev.kind, tuple(runs), calibration, environment, sampler.trace)
 

@@ -52,15 +52,23 @@ def test_leaving_the_line_and_errors_release_everything(queue):
     class Leave(BaseException):
         pass
 
+    outcome = []
+
+    def give_up(_w):
+        raise Leave
+
+    def waiter():
+        try:
+            _hold(queue, give_up)
+            outcome.append("held")
+        except Leave:
+            outcome.append("left")
+
     with queue.hold():
-
-        def give_up(_w):
-            raise Leave
-
-        t_err = []
-        t = threading.Thread(target=lambda: t_err.append(pytest.raises(Leave, _hold, queue, give_up)))
+        t = threading.Thread(target=waiter)
         t.start()
         t.join(5)
+        assert outcome == ["left"]
         assert queue.queued == 1  # only the holder is left
     with pytest.raises(RuntimeError), queue.hold():
         raise RuntimeError("boom")

@@ -1,0 +1,33 @@
+"""Rough run-time estimates, so the lab can warn before someone starts an hour-long stand-in run."""
+
+from __future__ import annotations
+
+from engine.protocol import PROBE_STEPS
+from engine.workload import Workload
+
+# Forward-pass cost per 224x224 image (torchvision's published GFLOPS figures).
+GFLOPS_PER_IMAGE = {
+    "vit_b_16": 17.56,
+    "vit_b_32": 4.41,
+    "resnet18": 1.81,
+    "resnet50": 4.09,
+    "mobilenet_v3_small": 0.06,
+    "mobilenet_v3_large": 0.22,
+    "efficientnet_b0": 0.39,
+    "convnext_tiny": 4.46,
+}
+# One core running fp32 inference: ResNet-18 at batch 2 took ~70 ms on a 2-core CI machine.
+STANDIN_GFLOPS_PER_S = 50.0
+
+
+def standin_batch_ms(w: Workload) -> float:
+    return GFLOPS_PER_IMAGE[w.model] * w.batch_size / STANDIN_GFLOPS_PER_S * 1e3
+
+
+def standin_run_s(w: Workload, rounds: int) -> float:
+    """Seconds a comparison would take on the CPU stand-in, assuming C about equal to G."""
+    g_ms = standin_batch_ms(w)
+    serial_ms = 2 * g_ms * w.steps
+    overlap_ms = g_ms * w.steps
+    probe = PROBE_STEPS if w.cpu_work == "match_g" else 0
+    return ((w.warmup_steps + probe) * g_ms + rounds * (serial_ms + overlap_ms)) / 1e3

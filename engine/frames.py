@@ -1,0 +1,152 @@
+"""Long-form tables of a result, shaped for charts and CSV; reshaping only, no new statistics.
+
+Every number here is either a raw record or a Summary field computed in records.py, so a chart
+drawn from these frames shows exactly what the CLI prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import pandas as pd
+
+from engine.records import Comparison, RunResult
+from engine.stats import Summary, ecdf
+
+METRICS = {"period": "period (ms)", "latency": "end-to-end latency (ms)"}
+ACTIVITIES = ("launch", "post-process", "wait", "GPU forward")
+
+
+def _samples(run_list: list[RunResult], metric: str) -> list[float]:
+    if metric == "period":
+        return [v for r in run_list for v in r.periods_ms]
+    return [v for r in run_list for v in r.latencies_ms]
+
+
+def samples_frame(c: Comparison) -> pd.DataFrame:
+    """One row per sample: mode, metric, value_ms (for histograms)."""
+    rows = [
+        {"mode": mode, "metric": METRICS[metric], "value_ms": v}
+        for mode in ("serial", "overlap")
+        for metric in METRICS
+        for v in _samples(c.mode_runs(mode), metric)
+    ]
+    return pd.DataFrame(rows, columns=["mode", "metric", "value_ms"])
+
+
+def ecdf_frame(c: Comparison) -> pd.DataFrame:
+    rows = []
+    for mode in ("serial", "overlap"):
+        for metric in METRICS:
+            values, shares = ecdf(_samples(c.mode_runs(mode), metric))
+            rows += [
+                {"mode": mode, "metric": METRICS[metric], "value_ms": v, "share": s}
+                for v, s in zip(values, shares)
+            ]
+    return pd.DataFrame(rows, columns=["mode", "metric", "value_ms", "share"])
+
+
+def percentiles_frame(c: Comparison) -> pd.DataFrame:
+    """p50/p90/p99 of each mode and metric, straight from the pooled Summary."""
+    rows = []
+    for mode, pooled in (("serial", c.serial), ("overlap", c.overlap)):
+        for metric, summary in (("period", pooled.period), ("latency", pooled.latency)):
+            rows += [
+                {"mode": mode, "metric": METRICS[metric], "percentile": name, "value_ms": value}
+                for name, value in _pcts(summary)
+            ]
+    return pd.DataFrame(rows, columns=["mode", "metric", "percentile", "value_ms"])
+
+
+def _pcts(s: Summary) -> list[tuple[str, float]]:
+    return [("p50", s.p50), ("p90", s.p90), ("p99", s.p99)]
+
+
+def timeline_frame(runs: list[RunResult], first_step: int = 0, steps: int = 10) -> pd.DataFrame:
+    """Spans of a window of steps, each run on its own clock starting at the window's first launch."""
+    rows = []
+    for run in runs:
+        window = [r for r in run.steps if first_step <= r.step < first_step + steps]
+        if not window:
+            continue
+        t0 = window[0].launch_start_ns
+        for r in window:
+            spans = [
+                ("CPU", "launch", r.launch_start_ns, r.launch_end_ns),
+                ("CPU", "wait", r.wait_start_ns, r.wait_end_ns),
+                ("CPU", "post-process", r.post_start_ns, r.post_end_ns),
+                ("GPU", "GPU forward", r.device_start_ns, r.device_end_ns),
+            ]
+            rows += [
+                {
+                    "mode": run.mode,
+                    "lane": lane,
+                    "activity": act,
+                    "step": r.step,
+                    "start_ms": (a - t0) / 1e6,
+                    "end_ms": (b - t0) / 1e6,
+                }
+                for lane, act, a, b in spans
+                if b > a
+            ]
+    return pd.DataFrame(rows, columns=["mode", "lane", "activity", "step", "start_ms", "end_ms"])
+
+
+def round_runs(c: Comparison, round_index: int = 0) -> list[RunResult]:
+    """The serial and the overlap run of one round, serial first."""
+    runs = [r for r in c.runs if r.round_index == round_index]
+    return sorted(runs, key=lambda r: r.mode != "serial")
+
+
+def telemetry_frame(c: Comparison, round_index: int = 0) -> pd.DataFrame:
+    """Samples taken during one round's two runs, with time from each run's start."""
+    rows = []
+    for run in round_runs(c, round_index):
+        t = c.telemetry.window(run.start_ns, run.end_ns)
+        gpu_cols = {
+            "GPU utilisation (%)": t.gpu_util_pct,
+            "GPU memory used (MiB)": t.gpu_mem_used_mib,
+            "GPU power (W)": t.gpu_power_w,
+        }
+        for i, ts in enumerate(t.t_ns):
+            t_s = (ts - run.start_ns) / 1e9
+            for name, col in gpu_cols.items():
+                if col:
+                    rows.append(
+                        {"mode": run.mode, "t_s": t_s, "metric": name, "series": "GPU", "value": col[i]}
+                    )
+            for core, pct in enumerate(t.cpu_pct_per_core[i] if t.cpu_pct_per_core else []):
+                rows.append(
+                    {
+                        "mode": run.mode,
+                        "t_s": t_s,
+                        "metric": "CPU utilisation per core (%)",
+                        "series": f"core {core}",
+                        "value": pct,
+                    }
+                )
+    return pd.DataFrame(rows, columns=["mode", "t_s", "metric", "series", "value"])
+
+
+def rounds_frame(c: Comparison) -> pd.DataFrame:
+    return pd.DataFrame({"round": range(1, len(c.round_speedups) + 1), "speedup": c.round_speedups})
+
+
+def records_frame(c: Comparison) -> pd.DataFrame:
+    """Every batch of every run, for the CSV download: raw nanoseconds plus G, L, C and latency."""
+    rows = []
+    for run in c.runs:
+        for r in run.steps:
+            rows.append(
+                {
+                    "round": run.round_index,
+                    "mode": run.mode,
+                    "depth": run.depth,
+                    **asdict(r),
+                    "g_ms": r.g_ms,
+                    "l_ms": r.l_ms,
+                    "c_ms": r.c_ms,
+                    "latency_ms": r.latency_ms,
+                }
+            )
+    return pd.DataFrame(rows)

@@ -1,0 +1,43 @@
+"""The lab: pick a workload, run serial vs overlap on the real device, read the result."""
+
+import streamlit as st
+
+from ui import controls, results, run
+
+st.title("Lab: serial vs overlap, measured")
+env = run.environment()
+on_gpu = env["device"].startswith("cuda")
+if not on_gpu:
+    st.info(
+        "No CUDA GPU here, so runs use the **CPU stand-in**: a worker process on its own core runs real "
+        "forward passes of the model and plays the GPU, while this process post-processes. The overlap "
+        "is real; the absolute times are a CPU's, not a GPU's. Choose the cpu-demo preset for a run "
+        "that takes seconds."
+    )
+controls.init_state("seed" if on_gpu else "cpu-demo")
+running = run.is_running()
+workload, rounds = controls.render(disabled=running, devices=run.device_choices(env), on_gpu=on_gpu)
+
+if running:
+    st.button("Stop", type="primary", on_click=run.request_stop, icon=":material/stop:")
+else:
+    st.button(
+        "Run",
+        type="primary",
+        disabled=workload is None,
+        on_click=run.request_run,
+        args=(workload, rounds),
+        icon=":material/play_arrow:",
+    )
+status = st.container()
+if running:
+    run.run_pending(status)
+if st.session_state.get(run.ERROR_KEY):
+    st.error(st.session_state[run.ERROR_KEY])
+if st.session_state.get(run.NOTICE_KEY):
+    st.warning(st.session_state[run.NOTICE_KEY])
+
+result = run.result()
+if result is not None:
+    st.divider()
+    results.render(result)

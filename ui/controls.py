@@ -1,0 +1,161 @@
+"""The lab's widgets: a preset picker and one control per Workload field, read back as a Workload.
+
+Widget values live in session_state under "w_<field>", so results and settings survive reruns.
+Choosing a preset fills the fields; editing a field that no longer matches turns the preset into
+"custom". Every control is disabled while a run is going, because in Streamlit any click in the
+session stops the running script.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+import streamlit as st
+
+from engine.estimate import standin_run_s
+from engine.workload import (
+    CPU_WORK_KINDS,
+    MAX_BATCH,
+    MAX_DEPTH,
+    MODELS,
+    PRECISIONS,
+    PRESETS,
+    Workload,
+    WorkloadError,
+)
+
+CUSTOM = "custom"
+ROUNDS_KEY = "w_rounds"
+WARN_STANDIN_S = 120
+MAX_STANDIN_S = 1800
+
+
+def _key(name: str) -> str:
+    return f"w_{name}"
+
+
+def load_preset(name: str) -> None:
+    for f in fields(Workload):
+        st.session_state[_key(f.name)] = getattr(PRESETS[name], f.name)
+
+
+def init_state(default_preset: str) -> None:
+    """Fill the controls on the first visit, and again when a link brings a new ?preset=..."""
+    wanted = st.query_params.get("preset")
+    if wanted in PRESETS and st.session_state.get("_linked_preset") != wanted:
+        st.session_state._linked_preset = wanted
+        st.session_state.preset = wanted
+        load_preset(wanted)
+    if "preset" not in st.session_state:
+        st.session_state.preset = default_preset
+        load_preset(default_preset)
+    st.session_state.setdefault(ROUNDS_KEY, 3)
+
+
+def _on_preset() -> None:
+    if st.session_state.preset != CUSTOM:
+        load_preset(st.session_state.preset)
+
+
+def _on_field() -> None:
+    name = st.session_state.preset
+    if name != CUSTOM and read_values() != PRESETS[name].to_dict():
+        st.session_state.preset = CUSTOM
+
+
+def read_values() -> dict[str, Any]:
+    return {f.name: st.session_state[_key(f.name)] for f in fields(Workload)}
+
+
+def render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload | None, int]:
+    """Draw the controls; return the Workload (None when invalid, with messages shown) and rounds."""
+    st.selectbox(
+        "Preset",
+        [*PRESETS, CUSTOM],
+        key="preset",
+        on_change=_on_preset,
+        disabled=disabled,
+        help="seed: the article's workload. balanced: host work calibrated to G. "
+        "cpu-demo: sized for the CPU stand-in.",
+    )
+    common = {"disabled": disabled, "on_change": _on_field}
+    left, right = st.columns(2)
+    with left:
+        st.selectbox("Model", MODELS, key=_key("model"), **common)
+        st.number_input("Batch size", 1, MAX_BATCH, step=1, key=_key("batch_size"), **common)
+        batch_msg = st.empty()
+        st.selectbox("Precision", PRECISIONS, key=_key("precision"), **common)
+        st.number_input("Steps per block", 2, 100_000, step=10, key=_key("steps"), **common)
+        st.number_input("Warm-up steps", 0, 1000, step=1, key=_key("warmup_steps"), **common)
+        if st.session_state[_key("device")] not in devices:
+            st.session_state[_key("device")] = "auto"
+        st.selectbox("Device", devices, key=_key("device"), **common)
+        device_msg = st.empty()
+    with right:
+        st.radio(
+            "CPU work",
+            CPU_WORK_KINDS,
+            key=_key("cpu_work"),
+            horizontal=True,
+            **common,
+            format_func=lambda k: {"loop": "fixed loop", "ms": "milliseconds", "match_g": "match G"}[k],
+        )
+        kind = st.session_state[_key("cpu_work")]
+        st.number_input(
+            "Loop iterations (fixed loop)",
+            0,
+            100_000_000,
+            step=50_000,
+            key=_key("cpu_iterations"),
+            **{**common, "disabled": disabled or kind != "loop"},
+        )
+        st.number_input(
+            "CPU work in ms (milliseconds)",
+            0.0,
+            10_000.0,
+            step=1.0,
+            key=_key("cpu_ms"),
+            **{**common, "disabled": disabled or kind != "ms"},
+        )
+        st.number_input(
+            "L + C as a multiple of G (match G)",
+            0.0,
+            100.0,
+            step=0.1,
+            key=_key("cpu_g_ratio"),
+            **{**common, "disabled": disabled or kind != "match_g"},
+        )
+        st.slider(
+            "Queue depth",
+            1,
+            min(MAX_DEPTH, 8),
+            key=_key("depth"),
+            **common,
+            help="Batches held in the deque. 1 is the serial loop; 2 is the article's overlap.",
+        )
+        st.slider(
+            "Rounds",
+            1,
+            10,
+            key=ROUNDS_KEY,
+            disabled=disabled,
+            help="Each round runs one serial and one overlap block, the order alternating.",
+        )
+    try:
+        workload = Workload(**read_values())
+    except WorkloadError as exc:
+        (device_msg if exc.field == "device" else batch_msg).error(str(exc))
+        return None, st.session_state[ROUNDS_KEY]
+    rounds = st.session_state[ROUNDS_KEY]
+    if not on_gpu or workload.device == "cpu":
+        est = standin_run_s(workload, rounds)
+        if est > MAX_STANDIN_S:
+            batch_msg.error(
+                f"On the CPU stand-in this would take about {est / 60:.0f} minutes: "
+                f"lower the batch size, steps or rounds, or pick a smaller model."
+            )
+            return None, rounds
+        if est > WARN_STANDIN_S:
+            batch_msg.warning(f"On the CPU stand-in this takes about {est / 60:.1f} minutes.")
+    return workload, rounds

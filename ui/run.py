@@ -1,0 +1,84 @@
+"""Running a comparison from a browser session: progress, queue position, Stop, errors.
+
+The engine does the timing and holds the device lock; this module only turns its progress reports
+into widgets. A click anywhere in the session (Stop included) makes Streamlit raise inside the next
+widget update, which unwinds through the engine's finally blocks: the worker process, the sampler
+and the lock are all released before the next script run starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from engine.devices.base import DeviceError
+from engine.fingerprint import fingerprint
+from engine.protocol import Progress, compare
+from engine.records import Comparison
+from engine.workload import Workload, WorkloadError
+
+REQUEST_KEY = "run_request"
+RESULT_KEY = "result"
+ERROR_KEY = "run_error"
+NOTICE_KEY = "run_notice"
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    workload: Workload
+    rounds: int
+
+
+@st.cache_resource(show_spinner=False)
+def environment() -> dict[str, Any]:
+    """Fingerprint of this server (imports torch once); shared by every session."""
+    return fingerprint("auto")
+
+
+def device_choices(env: dict[str, Any]) -> list[str]:
+    import torch
+
+    cuda = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if env["device"].startswith("cuda") else []
+    return ["auto", "cpu", *cuda]
+
+
+def request_run(workload: Workload, rounds: int) -> None:
+    st.session_state[REQUEST_KEY] = RunRequest(workload, rounds)
+    st.session_state[ERROR_KEY] = None
+    st.session_state[NOTICE_KEY] = None
+
+
+def request_stop() -> None:
+    st.session_state[NOTICE_KEY] = "Run stopped. The device, its worker and the lock were released."
+
+
+def is_running() -> bool:
+    return st.session_state.get(REQUEST_KEY) is not None
+
+
+def run_pending(area: Any) -> None:
+    """Run the requested comparison, drawing progress into `area`; always clears the request."""
+    req: RunRequest = st.session_state[REQUEST_KEY]
+    bar = area.progress(0.0, text="starting")
+    line = area.empty()
+
+    def progress(p: Progress) -> None:
+        if p.waiting is not None:
+            line.info(p.message + ". Press Stop to leave the queue.")
+        else:
+            line.empty()
+        bar.progress(p.fraction, text=p.message)
+
+    try:
+        st.session_state[RESULT_KEY] = compare(req.workload, req.rounds, progress=progress)
+    except (WorkloadError, DeviceError) as exc:
+        st.session_state[ERROR_KEY] = str(exc)
+    finally:
+        st.session_state[REQUEST_KEY] = None
+    st.rerun()
+
+
+def result() -> Comparison | None:
+    return st.session_state.get(RESULT_KEY)

@@ -2,9 +2,10 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
-PRESET ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo seed || echo cpu-demo)
+ADDRESS ?= 127.0.0.1
+PORT    ?= 8501
 
-.PHONY: run test lint bench-gpu clean
+.PHONY: run test lint cli clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -12,7 +13,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 run: $(STAMP)
-	$(PY) -m engine compare --preset $(PRESET)
+	$(PY) -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
+
+cli: $(STAMP)
+	$(PY) -m engine compare --preset $(shell command -v nvidia-smi >/dev/null 2>&1 && echo seed || echo cpu-demo)
 
 test: $(STAMP)
 	$(PY) -m ruff check .

@@ -148,8 +148,10 @@ def compare(
     probe = PROBE_STEPS if workload.cpu_work == "match_g" else 0
     total = workload.warmup_steps + probe + rounds * 2 * workload.steps
     report(Progress("starting", 0, total, 0, rounds))
+    # Read before the device opens: the stand-in narrows this thread's CPU affinity while it runs.
+    environment = fingerprint(workload.device) if with_environment else {}
     if device is not None:
-        return _measure(workload, rounds, device, report, total, telemetry, post, clock, with_environment)
+        return _measure(workload, rounds, device, report, total, telemetry, post, clock, environment)
     resolved = check_device(workload)
 
     def waiting(w: Waiting) -> None:
@@ -158,7 +160,7 @@ def compare(
     with queue_for(resolved).hold(waiting):
         dev = open_device(workload)
         try:
-            return _measure(workload, rounds, dev, report, total, telemetry, post, clock, with_environment)
+            return _measure(workload, rounds, dev, report, total, telemetry, post, clock, environment)
         finally:
             dev.close()
 
@@ -172,7 +174,7 @@ def _measure(
     telemetry: str,
     post: Any,
     clock: Callable[[], int],
-    with_environment: bool,
+    environment: dict[str, Any],
 ) -> Comparison:
     done = 0
 
@@ -196,7 +198,6 @@ def _measure(
             for mode in order:
                 step_tick = lambda _i, m=mode, r=r: tick(1, m, r)  # noqa: E731
                 runs.append(_block(dev, post, workload, mode, r, clock, step_tick))
-    environment = fingerprint(workload.device) if with_environment else {}
     report(Progress("done", total, total, rounds, rounds))
     return Comparison(workload, dev.kind, tuple(runs), calibration, environment, sampler.trace)
 

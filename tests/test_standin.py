@@ -4,6 +4,8 @@ Margins are loose and nothing is timed against a fixed number: only the shape of
 asserted (spans that really overlap, an overlap wall below the serial wall).
 """
 
+import os
+
 import psutil
 import pytest
 
@@ -63,6 +65,8 @@ def test_standin_records_are_consistent(standin_result):
 def test_standin_result_has_environment_and_cpu_telemetry(standin_result):
     c = standin_result
     assert c.environment["device"] == "cpu"
+    # read before the stand-in narrowed this thread's affinity, and restored after it closed
+    assert c.environment["cpu_cores_usable"] == len(os.sched_getaffinity(0))
     assert c.telemetry.gpu_status.startswith("unavailable")
     assert len(c.telemetry.t_ns) >= 2
     assert len(c.telemetry.cpu_pct_per_core[0]) == psutil.cpu_count()

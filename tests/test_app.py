@@ -1,0 +1,127 @@
+"""Every page through Streamlit's AppTest: no exceptions, widgets react, charts carry the right data."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine.records import Comparison
+
+
+@pytest.fixture(autouse=True)
+def private_lock_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("OVERLAP_LAB_LOCK_DIR", str(tmp_path))
+
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def charts(at):
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def marks(spec):
+    """Every mark type in a (possibly layered, concatenated or faceted) vega-lite spec."""
+    found = set()
+    if isinstance(spec, dict):
+        mark = spec.get("mark")
+        if mark is not None:
+            found.add(mark["type"] if isinstance(mark, dict) else mark)
+        for value in spec.values():
+            found |= marks(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found |= marks(value)
+    return found
+
+
+def fields(spec):
+    found = set()
+    if isinstance(spec, dict):
+        if "field" in spec and isinstance(spec["field"], str):
+            found.add(spec["field"])
+        for value in spec.values():
+            found |= fields(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found |= fields(value)
+    return found
+
+
+def test_explainer_renders_and_reacts_to_its_sliders():
+    at = app().run()
+    assert not at.exception
+    before = metrics(at)
+    assert before["Serial period"] == "21.0 ms"  # G 11 + C 10: the launch hides under G
+    assert before["Overlap period"] == "16.0 ms"  # L 6 + C 10
+    at.slider(key="ex_c").set_value(100.0).run()
+    after = metrics(at)
+    assert after["Serial period"] == "111.0 ms" and after["Overlap period"] == "106.0 ms"
+    assert after["Speedup (ceiling)"] == "1.05x"
+    (timeline,) = charts(at)
+    assert marks(timeline) == {"bar"}
+    assert {"start_ms", "end_ms", "lane", "activity", "mode"} <= fields(timeline)
+    link = at.get("page_link")[0]
+    # C = 100 ms against G = 11 ms is the article's host-heavy case: the link offers the seed preset.
+    assert link.proto.page == "lab" and link.proto.query_string == "preset=seed"
+
+
+def test_lab_without_gpu_shows_the_standin_banner_and_cpu_demo():
+    at = app()
+    at.switch_page("pages/lab.py").run()
+    assert not at.exception
+    assert any("CPU stand-in" in i.value for i in at.info)
+    assert at.session_state["preset"] == "cpu-demo"
+    assert at.button[0].label == "Run" and not at.button[0].disabled
+
+
+def test_lab_rejects_a_run_that_would_take_too_long_on_the_standin():
+    at = app()
+    at.switch_page("pages/lab.py").run()
+    at.selectbox(key="preset").set_value("balanced").run()
+    assert any("On the CPU stand-in this would take about" in e.value for e in at.error)
+    assert at.button[0].disabled
+    assert at.session_state["preset"] == "balanced"
+    at.number_input(key="w_batch_size").set_value(1).run()
+    assert at.session_state["preset"] == "custom"
+
+
+def test_lab_runs_cpu_demo_for_real_and_draws_every_chart():
+    at = app()
+    at.switch_page("pages/lab.py").run()
+    at.slider(key="w_rounds").set_value(2).run()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert not at.error
+    result: Comparison = at.session_state["result"]
+    assert result.device_kind == "standin" and result.rounds == 2
+    m = metrics(at)
+    assert m["Speedup"] == f"{result.speedup:.2f}x" and m["Ceiling"] == f"{result.ceiling:.2f}x"
+    assert float(m["Speedup"][:-1]) > 1.1
+    specs = charts(at)
+    # period and latency distributions, the timeline, telemetry, the per-round speedups
+    assert len(specs) == 5
+    dist = [s for s in specs if "hconcat" in s]
+    assert len(dist) == 2
+    for s in dist:
+        assert {"bar", "line", "rule", "text"} <= marks(s)
+        assert {"value_ms", "share", "percentile", "mode"} <= fields(s)
+    assert any({"start_ms", "end_ms", "lane"} <= fields(s) for s in specs)
+    assert any({"t_s", "value", "metric", "series"} <= fields(s) for s in specs)
+    assert any({"round", "speedup"} <= fields(s) for s in specs)
+    assert [b.label for b in at.get("download_button")] == [
+        "Download result (JSON)",
+        "Download per-batch records (CSV)",
+    ]
+    # A widget change reruns the page; the result survives.
+    at.slider(key="tl_first").set_value(0).run()
+    assert at.session_state["result"] is result and len(charts(at)) == 5

@@ -121,9 +121,9 @@ def telemetry_cost(reps: int) -> list[dict[str, float | str]]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", type=int, default=4, help="engine/bare block pairs of the seed workload")
-    ap.add_argument("--seed-rounds", type=int, default=8)
+    ap.add_argument("--seed-rounds", type=int, default=6)
     ap.add_argument("--balanced-rounds", type=int, default=4)
-    ap.add_argument("--telemetry-reps", type=int, default=8)
+    ap.add_argument("--telemetry-reps", type=int, default=6)
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
 

@@ -18,9 +18,8 @@ from pathlib import Path
 from bench.article_scripts import bare_overlap, bare_serial
 from engine.fingerprint import fingerprint
 from engine.models import IMAGE_SHAPE, torch_dtype
-from engine.postprocess import LoopPost
+from engine.postprocess import LoopPost, iterations_for, ms_per_iteration, trig_loop
 from engine.protocol import compare, open_device
-from engine.records import Comparison
 from engine.runners import run_overlap, run_serial
 from engine.telemetry import Sampler
 from engine.workload import Workload, preset
@@ -83,36 +82,75 @@ def seed_vs_bare(reps: int) -> list[dict[str, float]]:
 
 
 def telemetry_cost(reps: int) -> list[dict[str, float | str]]:
-    """A short-period workload (~12 ms) with the sampler off, in a process, in a thread.
-
-    A short period makes a sampler's interruptions visible; order rotates every rep.
+    """Overlap blocks of a short-period workload (~13 ms) with the sampler off, in a process, in a
+    thread, alternating every block on one open device so CPU drift falls on all three alike.
     """
     w = Workload(
-        model="resnet18", batch_size=16, steps=50, warmup_steps=3, cpu_work="ms", cpu_ms=10.0, device="cuda"
+        model="resnet18", batch_size=16, steps=40, warmup_steps=3, cpu_work="ms", cpu_ms=10.0, device="cuda"
     )
     modes = ["off", "process", "thread"]
-    seen: dict[str, list[Comparison]] = {m: [] for m in modes}
-    for rep in range(reps):
-        order = modes[rep % 3 :] + modes[: rep % 3]
-        for mode in order:
-            seen[mode].append(compare(w, 1, telemetry=mode, with_environment=False))
+    device = open_device(w)
+    post = LoopPost(iterations_for(w.cpu_ms, ms_per_iteration()))
+    periods: dict[str, list[float]] = {m: [] for m in modes}
+    rates: dict[str, list[float]] = {m: [] for m in modes}
+    cpu: dict[str, list[float]] = {m: [] for m in modes}
+    status: dict[str, str] = {}
+    try:
+        for i in range(3):
+            device.wait(device.launch(i))
+        for rep in range(reps):
+            for mode in modes[rep % 3 :] + modes[: rep % 3]:
+                device.start_block()
+                with Sampler(0, mode=mode) as sampler:
+                    run = run_overlap(device, post, w.steps)
+                periods[mode].append(statistics.mean(run.periods_ms))
+                rates[mode].append(len(sampler.trace.t_ns) / run.wall_s)
+                cpu[mode].append(sampler.trace.sampler_cpu_s / run.wall_s)
+                status[mode] = sampler.trace.gpu_status
+    finally:
+        device.close()
     _log("telemetry done")
     out = []
     for mode in modes:
-        ratios_s = [c.serial.period.mean / b.serial.period.mean for c, b in zip(seen[mode], seen["off"])]
-        ratios_o = [c.overlap.period.mean / b.overlap.period.mean for c, b in zip(seen[mode], seen["off"])]
-        walls = [sum(r.wall_s for r in c.runs) for c in seen[mode]]
-        samples = [len(c.telemetry.t_ns) for c in seen[mode]]
-        cpu = [c.telemetry.sampler_cpu_s for c in seen[mode]]
+        ratios = [p / b for p, b in zip(periods[mode], periods["off"])]
         out.append(
             {
                 "mode": mode,
-                "serial_vs_off": statistics.median(ratios_s),
-                "overlap_vs_off": statistics.median(ratios_o),
-                "period_ms": statistics.mean(c.overlap.period.mean for c in seen[mode]),
-                "samples_per_s": sum(samples) / sum(walls),
-                "sampler_cpu_pct": 100 * sum(cpu) / sum(walls),
-                "gpu_status": seen[mode][-1].telemetry.gpu_status,
+                "ratio_p50": statistics.median(ratios),
+                "ratio_p25": statistics.quantiles(ratios, n=4)[0] if len(ratios) > 1 else ratios[0],
+                "ratio_p75": statistics.quantiles(ratios, n=4)[2] if len(ratios) > 1 else ratios[0],
+                "period_ms": statistics.median(periods[mode]),
+                "samples_per_s": statistics.mean(rates[mode]),
+                "sampler_cpu_pct": 100 * statistics.mean(cpu[mode]),
+                "gpu_status": status[mode],
+            }
+        )
+    return out
+
+
+def loop_noise(repeats: int = 40) -> list[dict[str, float | str]]:
+    """How steady is the host? The same 500,000-iteration loop, unpinned and pinned to one core."""
+    import os
+
+    out = []
+    original = os.sched_getaffinity(0)
+    for label, mask in (("unpinned", original), ("pinned to one core", {min(original)})):
+        os.sched_setaffinity(0, mask)
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            trig_loop(500_000)
+            times.append((time.perf_counter() - t0) * 1e3)
+        os.sched_setaffinity(0, original)
+        q = statistics.quantiles(times, n=10)
+        out.append(
+            {
+                "affinity": label,
+                "min_ms": min(times),
+                "p10_ms": q[0],
+                "p50_ms": statistics.median(times),
+                "p90_ms": q[-1],
+                "max_ms": max(times),
             }
         )
     return out
@@ -123,7 +161,7 @@ def main() -> int:
     ap.add_argument("--pairs", type=int, default=4, help="engine/bare block pairs of the seed workload")
     ap.add_argument("--seed-rounds", type=int, default=6)
     ap.add_argument("--balanced-rounds", type=int, default=4)
-    ap.add_argument("--telemetry-reps", type=int, default=6)
+    ap.add_argument("--telemetry-reps", type=int, default=15)
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
 
@@ -135,11 +173,12 @@ def main() -> int:
     _log("balanced preset")
     balanced = compare(preset("balanced").replace(device="cuda"), args.balanced_rounds)
     tele = telemetry_cost(args.telemetry_reps)
+    noise = loop_noise()
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         seed.to_json(args.out / "seed.json")
         balanced.to_json(args.out / "balanced.json")
-        report = {"env": env, "pairs": pairs, "telemetry": tele}
+        report = {"env": env, "pairs": pairs, "telemetry": tele, "loop_noise": noise}
         (args.out / "report.json").write_text(json.dumps(report, indent=1))
     print(
         f"\n## {env['gpu_name']} | driver {env['gpu_driver']} | CUDA {env['cuda_runtime']} | "
@@ -162,16 +201,25 @@ def main() -> int:
             f"{o.latency.p50:.1f} | {s.throughput_ips:.0f} / {o.throughput_ips:.0f} |"
         )
         print(f"|  | per-round speedups: {' '.join(f'{x:.3f}' for x in c.round_speedups)} |")
-    print("\n### telemetry sampler cost (resnet18 b16, C 10 ms; median ratio to sampler off, paired)\n")
+    print("\n### telemetry sampler cost (overlap blocks, resnet18 b16, C 10 ms, alternating per block)\n")
     print(
-        "| sampler | serial period vs off | overlap period vs off | overlap period ms | samples/s | "
-        "sampler CPU % of a core | GPU columns |"
+        "| sampler | period vs off p25 / p50 / p75 | overlap period ms | samples/s | sampler CPU % of a core "
+        "| GPU columns |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     for t in tele:
         print(
-            f"| {t['mode']} | {t['serial_vs_off']:.3f} | {t['overlap_vs_off']:.3f} | {t['period_ms']:.2f} | "
-            f"{t['samples_per_s']:.1f} | {t['sampler_cpu_pct']:.2f} | {t['gpu_status']} |"
+            f"| {t['mode']} | {t['ratio_p25']:.3f} / {t['ratio_p50']:.3f} / {t['ratio_p75']:.3f} | "
+            f"{t['period_ms']:.2f} | {t['samples_per_s']:.1f} | {t['sampler_cpu_pct']:.2f} | "
+            f"{t['gpu_status']} |"
+        )
+    print("\n### host noise: the article's 500,000-iteration loop, 40 times (ms)\n")
+    print("| affinity | min | p10 | p50 | p90 | max |")
+    print("|---|---|---|---|---|---|")
+    for n in noise:
+        print(
+            f"| {n['affinity']} | {n['min_ms']:.1f} | {n['p10_ms']:.1f} | {n['p50_ms']:.1f} | "
+            f"{n['p90_ms']:.1f} | {n['max_ms']:.1f} |"
         )
     return 0
 

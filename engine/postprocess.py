@@ -23,8 +23,13 @@ def trig_loop(iterations: int, offset: int = 0) -> float:
     return total
 
 
-def ms_per_iteration(sample_iterations: int = 50_000, repeats: int = 5) -> float:
-    """Median cost of one loop iteration on this core right now, in milliseconds."""
+def ms_per_iteration(sample_iterations: int = 100_000, repeats: int = 7) -> float:
+    """Median cost of one loop iteration on this core right now, in milliseconds.
+
+    About 0.1 to 0.2 s of sampling: long enough to ride out a short hiccup, short enough not to
+    delay a run. A shared box's CPU can still drift by tens of percent afterwards; the result's
+    measured C, not this estimate, is what the ceiling uses.
+    """
     costs = []
     for _ in range(repeats):
         t0 = time.perf_counter_ns()

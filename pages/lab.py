@@ -26,7 +26,7 @@ else:
         type="primary",
         disabled=workload is None,
         on_click=run.request_run,
-        args=(workload, rounds),
+        args=(workload, rounds, controls.telemetry_mode()),
         icon=":material/play_arrow:",
     )
 status = st.container()

@@ -134,3 +134,18 @@ def test_lab_runs_cpu_demo_for_real_and_draws_every_chart():
     # A widget change reruns the page; the result survives.
     at.slider(key="tl_first").set_value(0).run()
     assert at.session_state["result"] is result and len(charts(at)) == 5
+
+
+def test_lab_draws_a_recorded_h100_result_with_gpu_telemetry():
+    at = app()
+    at.switch_page("pages/lab.py")
+    at.session_state["result"] = Comparison.from_json(Path(__file__).parent / "data" / "h100_seed.json")
+    at.run()
+    assert not at.exception
+    specs = charts(at)
+    assert len(specs) == 5
+    tele = next(s for s in specs if "t_s" in fields(s))
+    assert "line" in marks(tele) and {"value", "series", "metric"} <= fields(tele)
+    assert any("NVML utilisation" in c.value for c in at.caption)
+    env = at.table[0].value
+    assert "NVIDIA H100 80GB HBM3" in env.to_string()

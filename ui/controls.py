@@ -27,6 +27,7 @@ from engine.workload import (
 
 CUSTOM = "custom"
 ROUNDS_KEY = "w_rounds"
+TELEMETRY_KEY = "w_telemetry"
 WARN_STANDIN_S = 120
 MAX_STANDIN_S = 1800
 
@@ -51,6 +52,7 @@ def init_state(default_preset: str) -> None:
         st.session_state.preset = default_preset
         load_preset(default_preset)
     st.session_state.setdefault(ROUNDS_KEY, 3)
+    st.session_state.setdefault(TELEMETRY_KEY, True)
 
 
 def _on_preset() -> None:
@@ -66,6 +68,10 @@ def _on_field() -> None:
 
 def read_values() -> dict[str, Any]:
     return {f.name: st.session_state[_key(f.name)] for f in fields(Workload)}
+
+
+def telemetry_mode() -> str:
+    return "process" if st.session_state.get(TELEMETRY_KEY, True) else "off"
 
 
 def render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload | None, int]:

@@ -29,6 +29,7 @@ NOTICE_KEY = "run_notice"
 class RunRequest:
     workload: Workload
     rounds: int
+    telemetry: str = "process"
 
 
 @st.cache_resource(show_spinner=False)
@@ -44,8 +45,8 @@ def device_choices(env: dict[str, Any]) -> list[str]:
     return ["auto", "cpu", *cuda]
 
 
-def request_run(workload: Workload, rounds: int) -> None:
-    st.session_state[REQUEST_KEY] = RunRequest(workload, rounds)
+def request_run(workload: Workload, rounds: int, telemetry: str) -> None:
+    st.session_state[REQUEST_KEY] = RunRequest(workload, rounds, telemetry)
     st.session_state[ERROR_KEY] = None
     st.session_state[NOTICE_KEY] = None
 
@@ -72,7 +73,9 @@ def run_pending(area: Any) -> None:
         bar.progress(p.fraction, text=p.message)
 
     try:
-        st.session_state[RESULT_KEY] = compare(req.workload, req.rounds, progress=progress)
+        st.session_state[RESULT_KEY] = compare(
+            req.workload, req.rounds, progress=progress, telemetry=req.telemetry
+        )
     except (WorkloadError, DeviceError) as exc:
         st.session_state[ERROR_KEY] = str(exc)
     finally:

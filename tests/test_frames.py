@@ -1,0 +1,71 @@
+"""Chart frames on a result recorded on an H100 (seed preset, 2 rounds): real numbers, no GPU needed."""
+
+from pathlib import Path
+
+import pytest
+
+from engine import frames
+from engine.records import Comparison
+
+RECORDED = Path(__file__).parent / "data" / "h100_seed.json"
+
+
+@pytest.fixture(scope="module")
+def h100() -> Comparison:
+    return Comparison.from_json(RECORDED)
+
+
+def test_recorded_result_is_what_it_says(h100):
+    assert h100.environment["gpu_name"].startswith("NVIDIA H100")
+    assert h100.workload.model == "vit_b_16" and h100.workload.batch_size == 10
+    assert h100.telemetry.gpu_status == "nvml"
+    # G is steady on the GPU; the article's loop costs far more than G, so the ceiling is small.
+    assert 10 < h100.serial.g.p50 < 13 and h100.serial.c.p50 > 5 * h100.serial.g.p50
+    assert 1.0 < h100.ceiling < 1.2
+
+
+def test_percentiles_frame_carries_the_summary_numbers(h100):
+    p = frames.percentiles_frame(h100)
+    got = p[(p["mode"] == "serial") & (p["metric"] == frames.METRICS["period"]) & (p["percentile"] == "p90")]
+    assert got["value_ms"].item() == h100.serial.period.p90
+    assert len(p) == 2 * 2 * 3
+
+
+def test_samples_and_ecdf_cover_every_batch(h100):
+    s = frames.samples_frame(h100)
+    e = frames.ecdf_frame(h100)
+    periods = sum(len(r.periods_ms) for r in h100.runs)
+    latencies = sum(len(r.steps) for r in h100.runs)
+    assert len(s) == len(e) == periods + latencies
+    overlap_latency = e[(e["mode"] == "overlap") & (e["metric"] == frames.METRICS["latency"])]
+    assert overlap_latency["share"].iloc[-1] == 1.0
+    assert overlap_latency["value_ms"].is_monotonic_increasing
+
+
+def test_timeline_window_is_relative_to_its_first_launch(h100):
+    t = frames.timeline_frame(frames.round_runs(h100, 0), first_step=5, steps=10)
+    assert set(t["step"]) == set(range(5, 15))
+    assert set(t["mode"]) == {"serial", "overlap"}
+    for _, group in t.groupby("mode"):
+        assert group["start_ms"].min() == pytest.approx(0.0, abs=0.01)
+    gpu = t[t["lane"] == "GPU"]
+    assert ((gpu["end_ms"] - gpu["start_ms"]).between(9, 15)).all()  # each batch's G, in ms
+
+
+def test_telemetry_frame_holds_gpu_and_cpu_series(h100):
+    f = frames.telemetry_frame(h100, 0)
+    metrics = set(f["metric"])
+    assert {
+        "GPU utilisation (%)",
+        "GPU power (W)",
+        "GPU memory used (MiB)",
+        "CPU utilisation per core (%)",
+    } <= metrics
+    assert set(f["mode"]) == {"serial", "overlap"}
+    assert f["t_s"].min() >= 0
+
+
+def test_records_frame_has_one_row_per_batch(h100):
+    r = frames.records_frame(h100)
+    assert len(r) == sum(len(run.steps) for run in h100.runs)
+    assert {"g_ms", "l_ms", "c_ms", "latency_ms", "device_start_ns", "mode", "round"} <= set(r.columns)

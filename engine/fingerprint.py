@@ -46,6 +46,7 @@ def fingerprint(device: str = "auto") -> dict[str, Any]:
         "runs_on": "CUDA GPU" if resolved.startswith("cuda") else "CPU stand-in (worker process)",
         "gpu_name": None,
         "gpu_driver": None,
+        "cuda_devices": torch.cuda.device_count() if torch.cuda.is_available() else 0,
         "cuda_runtime": torch.version.cuda,
         "torch": torch.__version__,
         "torchvision": torchvision.__version__,

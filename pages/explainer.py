@@ -32,7 +32,7 @@ st.markdown(
     "the call returns once they are queued, usually long before the GPU has finished them. The host "
     "time this takes is **L**, the launch cost, and for a ViT-B/16 it is several milliseconds of "
     "Python and C++ per batch.\n"
-    "- **Some calls wait.** `torch.cuda.synchronize()`, `tensor.item()`, `tensor.cpu()` and printing "
+    "- **Some calls wait.** A device-wide `synchronize()`, `tensor.item()`, `tensor.cpu()` and printing "
     "a CUDA tensor all block the host until the GPU has caught up. Each is a *sync point*, and the "
     "host does nothing useful while it waits.\n"
     "- **The overlap trick:** launch batch N, then post-process batch N-1 (finished already), then "

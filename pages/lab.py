@@ -18,8 +18,10 @@ controls.init_state("seed" if on_gpu else "cpu-demo")
 running = run.is_running()
 workload, rounds = controls.render(disabled=running, devices=run.device_choices(env), on_gpu=on_gpu)
 
+# Run and Stop share one key, so the browser swaps one button for the other instead of keeping the
+# idle Run on screen (stale) beside Stop for as long as the run lasts.
 if running:
-    st.button("Stop", type="primary", on_click=run.request_stop, icon=":material/stop:")
+    st.button("Stop", type="primary", on_click=run.request_stop, icon=":material/stop:", key="run_stop")
 else:
     st.button(
         "Run",
@@ -28,6 +30,7 @@ else:
         on_click=run.request_run,
         args=(workload, rounds, controls.telemetry_mode()),
         icon=":material/play_arrow:",
+        key="run_stop",
     )
 status = st.container()
 if running:

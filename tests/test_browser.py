@@ -203,8 +203,13 @@ def test_two_sessions_run_one_after_the_other(server, browser):
         _set_rounds(page, 1)
     for page in pages:
         page.get_by_role("button", name="Run").click()
-    pages[1].get_by_text("waiting for the device").first.wait_for(timeout=30_000)
-    pages[1].screenshot(path=str(SHOTS / "lab-queued.png"))
+    # Whichever session reached the device second shows its place in line.
+    queued, deadline = None, time.monotonic() + 30
+    while queued is None and time.monotonic() < deadline:
+        queued = next((p for p in pages if p.get_by_text("waiting for the device").count()), None)
+        pages[0].wait_for_timeout(100)
+    assert queued is not None, "neither session showed its place in the queue"
+    queued.screenshot(path=str(SHOTS / "lab-queued.png"))
     spans = []
     for page in pages:
         page.get_by_text("Speedup per round", exact=True).wait_for(timeout=RUN_TIMEOUT_MS)
@@ -223,6 +228,7 @@ def test_stop_releases_the_worker_and_the_lock(server, browser):
     page.get_by_role("button", name="Run").click()
     page.get_by_text(re.compile(r"round 1/\d+: serial")).first.wait_for(timeout=60_000)
     assert _workers(server["proc"]), "a run should have a stand-in worker"
+    assert page.get_by_role("button", name="Run").count() == 0, "only Stop is offered while running"
     page.get_by_role("button", name="Stop").click()
     page.get_by_text("Run stopped").wait_for(timeout=30_000)
     deadline = time.monotonic() + 15

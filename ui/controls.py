@@ -75,7 +75,16 @@ def telemetry_mode() -> str:
 
 
 def render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload | None, int]:
-    """Draw the controls; return the Workload (None when invalid, with messages shown) and rounds."""
+    """Draw the controls in the sidebar, leaving the page to the run and its results.
+
+    Returns the Workload (None when invalid, with the message shown by its control) and rounds.
+    """
+    with st.sidebar:
+        st.header("Workload")
+        return _render(disabled, devices, on_gpu)
+
+
+def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload | None, int]:
     st.selectbox(
         "Preset",
         [*PRESETS, CUSTOM],
@@ -86,68 +95,65 @@ def render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload |
         "cpu-demo: sized for the CPU stand-in.",
     )
     common = {"disabled": disabled, "on_change": _on_field}
-    left, right = st.columns(2)
-    with left:
-        st.selectbox("Model", MODELS, key=_key("model"), **common)
-        st.number_input("Batch size", 1, MAX_BATCH, step=1, key=_key("batch_size"), **common)
-        batch_msg = st.empty()
-        st.selectbox("Precision", PRECISIONS, key=_key("precision"), **common)
-        st.number_input("Steps per block", 2, 100_000, step=10, key=_key("steps"), **common)
-        st.number_input("Warm-up steps", 0, 1000, step=1, key=_key("warmup_steps"), **common)
-        if st.session_state[_key("device")] not in devices:
-            st.session_state[_key("device")] = "auto"
-        st.selectbox("Device", devices, key=_key("device"), **common)
-        device_msg = st.empty()
-    with right:
-        st.radio(
-            "CPU work",
-            CPU_WORK_KINDS,
-            key=_key("cpu_work"),
-            horizontal=True,
-            **common,
-            format_func=lambda k: {"loop": "fixed loop", "ms": "milliseconds", "match_g": "match G"}[k],
-        )
-        kind = st.session_state[_key("cpu_work")]
-        st.number_input(
-            "Loop iterations (fixed loop)",
-            0,
-            100_000_000,
-            step=50_000,
-            key=_key("cpu_iterations"),
-            **{**common, "disabled": disabled or kind != "loop"},
-        )
-        st.number_input(
-            "CPU work in ms (milliseconds)",
-            0.0,
-            10_000.0,
-            step=1.0,
-            key=_key("cpu_ms"),
-            **{**common, "disabled": disabled or kind != "ms"},
-        )
-        st.number_input(
-            "L + C as a multiple of G (match G)",
-            0.0,
-            100.0,
-            step=0.1,
-            key=_key("cpu_g_ratio"),
-            **{**common, "disabled": disabled or kind != "match_g"},
-        )
-        st.slider(
-            "Queue depth",
-            1,
-            min(MAX_DEPTH, 8),
-            key=_key("depth"),
-            **common,
-            help="Batches held in the deque. 1 is the serial loop; 2 is the article's overlap.",
-        )
-        st.slider(
-            "Rounds",
-            1,
-            10,
-            key=ROUNDS_KEY,
-            disabled=disabled,
-            help="Each round runs one serial and one overlap block, the order alternating.",
-        )
+    st.selectbox("Model", MODELS, key=_key("model"), **common)
+    st.number_input("Batch size", 1, MAX_BATCH, step=1, key=_key("batch_size"), **common)
+    batch_msg = st.empty()
+    st.selectbox("Precision", PRECISIONS, key=_key("precision"), **common)
+    st.number_input("Steps per block", 2, 100_000, step=10, key=_key("steps"), **common)
+    st.number_input("Warm-up steps", 0, 1000, step=1, key=_key("warmup_steps"), **common)
+    if st.session_state[_key("device")] not in devices:
+        st.session_state[_key("device")] = "auto"
+    st.selectbox("Device", devices, key=_key("device"), **common)
+    device_msg = st.empty()
+    st.radio(
+        "CPU work",
+        CPU_WORK_KINDS,
+        key=_key("cpu_work"),
+        horizontal=True,
+        **common,
+        format_func=lambda k: {"loop": "fixed loop", "ms": "milliseconds", "match_g": "match G"}[k],
+    )
+    kind = st.session_state[_key("cpu_work")]
+    st.number_input(
+        "Loop iterations (fixed loop)",
+        0,
+        100_000_000,
+        step=50_000,
+        key=_key("cpu_iterations"),
+        **{**common, "disabled": disabled or kind != "loop"},
+    )
+    st.number_input(
+        "CPU work in ms (milliseconds)",
+        0.0,
+        10_000.0,
+        step=1.0,
+        key=_key("cpu_ms"),
+        **{**common, "disabled": disabled or kind != "ms"},
+    )
+    st.number_input(
+        "L + C as a multiple of G (match G)",
+        0.0,
+        100.0,
+        step=0.1,
+        key=_key("cpu_g_ratio"),
+        **{**common, "disabled": disabled or kind != "match_g"},
+    )
+    st.slider(
+        "Queue depth",
+        1,
+        min(MAX_DEPTH, 8),
+        key=_key("depth"),
+        **common,
+        help="Batches held in the deque. 1 is the serial loop; 2 is the article's overlap.",
+    )
+    st.slider(
+        "Rounds",
+        1,
+        10,
+        key=ROUNDS_KEY,
+        disabled=disabled,
+        help="Each round runs one serial and one overlap block, the order alternating.",
+    )
     try:
         workload = Workload(**read_values())
     except WorkloadError as exc:

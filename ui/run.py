@@ -39,10 +39,7 @@ def environment() -> dict[str, Any]:
 
 
 def device_choices(env: dict[str, Any]) -> list[str]:
-    import torch
-
-    cuda = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if env["device"].startswith("cuda") else []
-    return ["auto", "cpu", *cuda]
+    return ["auto", "cpu", *(f"cuda:{i}" for i in range(env.get("cuda_devices", 0)))]
 
 
 def request_run(workload: Workload, rounds: int, telemetry: str) -> None:

@@ -9,28 +9,16 @@ in which any kernel ran, so it cannot resolve single batches; the charts say so.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing as mp
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from engine.records import TelemetryTrace
 
 DEFAULT_INTERVAL_S = 0.1
 STARTUP_TIMEOUT_S = 30.0
-
-
-@dataclass
-class _Columns:
-    gpu_status: str = "unavailable"
-    t_ns: list[int] = field(default_factory=list)
-    gpu_util_pct: list[float] = field(default_factory=list)
-    gpu_mem_used_mib: list[float] = field(default_factory=list)
-    gpu_power_w: list[float] = field(default_factory=list)
-    sm_clock_mhz: list[float] = field(default_factory=list)
-    cpu_pct_per_core: list[list[float]] = field(default_factory=list)
-    sampler_cpu_s: float = 0.0
 
 
 def _open_nvml(gpu_index: int | None) -> tuple[Any, Any, str]:
@@ -51,7 +39,7 @@ def _sample_loop(gpu_index: int | None, interval_s: float, stop: Any, sink: Any,
     import psutil
 
     nvml, handle, status = _open_nvml(gpu_index)
-    cols = _Columns(gpu_status=status)
+    cols = TelemetryTrace(gpu_status=status)  # its lists fill in place; status and cost are set at the end
     psutil.cpu_percent(percpu=True)  # the first call only starts psutil's interval
     cpu_start = time.thread_time()
     ready()
@@ -66,7 +54,7 @@ def _sample_loop(gpu_index: int | None, interval_s: float, stop: Any, sink: Any,
                 cols.gpu_power_w.append(nvml.nvmlDeviceGetPowerUsage(handle) / 1000.0)
                 cols.sm_clock_mhz.append(float(nvml.nvmlDeviceGetClockInfo(handle, nvml.NVML_CLOCK_SM)))
             except Exception as exc:
-                cols.gpu_status = f"unavailable: {type(exc).__name__} while sampling"
+                status = f"unavailable: {type(exc).__name__} while sampling"
                 nvml = None
                 for col in (cols.gpu_util_pct, cols.gpu_mem_used_mib, cols.gpu_power_w, cols.sm_clock_mhz):
                     col.clear()
@@ -74,8 +62,7 @@ def _sample_loop(gpu_index: int | None, interval_s: float, stop: Any, sink: Any,
         stop.wait(max(0.0, next_t - time.monotonic()))
     if nvml is not None:
         nvml.nvmlShutdown()
-    cols.sampler_cpu_s = time.thread_time() - cpu_start
-    sink(cols)
+    sink(dataclasses.replace(cols, gpu_status=status, sampler_cpu_s=time.thread_time() - cpu_start))
 
 
 def _process_entry(gpu_index: int | None, interval_s: float, stop: Any, conn: Any) -> None:
@@ -97,7 +84,7 @@ class Sampler:
         self._worker: Any = None
         self._stop: Any = None
         self._conn: Any = None
-        self._box: list[_Columns] = []
+        self._box: list[TelemetryTrace] = []
 
     def __enter__(self) -> Sampler:
         if self.mode == "process":
@@ -133,10 +120,10 @@ class Sampler:
         if self._worker is None:
             return
         self._stop.set()
-        cols = None
+        trace = None
         if self.mode == "process":
             if self._conn.poll(10):
-                cols = self._conn.recv()
+                trace = self._conn.recv()
             self._worker.join(timeout=5)
             if self._worker.is_alive():
                 self._worker.kill()
@@ -144,7 +131,7 @@ class Sampler:
             self._conn.close()
         else:
             self._worker.join(timeout=10)
-            cols = self._box[0] if self._box else None
+            trace = self._box[0] if self._box else None
         self._worker = None
-        if cols is not None:
-            self.trace = TelemetryTrace(**vars(cols))
+        if trace is not None:
+            self.trace = trace

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
+from engine.protocol import compare
 from engine.workload import Workload
 
 MS = 1_000_000
@@ -17,6 +18,22 @@ def ideal():
     log: list[str] = []
     device = IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS, log=log)
     return clock, device, fixed_post(clock, 5 * MS, log), log
+
+
+def ideal_compare(workload: Workload, rounds: int, **kwargs):
+    """compare() on a device with G=10 ms, L=2 ms and post-processing of C=5 ms, on a fake clock."""
+    clock = FakeClock()
+    device = IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS)
+    return compare(
+        workload,
+        rounds,
+        device=device,
+        post=fixed_post(clock, 5 * MS),
+        clock=clock,
+        telemetry="off",
+        with_environment=False,
+        **kwargs,
+    )
 
 
 @pytest.fixture

@@ -2,31 +2,16 @@
 
 import pytest
 
-from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
+from engine.devices.ideal import FakeClock, IdealDevice
 from engine.protocol import calibrate, compare
 from engine.workload import Workload, WorkloadError
-from tests.conftest import MS
-
-
-def _run(workload, rounds, **kw):
-    clock = FakeClock()
-    device = IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS)
-    return compare(
-        workload,
-        rounds,
-        device=device,
-        post=fixed_post(clock, 5 * MS),
-        clock=clock,
-        telemetry="off",
-        with_environment=False,
-        **kw,
-    )
+from tests.conftest import MS, ideal_compare
 
 
 def test_progress_counts_every_step_and_ends_at_one():
     seen = []
     w = Workload(model="resnet18", steps=4, warmup_steps=2, cpu_work="match_g")
-    _run(w, 2, progress=seen.append)
+    ideal_compare(w, 2, progress=seen.append)
     total = 2 + 5 + 2 * 2 * 4  # warm-up + G probe + rounds x modes x steps
     assert seen[0].phase == "starting" and seen[0].fraction == 0.0
     assert seen[-1].phase == "done" and seen[-1].fraction == 1.0
@@ -56,7 +41,7 @@ def test_loop_work_keeps_the_given_iterations():
 @pytest.mark.parametrize("rounds", [0, 51, 2.0, True])
 def test_rounds_must_be_a_sensible_whole_number(rounds):
     with pytest.raises(WorkloadError, match="rounds="):
-        _run(Workload(steps=2), rounds)
+        ideal_compare(Workload(steps=2), rounds)
 
 
 def test_cuda_request_without_cuda_is_a_clear_error():

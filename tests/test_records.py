@@ -9,22 +9,12 @@ from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
 from engine.protocol import compare
 from engine.records import Comparison, TelemetryTrace
 from engine.workload import Workload
-from tests.conftest import MS
+from tests.conftest import MS, ideal_compare
 
 
 def _ideal_comparison(rounds=4):
-    clock = FakeClock()
-    device = IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS)
     workload = Workload(model="resnet18", batch_size=4, steps=6, warmup_steps=1, cpu_work="ms", cpu_ms=5.0)
-    return compare(
-        workload,
-        rounds,
-        device=device,
-        post=fixed_post(clock, 5 * MS),
-        clock=clock,
-        telemetry="off",
-        with_environment=False,
-    )
+    return ideal_compare(workload, rounds)
 
 
 def test_comparison_statistics_are_exact():

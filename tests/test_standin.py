@@ -5,6 +5,7 @@ asserted (spans that really overlap, an overlap wall below the serial wall).
 """
 
 import os
+import threading
 
 import psutil
 import pytest
@@ -81,7 +82,8 @@ def test_worker_is_gone_after_close(tiny_workload):
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 
-def test_no_worker_is_left_after_an_aborted_run(tiny_workload):
+@pytest.mark.parametrize("telemetry", ["process", "thread"])
+def test_no_worker_or_sampler_is_left_after_an_aborted_run(tiny_workload, telemetry):
     class Stop(Exception):
         pass
 
@@ -90,7 +92,10 @@ def test_no_worker_is_left_after_an_aborted_run(tiny_workload):
             raise Stop
 
     before = {c.pid for c in psutil.Process().children(recursive=True)}
+    cores_before = os.sched_getaffinity(0)
     with pytest.raises(Stop):
-        compare(tiny_workload, 2, progress=stop_in_first_round)
+        compare(tiny_workload, 2, progress=stop_in_first_round, telemetry=telemetry)
     after = {c.pid for c in psutil.Process().children(recursive=True) if c.is_running()}
     assert after - before == set()
+    assert not [t for t in threading.enumerate() if t.name == "overlap-lab-sampler"]
+    assert os.sched_getaffinity(0) == cores_before  # the stand-in gave this thread its cores back

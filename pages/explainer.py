@@ -79,8 +79,8 @@ st.page_link(
     query_params={"preset": target},
 )
 st.caption(
-    "On a machine without a CUDA GPU the Lab uses the CPU stand-in; its cpu-demo preset is the "
-    "balanced case sized for one CPU core."
+    "On a machine without a CUDA GPU the Lab uses the CPU stand-in and opens its cpu-demo preset "
+    "instead: the balanced case, sized for one CPU core."
 )
 
 st.header("Why the article's 1.5x does not show up on an H100")

@@ -14,7 +14,9 @@ if not on_gpu:
         "is real; the absolute times are a CPU's, not a GPU's. Choose the cpu-demo preset for a run "
         "that takes seconds."
     )
-controls.init_state("seed" if on_gpu else "cpu-demo")
+note = controls.init_state("seed" if on_gpu else controls.STANDIN_PRESET, on_gpu)
+if note:
+    st.caption(note)
 running = run.is_running()
 workload, rounds = controls.render(disabled=running, devices=run.device_choices(env), on_gpu=on_gpu)
 

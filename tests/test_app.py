@@ -91,6 +91,16 @@ def test_lab_without_gpu_shows_the_standin_banner_and_cpu_demo():
     assert at.button[0].label == "Run" and not at.button[0].disabled
 
 
+@pytest.mark.skipif(_has_cuda(), reason="the redirect to cpu-demo happens only without CUDA")
+def test_link_to_a_gpu_preset_opens_cpu_demo_on_the_standin():
+    at = app()
+    at.query_params["preset"] = "balanced"
+    at.switch_page("pages/lab.py").run()
+    assert not at.exception
+    assert at.session_state["preset"] == "cpu-demo"
+    assert any("The balanced preset is sized for a GPU" in c.value for c in at.caption)
+
+
 def test_lab_rejects_a_run_that_would_take_too_long_on_the_standin():
     at = app()
     at.switch_page("pages/lab.py").run()

@@ -41,11 +41,24 @@ def load_preset(name: str) -> None:
         st.session_state[_key(f.name)] = getattr(PRESETS[name], f.name)
 
 
-def init_state(default_preset: str) -> None:
-    """Fill the controls on the first visit, and again when a link brings a new ?preset=..."""
+STANDIN_PRESET = "cpu-demo"
+
+
+def init_state(default_preset: str, on_gpu: bool) -> str | None:
+    """Fill the controls on the first visit, and again when a link brings a new ?preset=...
+
+    Without a GPU, a link to a GPU-sized preset lands on cpu-demo instead; the returned note says so.
+    """
+    note = None
     wanted = st.query_params.get("preset")
     if wanted in PRESETS and st.session_state.get("_linked_preset") != wanted:
         st.session_state._linked_preset = wanted
+        if not on_gpu and wanted != STANDIN_PRESET:
+            note = (
+                f"The {wanted} preset is sized for a GPU. On the CPU stand-in, {STANDIN_PRESET} plays "
+                "the same case: host work matched to G, a ceiling near 2x."
+            )
+            wanted = STANDIN_PRESET
         st.session_state.preset = wanted
         load_preset(wanted)
     if "preset" not in st.session_state:
@@ -53,6 +66,7 @@ def init_state(default_preset: str) -> None:
         load_preset(default_preset)
     st.session_state.setdefault(ROUNDS_KEY, 3)
     st.session_state.setdefault(TELEMETRY_KEY, True)
+    return note
 
 
 def _on_preset() -> None:

@@ -29,32 +29,24 @@ def metrics(at):
     return {m.label: m.value for m in at.metric}
 
 
-def marks(spec):
-    """Every mark type in a (possibly layered, concatenated or faceted) vega-lite spec."""
-    found = set()
+def _walk(spec):
+    """Every dict inside a (possibly layered, concatenated or faceted) vega-lite spec."""
     if isinstance(spec, dict):
-        mark = spec.get("mark")
-        if mark is not None:
-            found.add(mark["type"] if isinstance(mark, dict) else mark)
+        yield spec
         for value in spec.values():
-            found |= marks(value)
+            yield from _walk(value)
     elif isinstance(spec, list):
         for value in spec:
-            found |= marks(value)
-    return found
+            yield from _walk(value)
+
+
+def marks(spec):
+    kinds = (d["mark"] for d in _walk(spec) if "mark" in d)
+    return {m["type"] if isinstance(m, dict) else m for m in kinds}
 
 
 def fields(spec):
-    found = set()
-    if isinstance(spec, dict):
-        if "field" in spec and isinstance(spec["field"], str):
-            found.add(spec["field"])
-        for value in spec.values():
-            found |= fields(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            found |= fields(value)
-    return found
+    return {d["field"] for d in _walk(spec) if isinstance(d.get("field"), str)}
 
 
 def test_explainer_renders_and_reacts_to_its_sliders():

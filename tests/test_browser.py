@@ -239,3 +239,16 @@ def test_stop_releases_the_worker_and_the_lock(server, browser):
     assert page.get_by_role("button", name="Run").is_enabled()
     page.screenshot(path=str(SHOTS / "lab-stopped.png"))
     page.close()
+
+
+def test_closing_the_tab_mid_run_still_frees_the_device(server, browser):
+    page = _page(browser, server["url"], lab=True)
+    _set_rounds(page, 1)
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text(re.compile(r"round 1/\d+")).first.wait_for(timeout=60_000)
+    page.close()  # the session ends with the run in flight
+    deadline = time.monotonic() + 90
+    while (_workers(server["proc"]) or not _lock_is_free(server["lock"])) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _workers(server["proc"]) == []
+    assert _lock_is_free(server["lock"])

@@ -49,7 +49,13 @@ def request_run(workload: Workload, rounds: int, telemetry: str) -> None:
 
 
 def request_stop() -> None:
-    st.session_state[NOTICE_KEY] = "Run stopped. The device, its worker and the lock were released."
+    """Runs first in the script run that the click starts. With fast reruns, that run begins
+    while the stopped one is still unwinding, so the request is cleared here, or the new run
+    would see it and start the comparison again."""
+    st.session_state[REQUEST_KEY] = None
+    st.session_state[NOTICE_KEY] = (
+        "Run stopped. Its worker, sampler and device lock are released as it unwinds."
+    )
 
 
 def is_running() -> bool:

@@ -254,3 +254,21 @@ def test_closing_the_tab_mid_run_still_frees_the_device(server, browser):
         time.sleep(0.5)
     assert _workers(server["proc"]) == []
     assert _lock_is_free(server["lock"])
+
+
+def test_a_queued_session_can_leave_the_line(server, browser):
+    pages = [_page(browser, server["url"], lab=True) for _ in range(2)]
+    for page in pages:
+        _set_rounds(page, 1)
+    pages[0].get_by_role("button", name="Run").click()
+    pages[0].get_by_text(re.compile(r"round 1/1")).first.wait_for(timeout=60_000)
+    pages[1].get_by_role("button", name="Run").click()
+    pages[1].get_by_text("waiting for the device").first.wait_for(timeout=30_000)
+    pages[1].get_by_role("button", name="Stop", exact=True).click()
+    pages[1].get_by_text("Run stopped").wait_for(timeout=5_000)
+    pages[0].get_by_text("Speedup per round", exact=True).wait_for(timeout=RUN_TIMEOUT_MS)
+    pages[1].wait_for_timeout(2000)
+    assert pages[1].get_by_text("Latency distributions").count() == 0, "the session that left must not run"
+    assert _lock_is_free(server["lock"])
+    for page in pages:
+        page.close()

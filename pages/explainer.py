@@ -104,8 +104,9 @@ st.markdown(
     "early and the gain looks bigger than it is.\n"
     "- **Threads instead of processes.** Python-level post-processing holds the GIL; a thread cannot run "
     "it alongside a Python-driven forward pass without both slowing down.\n"
-    "- **A deeper queue is not a faster one.** Beyond two batches the period does not improve; memory "
-    "use and latency grow.\n"
+    "- **A deeper queue is not a faster one.** Beyond two batches the steady period does not improve; "
+    "memory use and latency grow. A third slot only smooths out jitter, when the host is on average "
+    "faster than the GPU but sometimes stalls.\n"
     "- **Utilisation is not a stopwatch.** NVML's GPU utilisation is the share of a 1/6 s to 1 s window "
     "in which any kernel ran. Use the Lab's recorded spans to see what happens per batch."
 )

@@ -87,8 +87,8 @@ st.header("Why the article's 1.5x does not show up on an H100")
 st.markdown(
     "The article this tool grew from reports 0.26 s per iteration serially and 0.17 s overlapped for "
     "ViT-B/16 at batch 10 with a 500,000-iteration Python loop as post-processing. On an H100, G is "
-    "about 11 ms while that loop takes well over 100 ms: the host side dominates, and hiding 11 ms "
-    "of GPU work under 120 ms of CPU work can gain a few percent at most. The ceiling, not the trick, "
+    "about 11 ms while that loop takes 70 to 150 ms: the host side dominates, and hiding 11 ms "
+    "of GPU work under about 100 ms of CPU work gains 5 to 10% at most. The ceiling, not the trick, "
     "sets the gain. The gain is largest when the two sides are balanced (L + C = G), where it reaches "
     "2 - L/G: a large launch cost eats into it, which is why the balanced preset uses a large batch."
 )

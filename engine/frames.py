@@ -14,7 +14,6 @@ from engine.records import Comparison, RunResult
 from engine.stats import Summary, ecdf
 
 METRICS = {"period": "period (ms)", "latency": "end-to-end latency (ms)"}
-ACTIVITIES = ("launch", "post-process", "wait", "GPU forward")
 
 
 def _samples(run_list: list[RunResult], metric: str) -> list[float]:

@@ -26,6 +26,7 @@ from engine.workload import (
 )
 
 CUSTOM = "custom"
+STANDIN_PRESET = "cpu-demo"  # what a link to a GPU-sized preset opens on a machine without CUDA
 ROUNDS_KEY = "w_rounds"
 TELEMETRY_KEY = "w_telemetry"
 WARN_STANDIN_S = 120
@@ -39,9 +40,6 @@ def _key(name: str) -> str:
 def load_preset(name: str) -> None:
     for f in fields(Workload):
         st.session_state[_key(f.name)] = getattr(PRESETS[name], f.name)
-
-
-STANDIN_PRESET = "cpu-demo"
 
 
 def init_state(default_preset: str, on_gpu: bool) -> str | None:

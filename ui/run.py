@@ -2,8 +2,9 @@
 
 The engine does the timing and holds the device lock; this module only turns its progress reports
 into widgets. A click anywhere in the session (Stop included) makes Streamlit raise inside the next
-widget update, which unwinds through the engine's finally blocks: the worker process, the sampler
-and the lock are all released before the next script run starts.
+widget update, which unwinds through the engine's finally blocks and releases the worker process,
+the sampler and the lock. With fast reruns the next script run starts while that unwinding is
+still under way, so session state, not the running thread, says whether a run is requested.
 """
 
 from __future__ import annotations

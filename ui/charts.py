@@ -57,10 +57,14 @@ def distribution_chart(
     rules = (
         alt.Chart(p).mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(x="value_ms:Q", color=_mode_color())
     )
+    # Staggered heights keep p50, p90 and p99 readable when they sit close together.
     labels = (
         alt.Chart(p)
-        .mark_text(dy=-6, fontSize=FONT - 2, angle=0, align="left", dx=3)
-        .encode(x="value_ms:Q", y=alt.value(12), text="percentile:N", color=_mode_color())
+        .transform_calculate(
+            label_y="datum.percentile == 'p50' ? 0.3 : datum.percentile == 'p90' ? 0.2 : 0.1"
+        )
+        .mark_text(fontSize=FONT - 2, align="left", dx=4, fontWeight="bold")
+        .encode(x="value_ms:Q", y="label_y:Q", text="percentile:N", color=_mode_color())
     )
     cdf = alt.layer(line, rules, labels, title=f"{metric}: ECDF, p50/p90/p99 dashed").properties(
         width=WIDTH, height=260
@@ -117,8 +121,8 @@ def rounds_chart(frame: pd.DataFrame, ceiling: float) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar(color="#1f6fb2", size=28)
         .encode(
-            x=alt.X("round:O", title="round"),
-            y=alt.Y("speedup:Q", title="speedup (serial wall / overlap wall)"),
+            x=alt.X("round:O", title="round", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("speedup:Q", title="serial wall / overlap wall"),
         )
     )
     marks = pd.DataFrame({"y": [1.0, ceiling], "what": ["no gain", "ceiling"]})

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing as mp
+import signal
 import threading
 import time
 from typing import Any
 
 from engine.records import TelemetryTrace
+from engine.spawn import start_without_main
 
 DEFAULT_INTERVAL_S = 0.1
 STARTUP_TIMEOUT_S = 30.0
@@ -66,6 +68,8 @@ def _sample_loop(gpu_index: int | None, interval_s: float, stop: Any, sink: Any,
 
 
 def _process_entry(gpu_index: int | None, interval_s: float, stop: Any, conn: Any) -> None:
+    # Ctrl-C reaches the whole process group; the parent decides when this process stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _sample_loop(gpu_index, interval_s, stop, conn.send, lambda: conn.send("ready"))
 
 
@@ -97,7 +101,7 @@ class Sampler:
                 daemon=True,
                 args=(self.gpu_index, self.interval_s, self._stop, child),
             )
-            self._worker.start()
+            start_without_main(self._worker)
             child.close()
             # Sampling must cover the run from its first step, so wait for the first sample.
             if not self._conn.poll(STARTUP_TIMEOUT_S) or self._conn.recv() != "ready":

@@ -14,10 +14,12 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import signal
 import time
 from typing import Any
 
 from engine.devices.base import DeviceError
+from engine.spawn import start_without_main
 from engine.workload import Workload
 
 STARTUP_TIMEOUT_S = 180.0
@@ -35,6 +37,8 @@ def worker_core() -> int | None:
 
 def _worker_main(workload: dict[str, Any], core: int | None, commands: Any, results: Any) -> None:
     try:
+        # Ctrl-C reaches the whole process group; the parent decides when this process stops.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         if core is not None:
             os.sched_setaffinity(0, {core})
         import torch
@@ -74,7 +78,7 @@ class StandinDevice:
             name="overlap-lab-standin",
             daemon=True,
         )
-        self._proc.start()
+        start_without_main(self._proc)
         self._host_mask = _keep_off_core(self.core)
         self._spans: dict[int, tuple[int, int]] = {}
         self._last_launched = -1

@@ -2,3 +2,5 @@
 
 Importing this package stays cheap (no torch): the telemetry sampler process imports it too.
 """
+
+__version__ = "0.2.0"

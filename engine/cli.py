@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 import argparse
-import math
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any, NoReturn
 
 from engine.devices.base import DeviceError
-from engine.workload import PRESET_NOTES, PRESETS, Workload, WorkloadError, preset
+from engine.workload import (
+    CPU_FIXED_HELP,
+    CPU_WORK_HELP,
+    PRESET_NOTES,
+    PRESETS,
+    Workload,
+    WorkloadError,
+    preset,
+)
 
 EXIT_USAGE = 2
 EXIT_DEVICE = 1
+EXIT_INTERRUPTED = 130  # the shell's convention for a run ended by Ctrl-C (128 + SIGINT)
+ESTIMATE_NOTE_S = 20  # stand-in runs expected to take longer say so before they start
+FIELD_HELP = {
+    "cpu_work": "how much CPU work per batch: " + "; ".join(f"{k}: {v}" for k, v in CPU_WORK_HELP.items()),
+    "cpu_fixed": "how the CPU work is held: "
+    + "; ".join(f"{k}: {v}" for k, v in CPU_FIXED_HELP.items())
+    + ". Both exist because real post-processing is fixed work, while a demo or a talk needs a "
+    "speedup that the schedule decides, not the host's mood",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,9 +52,36 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     cmp_ = sub.add_parser("compare", help="serial vs overlap, interleaved rounds, a table of results")
     cmp_.add_argument(
-        "--preset", default="seed", choices=list(PRESETS), help="starting workload (default seed)"
+        "--preset",
+        default=None,
+        choices=list(PRESETS),
+        help="starting workload (default: seed with CUDA, cpu-demo on the CPU stand-in)",
     )
-    cmp_.add_argument("--rounds", type=int, default=3, help="interleaved serial/overlap rounds (default 3)")
+    cmp_.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="interleaved serial/overlap rounds (default 3); with --until-stable, the most to run "
+        "(default 20)",
+    )
+    cmp_.add_argument(
+        "--until-stable",
+        action="store_true",
+        help="run rounds until the last 4 per-round speedups spread by at most --target-cv-pct, "
+        "or a budget runs out; the headline then counts those 4 rounds",
+    )
+    cmp_.add_argument(
+        "--target-cv-pct",
+        type=float,
+        default=3.0,
+        help="the spread (CV, percent) a run must reach to be called stable (default 3)",
+    )
+    cmp_.add_argument(
+        "--max-time-s",
+        type=float,
+        default=600.0,
+        help="with --until-stable, stop adding rounds after this many seconds (default 600)",
+    )
     cmp_.add_argument("--json", metavar="PATH", help="write the full result, per-batch records included")
     cmp_.add_argument(
         "--telemetry",
@@ -49,15 +93,35 @@ def build_parser() -> argparse.ArgumentParser:
     for f in fields(Workload):
         kind = {"int": int, "float": float}.get(str(f.type), str)
         cmp_.add_argument(
-            _flag(f.name), dest=f.name, type=kind, default=None, help=f"override the preset's {f.name}"
+            _flag(f.name),
+            dest=f.name,
+            type=kind,
+            default=None,
+            help=FIELD_HELP.get(f.name, f"override the preset's {f.name}"),
         )
     sub.add_parser("info", help="the environment, and which device a run would use")
     return parser
 
 
+def default_preset() -> str:
+    """seed where CUDA works, cpu-demo on the stand-in: the seed workload would take an hour there."""
+    import torch
+
+    return "seed" if torch.cuda.is_available() else "cpu-demo"
+
+
 def workload_from_args(args: argparse.Namespace) -> Workload:
     overrides = {f.name: getattr(args, f.name) for f in fields(Workload) if getattr(args, f.name) is not None}
-    return preset(args.preset).replace(**overrides)
+    return preset(args.preset or default_preset()).replace(**overrides)
+
+
+def gate_from_args(args: argparse.Namespace) -> Any:
+    from engine.stability import StabilityGate
+
+    if not args.until_stable:
+        return None
+    budget = {} if args.rounds is None else {"max_rounds": args.rounds}
+    return StabilityGate(cv_target=args.target_cv_pct / 100, max_s=args.max_time_s, **budget)
 
 
 class _ProgressPrinter:
@@ -79,43 +143,6 @@ class _ProgressPrinter:
         self.stream.flush()
 
 
-def _fmt(x: float, digits: int = 1) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.{digits}f}"
-
-
-def format_comparison(c: Any) -> str:
-    w, s, o, p = c.workload, c.serial, c.overlap, c.prediction
-    env = c.environment
-    where = env.get("gpu_name") or env.get("runs_on") or c.device_kind
-    rows = [
-        ("period p50 (ms)", s.period.p50, o.period.p50),
-        ("period p90 (ms)", s.period.p90, o.period.p90),
-        ("end-to-end latency p50 (ms)", s.latency.p50, o.latency.p50),
-        ("throughput (images/s)", s.throughput_ips, o.throughput_ips),
-        ("wall, all blocks (s)", s.wall_s, o.wall_s),
-    ]
-    lines = [
-        f"{w.model}, batch {w.batch_size}, {w.precision}, {w.describe_cpu_work()}, depth {w.depth}",
-        f"device: {env.get('device', c.device_kind)} ({where}); {c.rounds} rounds x {w.steps} steps per mode",
-        "",
-        f"{'':30}{'serial':>12}{'overlap':>12}",
-    ]
-    lines += [f"{name:30}{_fmt(a):>12}{_fmt(b):>12}" for name, a, b in rows]
-    ratios = " ".join(f"{x:.3f}" for x in c.round_speedups)
-    noise = f"NOISY (CV {c.speedup_cv:.1%} > 5%)" if c.noisy else f"ok (CV {c.speedup_cv:.1%})"
-    eff = "n/a (no gain predicted)" if math.isnan(c.efficiency) else f"{c.efficiency:.0%}"
-    lines += [
-        "",
-        f"G {_fmt(s.g.mean)} ms   L {_fmt(s.l.mean, 2)} ms   C {_fmt(s.c.mean)} ms"
-        "   (means over the serial runs)",
-        f"predicted period: serial {_fmt(p.serial_period_ms)} ms, overlap {_fmt(p.overlap_period_ms)} ms "
-        f"({p.bottleneck}-bound)",
-        f"speedup {c.speedup:.3f}x   ceiling {c.ceiling:.3f}x   efficiency {eff}",
-        f"per-round speedups: {ratios}   noise: {noise}",
-    ]
-    return "\n".join(lines)
-
-
 def format_info(env: dict[str, Any], core: int | None) -> str:
     lines = [f"{k:18} {v}" for k, v in env.items()]
     if env["device"].startswith("cuda"):
@@ -126,6 +153,17 @@ def format_info(env: dict[str, Any], core: int | None) -> str:
     lines.append("presets:")
     lines += [f"  {name:10} {note}" for name, note in PRESET_NOTES.items()]
     return "\n".join(lines)
+
+
+def _say_estimate(workload: Workload, rounds: int) -> None:
+    from engine.estimate import standin_run_s
+
+    est = standin_run_s(workload, rounds)
+    if est > ESTIMATE_NOTE_S:
+        print(
+            f"on the CPU stand-in this takes about {est / 60:.1f} minutes (a rough estimate)",
+            file=sys.stderr,
+        )
 
 
 def _check_json_path(path: str | None) -> None:
@@ -148,11 +186,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(format_info(fingerprint("auto"), worker_core()))
             return 0
         workload = workload_from_args(args)
+        gate = gate_from_args(args)
         _check_json_path(args.json)
-        from engine.protocol import compare
+        from engine.progress import Throttle
+        from engine.protocol import check_device, compare
 
-        printer = None if args.quiet else _ProgressPrinter(sys.stderr)
-        result = compare(workload, args.rounds, progress=printer, telemetry=args.telemetry)
+        rounds = 3 if args.rounds is None or gate is not None else args.rounds
+        if not args.quiet and check_device(workload) == "cpu":
+            _say_estimate(workload, gate.max_rounds if gate else rounds)
+        printer = None if args.quiet else Throttle(_ProgressPrinter(sys.stderr))
+        command = "python -m engine " + shlex.join(sys.argv[1:] if argv is None else argv)
+        result = compare(
+            workload, rounds, progress=printer, telemetry=args.telemetry, gate=gate, command=command
+        )
     except WorkloadError as exc:
         flag = _flag(exc.field)
         print(f"{parser.prog}: error: {flag}: {exc}", file=sys.stderr)
@@ -160,6 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DeviceError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return EXIT_DEVICE
+    except KeyboardInterrupt:
+        print(f"\n{parser.prog}: interrupted; the device and its lock were released", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    from engine.report import format_comparison
+
     print(format_comparison(result))
     if args.json:
         result.to_json(args.json)

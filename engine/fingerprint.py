@@ -58,19 +58,33 @@ def fingerprint(device: str = "auto") -> dict[str, Any]:
     if resolved.startswith("cuda") and torch.cuda.is_available():
         index = torch.device(resolved).index or 0
         env["gpu_name"] = torch.cuda.get_device_name(index)
-        env["gpu_driver"] = _nvml_driver()
+        env.update(_nvml_facts(index))
     return env
 
 
-def _nvml_driver() -> str | None:
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _nvml_facts(index: int) -> dict[str, Any]:
+    """Driver, the card's UUID and its clocks now and at most: two results from one UUID came from
+    the same card, and an SM clock well under its maximum says the card was throttled or idle."""
+    facts: dict[str, Any] = {"gpu_driver": None}
     try:
         import pynvml
 
         pynvml.nvmlInit()
-        try:
-            version = pynvml.nvmlSystemGetDriverVersion()
-            return version.decode() if isinstance(version, bytes) else str(version)
-        finally:
-            pynvml.nvmlShutdown()
     except Exception:
-        return None
+        return facts
+    try:
+        facts["gpu_driver"] = _text(pynvml.nvmlSystemGetDriverVersion())
+        handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+        facts["gpu_uuid"] = _text(pynvml.nvmlDeviceGetUUID(handle))
+        for name, clock in (("sm", pynvml.NVML_CLOCK_SM), ("mem", pynvml.NVML_CLOCK_MEM)):
+            facts[f"gpu_{name}_clock_mhz"] = pynvml.nvmlDeviceGetClockInfo(handle, clock)
+            facts[f"gpu_{name}_clock_max_mhz"] = pynvml.nvmlDeviceGetMaxClockInfo(handle, clock)
+    except Exception as exc:  # an older driver without one of these calls: keep what was read
+        facts["gpu_nvml_note"] = f"{type(exc).__name__} while reading the card's facts"
+    finally:
+        pynvml.nvmlShutdown()
+    return facts

@@ -12,6 +12,7 @@ import pandas as pd
 
 from engine.records import Comparison, RunResult
 from engine.stats import Summary, ecdf
+from engine.truth import blocks
 
 METRICS = {"period": "period (ms)", "latency": "end-to-end latency (ms)"}
 
@@ -128,7 +129,35 @@ def telemetry_frame(c: Comparison, round_index: int = 0) -> pd.DataFrame:
 
 
 def rounds_frame(c: Comparison) -> pd.DataFrame:
-    return pd.DataFrame({"round": range(1, len(c.round_speedups) + 1), "speedup": c.round_speedups})
+    """Every round's speedup, and whether the headline counts it (the gate sets settling ones aside)."""
+    counted = set(c.counted_rounds)
+    return pd.DataFrame(
+        [
+            {"round": i + 1, "speedup": x, "counted": "counted" if i in counted else "settling"}
+            for i, x in c.all_round_speedups
+        ],
+        columns=["round", "speedup", "counted"],
+    )
+
+
+def blocks_frame(c: Comparison) -> pd.DataFrame:
+    """Per-block truth, one row per block, for the lab's table and chart."""
+    rows = [
+        {
+            "block": f"{b.round_index + 1} {b.mode}",
+            "round": b.round_index + 1,
+            "mode": b.mode,
+            "counted": "counted" if b.counted else "settling",
+            "G (ms)": b.g_ms,
+            "L (ms)": b.l_ms,
+            "C (ms)": b.c_ms,
+            "predicted period (ms)": b.predicted_period_ms,
+            "measured period (ms)": b.measured_period_ms,
+            "schedule efficiency": b.schedule_efficiency,
+        }
+        for b in blocks(c)
+    ]
+    return pd.DataFrame(rows)
 
 
 def records_frame(c: Comparison) -> pd.DataFrame:

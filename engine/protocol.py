@@ -2,56 +2,42 @@
 
 Each round runs one serial and one overlap block of the same workload, and the order flips every
 round (AB BA AB ...), so a CPU clock that drifts during the run weighs on both modes alike. The
-spread of the per-round speedups is the honest error bar: above 5% the result is flagged noisy.
+spread of the per-round speedups is the honest error bar: above the stability target (3%) the
+result says "unstable". With a StabilityGate, rounds go on until the last few agree or a budget
+runs out (see engine/stability.py). Between blocks, never inside one, the run checks for other
+GPU processes and host overload, and stamps the result with what it saw.
 """
 
 from __future__ import annotations
 
+import getpass
+import math
+import socket
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
+from engine import __version__
+from engine.contention import ContentionWatch
 from engine.devices.base import Device
-from engine.fingerprint import fingerprint, resolve_device
+from engine.fingerprint import fingerprint, resolve_device, usable_cores
 from engine.lock import Waiting, queue_for
-from engine.postprocess import LoopPost, iterations_for, ms_per_iteration
-from engine.records import Comparison, RunResult
+from engine.postprocess import iterations_for, ms_per_iteration, post_for
+from engine.progress import Progress, ProgressFn
+from engine.records import Calibration, Comparison, Provenance, RunResult, Stability
 from engine.runners import run_overlap, run_serial
+from engine.stability import StabilityGate
 from engine.telemetry import Sampler
 from engine.workload import Workload, WorkloadError
 
+__all__ = ["Progress", "ProgressFn", "StabilityGate", "calibrate", "check_device", "compare", "open_device"]
+
 PROBE_STEPS = 5  # batches timed to measure G before match_g sizes the CPU work
 MAX_ROUNDS = 50
-
-
-@dataclass(frozen=True)
-class Progress:
-    phase: str  # starting, warm-up, calibrating, serial, overlap, done
-    done_steps: int
-    total_steps: int
-    round_index: int = 0
-    rounds: int = 0
-    waiting: Waiting | None = None  # set while queued behind another run of the same device
-
-    @property
-    def fraction(self) -> float:
-        return min(1.0, self.done_steps / self.total_steps) if self.total_steps else 0.0
-
-    @property
-    def message(self) -> str:
-        counts = f"({self.done_steps}/{self.total_steps})"
-        if self.waiting is not None:
-            if self.waiting.other_process:
-                return f"waiting for the device: held by {self.waiting.other_process}"
-            return f"waiting for the device: {self.waiting.ahead_here} run(s) ahead of you"
-        if self.phase in ("serial", "overlap"):
-            return f"round {self.round_index + 1}/{self.rounds}: {self.phase} {counts}"
-        return f"{self.phase} {counts}"
-
-
-ProgressFn = Callable[[Progress], None]
+MODES = ("serial", "overlap")
 
 
 def check_device(workload: Workload) -> str:
@@ -102,28 +88,39 @@ def calibrate(
     device: Device,
     tick: Callable[[int], None],
     clock: Callable[[], int] = time.perf_counter_ns,
-) -> dict[str, float]:
-    """Choose the loop length. Measures G and L first when the CPU work is defined relative to G.
+) -> Calibration:
+    """Size the CPU work. Measures G and L first when the CPU work is defined relative to G.
 
     match_g balances the host against the device: L + C = ratio x G. Launching is host work too,
     so matching C alone to G would leave the host side the longer one and the ceiling below 2x.
+    Fixed work turns the target into a loop length once, here; fixed duration keeps the target.
     """
-    calibration: dict[str, float] = {"ms_per_iteration": ms_per_iteration()}
+    per_iteration = ms_per_iteration()
+    probe_g: float | None = None
+    probe_l: float | None = None
+    target: float | None = None
     if workload.cpu_work == "match_g":
-        g_ms, l_ms = _probe(device, PROBE_STEPS, clock)
+        probe_g, probe_l = _probe(device, PROBE_STEPS, clock)
         tick(PROBE_STEPS)
-        calibration["probe_g_ms"] = g_ms
-        calibration["probe_l_ms"] = l_ms
-        calibration["target_c_ms"] = max(0.0, g_ms * workload.cpu_g_ratio - l_ms)
+        target = max(0.0, probe_g * workload.cpu_g_ratio - probe_l)
     elif workload.cpu_work == "ms":
-        calibration["target_c_ms"] = workload.cpu_ms
-    if "target_c_ms" in calibration:
-        calibration["cpu_iterations"] = iterations_for(
-            calibration["target_c_ms"], calibration["ms_per_iteration"]
-        )
+        target = workload.cpu_ms
+    if workload.cpu_fixed == "duration":
+        iterations = -1
+    elif target is None:
+        iterations = workload.cpu_iterations
     else:
-        calibration["cpu_iterations"] = workload.cpu_iterations
-    return calibration
+        iterations = iterations_for(target, per_iteration)
+    return Calibration(per_iteration, iterations, target, probe_g, probe_l)
+
+
+def provenance(command: str) -> Provenance:
+    try:
+        user = getpass.getuser()
+    except Exception:  # no name for this uid, as in some containers
+        user = "unknown"
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return Provenance(started, socket.gethostname(), user, __version__, command)
 
 
 def compare(
@@ -136,52 +133,65 @@ def compare(
     post: Any = None,
     clock: Callable[[], int] = time.perf_counter_ns,
     with_environment: bool = True,
+    gate: StabilityGate | None = None,
+    command: str = "",
 ) -> Comparison:
-    """Measure serial vs overlap for `rounds` interleaved rounds, holding the device's lock.
+    """Measure serial vs overlap in interleaved rounds, holding the device's lock.
 
-    `device`, `post` and `clock` are for tests: a device of fixed costs on a fake clock, no lock.
-    A progress callback may raise to stop the run; the device and the lock are released anyway.
+    `rounds` rounds are run, or with a `gate`, rounds until the last few agree (or its budget
+    runs out). `command` records how the run was asked for. `device`, `post` and `clock` are for
+    tests: a device of fixed costs on a fake clock, no lock. A progress callback may raise to
+    stop the run; the device, the sampler and the lock are released anyway.
     """
     if isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= MAX_ROUNDS:
         raise WorkloadError("rounds", rounds, f"a whole number from 1 to {MAX_ROUNDS}")
     report = progress or (lambda _p: None)
+    budget = gate.max_rounds if gate is not None else rounds
     probe = PROBE_STEPS if workload.cpu_work == "match_g" else 0
-    total = workload.warmup_steps + probe + rounds * 2 * workload.steps
-    report(Progress("starting", 0, total, 0, rounds))
+    total = workload.warmup_steps + probe + budget * 2 * workload.steps
+    report(Progress("starting", 0, total, 0, budget))
     # Read before the device opens: the stand-in narrows this thread's CPU affinity while it runs.
     environment = fingerprint(workload.device) if with_environment else {}
+    made = provenance(command)
+    plan = _Plan(workload, budget, gate, total, telemetry, post, clock, environment, made, usable_cores())
     if device is not None:
-        return _measure(workload, rounds, device, report, total, telemetry, post, clock, environment)
+        return _measure(plan, device, report)
     resolved = check_device(workload)
 
     def waiting(w: Waiting) -> None:
-        report(Progress("waiting", 0, total, 0, rounds, waiting=w))
+        report(Progress("waiting", 0, total, 0, budget, waiting=w))
 
     with queue_for(resolved).hold(waiting):
         dev = open_device(workload)
         try:
-            return _measure(workload, rounds, dev, report, total, telemetry, post, clock, environment)
+            return _measure(plan, dev, report)
         finally:
             dev.close()
 
 
-def _measure(
-    workload: Workload,
-    rounds: int,
-    dev: Device,
-    report: ProgressFn,
-    total: int,
-    telemetry: str,
-    post: Any,
-    clock: Callable[[], int],
-    environment: dict[str, Any],
-) -> Comparison:
+@dataclass(frozen=True)
+class _Plan:
+    workload: Workload
+    rounds: int  # the most rounds to run
+    gate: StabilityGate | None
+    total_steps: int
+    telemetry: str
+    post: Any
+    clock: Callable[[], int]
+    environment: dict[str, Any]
+    provenance: Provenance
+    cores: int  # usable by this process before a stand-in narrows the thread's affinity
+
+
+def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
+    workload, gate, clock = plan.workload, plan.gate, plan.clock
     done = 0
+    note = ""
 
     def tick(n: int, phase: str, r: int = 0) -> None:
         nonlocal done
         done += n
-        report(Progress(phase, done, total, r, rounds))
+        report(Progress(phase, done, plan.total_steps, r, plan.rounds, note=note))
 
     dev.start_block()
     for i in range(workload.warmup_steps):
@@ -190,16 +200,69 @@ def _measure(
         dev.release(handle)
         tick(1, "warm-up")
     calibration = calibrate(workload, dev, lambda n: tick(n, "calibrating"), clock)
-    post = post or LoopPost(int(calibration["cpu_iterations"]))
+    posts = _posts(workload, calibration, plan.post)
     runs: list[RunResult] = []
-    with Sampler(_gpu_index(dev), mode=telemetry) as sampler:
-        for r in range(rounds):
-            order = ("serial", "overlap") if r % 2 == 0 else ("overlap", "serial")
-            for mode in order:
-                step_tick = lambda _i, m=mode, r=r: tick(1, m, r)  # noqa: E731
-                runs.append(_block(dev, post, workload, mode, r, clock, step_tick))
-    report(Progress("done", total, total, rounds, rounds))
-    return Comparison(workload, dev.kind, tuple(runs), calibration, environment, sampler.trace)
+    speedups: list[float] = []
+    stop_reason = "round budget" if gate is not None else "fixed rounds"
+    watch = ContentionWatch(_gpu_index(dev), plan.cores)
+    try:
+        watch.check()
+        with Sampler(_gpu_index(dev), mode=plan.telemetry) as sampler:
+            started = clock()
+            for r in range(plan.rounds):
+                pair: dict[str, RunResult] = {}
+                for mode in MODES if r % 2 == 0 else MODES[::-1]:
+                    step_tick = lambda _i, m=mode, r=r: tick(1, m, r)  # noqa: E731
+                    pair[mode] = _block(dev, posts[mode], workload, mode, r, clock, step_tick)
+                    runs.append(pair[mode])
+                    watch.check()
+                speedups.append(pair["serial"].wall_s / pair["overlap"].wall_s)
+                if gate is None:
+                    continue
+                note = _gate_note(gate, speedups)
+                if gate.met(speedups):
+                    stop_reason = "stability target met"
+                    break
+                if (clock() - started) / 1e9 >= gate.max_s:
+                    stop_reason = f"time budget of {gate.max_s:g} s"
+                    break
+    finally:
+        watch.close()
+    report(Progress("done", plan.total_steps, plan.total_steps, len(speedups), plan.rounds, note=note))
+    stability = Stability(gate.cv_target, gate.window, True, stop_reason) if gate is not None else Stability()
+    return Comparison(
+        workload,
+        dev.kind,
+        tuple(runs),
+        calibration,
+        plan.environment,
+        sampler.trace,
+        stability,
+        watch.result(),
+        plan.provenance,
+    )
+
+
+def _gate_note(gate: StabilityGate, speedups: list[float]) -> str:
+    cv = gate.window_cv(speedups)
+    now = "n/a" if math.isnan(cv) else f"{cv:.1%}"
+    return f"until the last {gate.window} rounds agree within {gate.cv_target:.0%} (now {now})"
+
+
+def _posts(workload: Workload, calibration: Calibration, post: Any) -> dict[str, Any]:
+    """The post-processing of each loop shape; a test's `post` stands in for both."""
+    if post is not None:
+        return dict.fromkeys(MODES, post)
+    return {
+        mode: post_for(
+            workload.cpu_work,
+            workload.cpu_fixed,
+            calibration.cpu_iterations,
+            calibration.target_c_ms or 0.0,
+            mode,
+        )
+        for mode in MODES
+    }
 
 
 def _block(

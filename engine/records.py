@@ -7,17 +7,20 @@ as JSON and loaded again reports exactly the same numbers.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from engine.schedule import Prediction, efficiency, predict
+from engine.schedule import Prediction, block_period_ms, efficiency, predict
 from engine.stats import Summary, coefficient_of_variation, summarize
 from engine.workload import Workload
 
-SCHEMA_VERSION = 1
-NOISY_CV = 0.05  # per-round speedups spreading more than this are flagged as noisy
+# 2: per-batch post_iterations, typed calibration, stability, contention and provenance.
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = (1, 2)  # version 1 lacks the fields above; they load with their defaults
+STABLE_CV = 0.03  # per-round speedups spreading by at most this are called stable
 NS_PER_MS = 1_000_000
 
 
@@ -34,6 +37,7 @@ class StepRecord:
     wait_end_ns: int  # ... to here (equal when it was already done)
     post_start_ns: int
     post_end_ns: int
+    post_iterations: int = -1  # loop iterations the post-processing ran; -1 where unknown
 
     @property
     def l_ms(self) -> float:
@@ -134,6 +138,38 @@ class RunResult:
     def c_ms(self) -> Summary:
         return summarize([r.c_ms for r in self.steps])
 
+    @property
+    def steady_periods_ms(self) -> list[float]:
+        """Periods once the queue is full: an overlap block's first depth - 1 launches come early."""
+        return self.periods_ms[self.depth - 1 :]
+
+    @property
+    def predicted_period_ms(self) -> float:
+        """The period this block's own mean G, L and C predict for its loop shape."""
+        return block_period_ms(self.g_ms.mean, self.l_ms.mean, self.c_ms.mean, self.depth)
+
+    @property
+    def measured_period_ms(self) -> float:
+        steady = self.steady_periods_ms
+        return sum(steady) / len(steady) if steady else float("nan")
+
+    @property
+    def schedule_efficiency(self) -> float:
+        """Predicted over measured period: 1 when the loop did exactly what its own costs allow.
+
+        It separates the loop from the host: a block whose C drifted still scores 1, because its
+        prediction uses the C it actually had; a loop that stalls or waits too long scores below.
+        """
+        measured = self.measured_period_ms
+        return self.predicted_period_ms / measured if measured > 0 else float("nan")
+
+    @property
+    def ms_per_iteration(self) -> float:
+        """The host's speed during this block: post-processing time per loop iteration."""
+        known = [r for r in self.steps if r.post_iterations > 0]
+        iterations = sum(r.post_iterations for r in known)
+        return sum(r.c_ms for r in known) / iterations if iterations else float("nan")
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["steps"] = [list(asdict(r).values()) for r in self.steps]
@@ -162,30 +198,120 @@ class ModeSummary:
 
 
 @dataclass(frozen=True)
+class Calibration:
+    """How the CPU work was sized before the rounds; None where a step did not apply."""
+
+    ms_per_iteration: float | None = None  # the loop's cost on this core just before the rounds
+    cpu_iterations: int = -1  # the loop length fixed work used (-1: fixed duration, see the records)
+    target_c_ms: float | None = None  # the C aimed at (ms and match_g), or held (fixed duration)
+    probe_g_ms: float | None = None  # match_g: G and L of a few batches run alone
+    probe_l_ms: float | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Calibration:
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in d.items() if k in known}
+        if "cpu_iterations" in data:
+            data["cpu_iterations"] = int(data["cpu_iterations"])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Stability:
+    """The rule a run was judged by, and why its rounds stopped.
+
+    `window` > 0 means the headline counts only the last `window` rounds: the stability gate ran
+    rounds until those spread by at most `cv_target`, and the earlier ones were the host settling.
+    """
+
+    cv_target: float = STABLE_CV
+    window: int = 0  # 0: every round counts
+    until_stable: bool = False
+    stop_reason: str = "fixed rounds"
+
+
+@dataclass(frozen=True)
+class Contention:
+    """Whether something else used the GPU or overloaded the host while the run measured."""
+
+    checked: bool = False
+    gpu_other_processes: int = 0  # most other compute processes seen on the GPU at once
+    load_avg_max: float = 0.0  # highest 1-minute load average seen
+    cores: int = 0  # cores this process may use
+
+    @property
+    def contended(self) -> bool:
+        return self.checked and (self.gpu_other_processes > 0 or self.load_avg_max > self.cores)
+
+    @property
+    def reason(self) -> str:
+        why = []
+        if self.gpu_other_processes > 0:
+            why.append(f"{self.gpu_other_processes} other process(es) used the GPU")
+        if self.checked and self.load_avg_max > self.cores:
+            why.append(f"host load {self.load_avg_max:.1f} on {self.cores} cores")
+        return "; ".join(why)
+
+    @property
+    def stamp(self) -> str:
+        if not self.checked:
+            return "contention not checked"
+        return f"contended: {self.reason}" if self.contended else "uncontended"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """When, where, by whom and how a result was made, so a file on its own can be trusted."""
+
+    started_at: str = ""  # ISO 8601, UTC
+    host: str = ""
+    user: str = ""
+    version: str = ""
+    command: str = ""
+
+
+@dataclass(frozen=True)
 class Comparison:
     workload: Workload
     device_kind: str  # "cuda" or "standin"
     runs: tuple[RunResult, ...]
-    calibration: dict[str, float] = field(default_factory=dict)
+    calibration: Calibration = field(default_factory=Calibration)
     environment: dict[str, Any] = field(default_factory=dict)
     telemetry: TelemetryTrace = field(default_factory=TelemetryTrace)
+    stability: Stability = field(default_factory=Stability)
+    contention: Contention = field(default_factory=Contention)
+    provenance: Provenance = field(default_factory=Provenance)
+
+    @property
+    def counted_rounds(self) -> list[int]:
+        """The rounds the headline counts: all, or the last `window` under the stability gate."""
+        rounds = sorted({r.round_index for r in self.runs})
+        window = self.stability.window
+        return rounds[-window:] if window > 0 else rounds
 
     def mode_runs(self, mode: str) -> list[RunResult]:
-        return [r for r in self.runs if r.mode == mode]
+        counted = set(self.counted_rounds)
+        return [r for r in self.runs if r.mode == mode and r.round_index in counted]
 
     @property
     def rounds(self) -> int:
         return len({r.round_index for r in self.runs})
 
     @cached_property
-    def round_speedups(self) -> list[float]:
-        """Serial wall over overlap wall for each round, in round order."""
+    def all_round_speedups(self) -> list[tuple[int, float]]:
+        """(round, serial wall / overlap wall) for every round run, settling ones included."""
         out = []
         for i in sorted({r.round_index for r in self.runs}):
             pair = {r.mode: r for r in self.runs if r.round_index == i}
             if "serial" in pair and "overlap" in pair:
-                out.append(pair["serial"].wall_s / pair["overlap"].wall_s)
+                out.append((i, pair["serial"].wall_s / pair["overlap"].wall_s))
         return out
+
+    @property
+    def round_speedups(self) -> list[float]:
+        """Serial wall over overlap wall for each counted round, in round order."""
+        counted = set(self.counted_rounds)
+        return [x for i, x in self.all_round_speedups if i in counted]
 
     @property
     def speedup(self) -> float:
@@ -193,11 +319,27 @@ class Comparison:
 
     @property
     def speedup_cv(self) -> float:
+        """Spread of the counted per-round speedups; nan with one round (no spread was seen)."""
         return coefficient_of_variation(self.round_speedups)
 
     @property
+    def stability_state(self) -> str:
+        """stable, unstable, or n/a when one round gives no spread to judge."""
+        cv = self.speedup_cv
+        if math.isnan(cv):
+            return "n/a"
+        return "stable" if cv <= self.stability.cv_target else "unstable"
+
+    @property
+    def stability_text(self) -> str:
+        state, cv = self.stability_state, self.speedup_cv
+        if state == "n/a":
+            return "stability n/a: one round, no spread"
+        return f"{state}: CV {cv:.1%}" + (f" > {self.stability.cv_target:.0%}" if state == "unstable" else "")
+
+    @property
     def noisy(self) -> bool:
-        return self.speedup_cv > NOISY_CV
+        return self.stability_state == "unstable"
 
     @cached_property
     def serial(self) -> ModeSummary:
@@ -222,28 +364,40 @@ class Comparison:
         return efficiency(self.speedup, self.ceiling)
 
     def to_dict(self) -> dict[str, Any]:
+        """Summary first, so a person opening the file reads the answer before the records."""
+        from engine.report import summary
+
         return {
+            "summary": summary(self),
             "schema_version": SCHEMA_VERSION,
+            "provenance": asdict(self.provenance),
             "workload": self.workload.to_dict(),
             "device_kind": self.device_kind,
-            "calibration": self.calibration,
+            "calibration": asdict(self.calibration),
+            "stability": asdict(self.stability),
+            "contention": asdict(self.contention),
             "environment": self.environment,
             "telemetry": asdict(self.telemetry),
             "runs": [r.to_dict() for r in self.runs],
-            "summary": self.headline(),
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Comparison:
-        if d.get("schema_version") != SCHEMA_VERSION:
-            raise ValueError(f"schema_version={d.get('schema_version')!r} is not allowed: {SCHEMA_VERSION}")
+        version = d.get("schema_version")
+        if version not in READABLE_SCHEMAS:
+            raise ValueError(
+                f"schema_version={version!r} is not allowed: one of " + ", ".join(map(str, READABLE_SCHEMAS))
+            )
         return cls(
             workload=Workload.from_dict(d["workload"]),
             device_kind=d["device_kind"],
             runs=tuple(RunResult.from_dict(r) for r in d["runs"]),
-            calibration=d.get("calibration", {}),
+            calibration=Calibration.from_dict(d.get("calibration", {})),
             environment=d.get("environment", {}),
             telemetry=TelemetryTrace(**d.get("telemetry", {})),
+            stability=Stability(**d.get("stability", {})),
+            contention=Contention(**d.get("contention", {})),
+            provenance=Provenance(**d.get("provenance", {})),
         )
 
     def to_json(self, path: str | Path) -> None:
@@ -259,7 +413,7 @@ class Comparison:
         return {
             "speedup": self.speedup,
             "speedup_cv": self.speedup_cv,
-            "noisy": self.noisy,
+            "stability": self.stability_state,
             "ceiling": self.ceiling,
             "efficiency": self.efficiency,
             "g_ms": s.g.mean,

@@ -17,7 +17,7 @@ from engine.devices.base import Device
 from engine.records import RunResult, StepRecord
 
 Clock = Callable[[], int]
-PostProcess = Callable[[int, Any], object]
+PostProcess = Callable[[int, Any], object]  # may return the loop iterations it ran
 StepCallback = Callable[[int], None]
 
 
@@ -47,7 +47,7 @@ def run_loop(
     if depth < 1:
         raise ValueError(f"depth={depth!r} is not allowed: a whole number of at least 1")
     queue: deque[_InFlight] = deque()
-    finished: list[tuple[_InFlight, int, int]] = []
+    finished: list[tuple[_InFlight, int, int, int]] = []
 
     def wait_for(item: _InFlight) -> None:
         if item.wait_start_ns < 0:
@@ -58,10 +58,11 @@ def run_loop(
     def finish(item: _InFlight) -> None:
         wait_for(item)
         post_start = clock()
-        post(item.step, item.handle)
+        work = post(item.step, item.handle)
         post_end = clock()
         device.release(item.handle)
-        finished.append((item, post_start, post_end))
+        iterations = work if isinstance(work, int) and not isinstance(work, bool) else -1
+        finished.append((item, post_start, post_end, iterations))
 
     for i in range(steps):
         t0 = clock()
@@ -80,7 +81,7 @@ def run_loop(
     end = clock()
 
     records = []
-    for item, post_start, post_end in finished:
+    for item, post_start, post_end, iterations in finished:
         dev_start, dev_end = device.device_span_ns(item.handle)
         records.append(
             StepRecord(
@@ -93,6 +94,7 @@ def run_loop(
                 item.wait_end_ns,
                 post_start,
                 post_end,
+                iterations,
             )
         )
     return RunResult(

@@ -54,8 +54,30 @@ def predict(g_ms: float, l_ms: float, c_ms: float, pool_workers: int = 0) -> Pre
     return Prediction(g_ms, l_ms, c_ms, serial, overlap, serial, overlap_latency)
 
 
+def block_period_ms(g_ms: float, l_ms: float, c_ms: float, depth: int) -> float:
+    """The steady period one block should reach from its own G, L and C: serial or overlapped."""
+    busy = max(g_ms, l_ms)
+    return busy + c_ms if depth == 1 else max(busy, l_ms + c_ms)
+
+
+def block_wall_ratio(serial_period_ms: float, overlap_period_ms: float, steps: int) -> float:
+    """The best serial/overlap wall ratio for blocks of `steps` batches, fill and drain included.
+
+    A serial block costs steps x S. An overlap block runs steps - 1 overlapped periods O, and its
+    last batch is computed and post-processed with nothing to hide behind: one more S. With 12
+    steps and S = 2 O this is 1.85x, not 2x: short blocks cannot reach the steady-state ceiling.
+    """
+    overlap_wall = (steps - 1) * overlap_period_ms + serial_period_ms
+    return steps * serial_period_ms / overlap_wall if overlap_wall > 0 else 1.0
+
+
+# Below this predicted gain, a measured efficiency is noise divided by almost nothing (a ceiling
+# a hair above 1 once printed an efficiency of 18,935%).
+MIN_PREDICTED_GAIN = 0.02
+
+
 def efficiency(speedup: float, ceiling: float) -> float:
-    """Share of the predicted gain that was realised; nan when no gain was predicted."""
-    if ceiling <= 1.0 + 1e-9:
+    """Share of the predicted gain that was realised; nan when too little gain was predicted."""
+    if not ceiling - 1.0 >= MIN_PREDICTED_GAIN:
         return float("nan")
     return (speedup - 1.0) / (ceiling - 1.0)

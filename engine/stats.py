@@ -33,9 +33,9 @@ def summarize(values: Sequence[float]) -> Summary:
 
 
 def coefficient_of_variation(values: Sequence[float]) -> float:
-    """Sample standard deviation over the mean; 0 for fewer than two values (no spread seen)."""
+    """Sample standard deviation over the mean; nan for fewer than two values (no spread to see)."""
     if len(values) < 2:
-        return 0.0
+        return float("nan")
     arr = np.asarray(values, dtype=float)
     return float(arr.std(ddof=1) / arr.mean())
 

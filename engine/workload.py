@@ -24,7 +24,22 @@ MODELS: tuple[str, ...] = (
     "convnext_tiny",
 )
 PRECISIONS: tuple[str, ...] = ("fp32", "bf16", "fp16")
-CPU_WORK_KINDS: tuple[str, ...] = ("loop", "ms", "match_g")
+CPU_WORK_KINDS: tuple[str, ...] = ("loop", "article", "ms", "match_g")
+CPU_FIXED_KINDS: tuple[str, ...] = ("work", "duration")
+# What each CPU-work setting means, for --help and the lab's widgets.
+CPU_WORK_HELP = {
+    "loop": "the article's loop for cpu_iterations iterations, the same loop in both modes",
+    "article": "each of the article's scripts with its own loop: the overlap script's computes "
+    "batch_id * 31 + i on every iteration and costs more",
+    "ms": "host work of cpu_ms milliseconds",
+    "match_g": "host work sized so that L + C = cpu_g_ratio x G, measured at run time",
+}
+CPU_FIXED_HELP = {
+    "work": "fixed work: a loop length chosen once; honest about real post-processing, but C moves "
+    "with the host's speed",
+    "duration": "fixed duration: the loop runs until C has passed, so C holds still on a noisy host "
+    "and the schedule, not the host, decides the speedup",
+}
 _DEVICE_RE = re.compile(r"^(auto|cpu|cuda|cuda:\d+)$")
 
 MAX_BATCH = 4096
@@ -49,7 +64,8 @@ class Workload:
     steps: int = 50  # measured iterations per block (one serial or one overlap run)
     warmup_steps: int = 1  # forwards run before timing, to pay for cuDNN/cuBLAS set-up
     precision: str = "fp32"  # fp32 as in the article; bf16/fp16 shrink G
-    cpu_work: str = "loop"  # loop: fixed iterations; ms: calibrated to a time; match_g: L + C = ratio x G
+    cpu_work: str = "loop"  # loop / article: fixed iterations; ms: a time; match_g: L + C = ratio x G
+    cpu_fixed: str = "work"  # work: an iteration count (C moves with the host); duration: C holds still
     cpu_iterations: int = 500_000  # used by cpu_work=loop; the article's loop length
     cpu_ms: float = 10.0  # used by cpu_work=ms
     cpu_g_ratio: float = 1.0  # used by cpu_work=match_g; 1.0 balances host and device
@@ -63,6 +79,14 @@ class Workload:
         _check_int("warmup_steps", self.warmup_steps, 0, 1000)
         _check_choice("precision", self.precision, PRECISIONS)
         _check_choice("cpu_work", self.cpu_work, CPU_WORK_KINDS)
+        _check_choice("cpu_fixed", self.cpu_fixed, CPU_FIXED_KINDS)
+        if self.cpu_fixed == "duration" and self.cpu_work in ("loop", "article"):
+            raise WorkloadError(
+                "cpu_fixed",
+                self.cpu_fixed,
+                f"work when cpu_work={self.cpu_work!r} (an iteration count is fixed work); "
+                "use cpu_work=ms or match_g for a fixed duration",
+            )
         _check_int("cpu_iterations", self.cpu_iterations, 0, 100_000_000)
         _check_float("cpu_ms", self.cpu_ms, 0.0, 10_000.0)
         _check_float("cpu_g_ratio", self.cpu_g_ratio, 0.0, 100.0)
@@ -89,9 +113,12 @@ class Workload:
     def describe_cpu_work(self) -> str:
         if self.cpu_work == "loop":
             return f"{self.cpu_iterations:,} loop iterations"
-        if self.cpu_work == "ms":
-            return f"loop calibrated to {self.cpu_ms:g} ms"
-        return f"loop calibrated so L + C = {self.cpu_g_ratio:g} x G"
+        if self.cpu_work == "article":
+            return f"{self.cpu_iterations:,} iterations of each article script's own loop"
+        target = f"{self.cpu_ms:g} ms" if self.cpu_work == "ms" else f"L + C = {self.cpu_g_ratio:g} x G"
+        if self.cpu_fixed == "duration":
+            return f"loop held for a fixed duration, {target}"
+        return f"loop calibrated once to {target}"
 
 
 def field_names() -> tuple[str, ...]:
@@ -115,20 +142,46 @@ def _check_float(field: str, value: Any, low: float, high: float) -> None:
 
 
 PRESETS: dict[str, Workload] = {
-    # The article's workload exactly: ViT-B/16, batch 10, fp32, 50 steps, the 500,000-iteration loop.
+    # The article's workload: ViT-B/16, batch 10, fp32, 50 steps, the 500,000-iteration loop, with the
+    # same loop in both modes so that only the schedule differs.
     "seed": Workload(),
-    # Host work (L + C) calibrated at run time to the measured G. The ceiling is then 2 - L/G, so the
-    # batch is large enough for G to dwarf the ~6 ms launch of ViT-B/16 (at batch 10 it would be 1.4x).
-    "balanced": Workload(batch_size=128, cpu_work="match_g", cpu_g_ratio=1.0, warmup_steps=5),
+    # The article's two scripts as published: the overlap script's loop does more arithmetic.
+    "article": Workload(cpu_work="article"),
+    # The seed's case with C held at 75 ms (the loop's typical cost on an H100 box): the same small
+    # ceiling, without the host's mood moving it from run to run.
+    "seed-steady": Workload(cpu_work="ms", cpu_ms=75.0, cpu_fixed="duration"),
+    # Host work (L + C) set at run time to the measured G and held there by fixed-duration work. The
+    # ceiling is then 2 - L/G, so the batch is large enough for G to dwarf the ~6 ms launch of ViT-B/16
+    # (at batch 10 it would be 1.4x).
+    "balanced": Workload(
+        batch_size=128, cpu_work="match_g", cpu_g_ratio=1.0, cpu_fixed="duration", warmup_steps=5
+    ),
     # Sized for the CPU stand-in: one core runs the model (~50-150 ms a batch), the other the loop.
     "cpu-demo": Workload(
-        model="resnet18", batch_size=2, steps=12, warmup_steps=2, cpu_work="match_g", device="auto"
+        model="resnet18",
+        batch_size=2,
+        steps=12,
+        warmup_steps=2,
+        cpu_work="match_g",
+        cpu_fixed="duration",
+        device="auto",
     ),
 }
 PRESET_NOTES: dict[str, str] = {
-    "seed": "The article's scripts: ViT-B/16, batch 10, fp32, 500,000-iteration Python loop.",
-    "balanced": "ViT-B/16 at batch 128, host work (L + C) calibrated to the measured G: ceiling near 2x.",
-    "cpu-demo": "A small model sized for the CPU stand-in, host work matched to G: ceiling near 2x.",
+    "seed": "The article's workload: ViT-B/16, batch 10, fp32, the 500,000-iteration loop in both modes.",
+    "article": "The article's two scripts as published: the overlap script's loop costs more per batch.",
+    "seed-steady": "The seed's case with C held at 75 ms (fixed duration): its small ceiling, steadily.",
+    "balanced": "ViT-B/16 at batch 128, L + C held at the measured G (fixed duration): ceiling near 2x.",
+    "cpu-demo": "A small model sized for the CPU stand-in, L + C held at G: ceiling near 2x.",
+}
+# Which presets are sized for a CUDA GPU, and what each asks of the host against the device. A link
+# to a GPU preset on a machine without CUDA opens cpu-demo, and must say honestly what that changes.
+PRESET_CASE: dict[str, str] = {
+    "seed": "host-heavy",
+    "article": "host-heavy",
+    "seed-steady": "host-heavy",
+    "balanced": "balanced",
+    "cpu-demo": "balanced",
 }
 
 

@@ -78,10 +78,18 @@ st.page_link(
     icon=":material/science:",
     query_params={"preset": target},
 )
-st.caption(
-    "On a machine without a CUDA GPU the Lab uses the CPU stand-in and opens its cpu-demo preset "
-    "instead: the balanced case, sized for one CPU core."
-)
+if host_heavy:
+    standin = (
+        "On a machine without a CUDA GPU the Lab uses the CPU stand-in and opens its cpu-demo preset "
+        "instead. That is the opposite case, balanced rather than host-heavy; to see this one there, "
+        "raise its 'L + C as a multiple of G' to 5 or more."
+    )
+else:
+    standin = (
+        "On a machine without a CUDA GPU the Lab uses the CPU stand-in and opens its cpu-demo preset "
+        "instead: the same balanced case, sized for one CPU core."
+    )
+st.caption(standin)
 
 st.header("Why the article's 1.5x does not show up on an H100")
 st.markdown(
@@ -107,6 +115,15 @@ st.markdown(
     "- **A deeper queue is not a faster one.** Beyond two batches the steady period does not improve; "
     "memory use and latency grow. A third slot only smooths out jitter, when the host is on average "
     "faster than the GPU but sometimes stalls.\n"
+    "- **Two scripts, two workloads.** The article's overlap script computes `batch_id * 31 + i` "
+    "inside its post-processing loop; its serial script does not. The extra arithmetic makes each "
+    "overlap batch's C about 16% longer, and where the whole possible gain is 5 to 10% (an H100), "
+    "that alone can turn the overlap into a slowdown. The Lab's `article` preset runs each script's "
+    "own loop and says by how much they differ; every other preset runs one loop in both.\n"
+    "- **A noisy host moves C, not the schedule.** A pure-Python loop of fixed length can take 70 ms "
+    "one moment and 120 ms the next on a shared box. The Lab can hold C for a fixed *duration* "
+    "instead (`seed-steady`, `balanced`), and it judges every block against the period its own G, "
+    "L and C predict, so a drifting host shows up as drift, not as a broken loop.\n"
     "- **Utilisation is not a stopwatch.** NVML's GPU utilisation is the share of a 1/6 s to 1 s window "
     "in which any kernel ran. Use the Lab's recorded spans to see what happens per batch."
 )

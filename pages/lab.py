@@ -14,6 +14,13 @@ if not on_gpu:
         "is real; the absolute times are a CPU's, not a GPU's. Choose the cpu-demo preset for a run "
         "that takes seconds."
     )
+    if env["cpu_cores_usable"] < controls.STANDIN_CORES_WITH_BROWSER:
+        st.warning(
+            f"This machine has {env['cpu_cores_usable']} cores: the stand-in needs one for the model and "
+            "one for the post-processing, so a browser on this machine competes with both. The lab "
+            "redraws at most twice a second, but for numbers to quote, run the CLI "
+            "(`python -m engine compare`) with the browser closed."
+        )
 note = controls.init_state("seed" if on_gpu else controls.STANDIN_PRESET, on_gpu)
 if note:
     st.caption(note)
@@ -30,7 +37,13 @@ else:
         type="primary",
         disabled=workload is None,
         on_click=run.request_run,
-        args=(workload, rounds, controls.telemetry_mode()),
+        args=(
+            workload,
+            rounds,
+            controls.telemetry_mode(),
+            controls.stability_gate(),
+            st.session_state.preset,
+        ),
         icon=":material/play_arrow:",
         key="run_stop",
     )

@@ -119,8 +119,8 @@ def test_lab_runs_cpu_demo_for_real_and_draws_every_chart():
     assert m["Speedup"] == f"{result.speedup:.2f}x" and m["Ceiling"] == f"{result.ceiling:.2f}x"
     assert float(m["Speedup"][:-1]) > 1.1
     specs = charts(at)
-    # period and latency distributions, the timeline, telemetry, the per-round speedups
-    assert len(specs) == 5
+    # per-round speedups, per-block truth, period and latency distributions, timeline, telemetry
+    assert len(specs) == 6
     dist = [s for s in specs if "hconcat" in s]
     assert len(dist) == 2
     for s in dist:
@@ -128,14 +128,21 @@ def test_lab_runs_cpu_demo_for_real_and_draws_every_chart():
         assert {"value_ms", "share", "percentile", "mode"} <= fields(s)
     assert any({"start_ms", "end_ms", "lane"} <= fields(s) for s in specs)
     assert any({"t_s", "value", "metric", "series"} <= fields(s) for s in specs)
-    assert any({"round", "speedup"} <= fields(s) for s in specs)
+    assert any({"round", "speedup", "counted"} <= fields(s) for s in specs)
+    truth = next(s for s in specs if "schedule efficiency" in fields(s))
+    assert {"bar", "rule"} <= marks(truth) and "block" in fields(truth)
+    texts = [m.value for m in at.markdown]
+    headline = f"### {result.speedup:.2f}x of a {result.ceiling:.2f}x ceiling · {result.stability_text} · "
+    assert any(v.startswith(headline) for v in texts), texts
+    assert any("**Most help:**" in v for v in texts)
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 4  # one row per block
     assert [b.label for b in at.get("download_button")] == [
         "Download result (JSON)",
         "Download per-batch records (CSV)",
     ]
     # A widget change reruns the page; the result survives.
     at.slider(key="tl_first").set_value(0).run()
-    assert at.session_state["result"] is result and len(charts(at)) == 5
+    assert at.session_state["result"] is result and len(charts(at)) == 6
 
 
 def test_lab_draws_a_recorded_h100_result_with_gpu_telemetry():
@@ -145,9 +152,40 @@ def test_lab_draws_a_recorded_h100_result_with_gpu_telemetry():
     at.run()
     assert not at.exception
     specs = charts(at)
-    assert len(specs) == 5
+    assert len(specs) == 6
     tele = next(s for s in specs if "t_s" in fields(s))
     assert "line" in marks(tele) and {"value", "series", "metric"} <= fields(tele)
     assert any("NVML utilisation" in c.value for c in at.caption)
     env = at.table[0].value
     assert "NVIDIA H100 80GB HBM3" in env.to_string()
+
+
+@pytest.mark.skipif(_has_cuda(), reason="the redirect to cpu-demo happens only without CUDA")
+def test_link_to_the_seed_preset_on_the_standin_says_it_is_the_opposite_case():
+    at = app()
+    at.query_params["preset"] = "seed"
+    at.switch_page("pages/lab.py").run()
+    assert not at.exception
+    note = next(c.value for c in at.caption if "seed preset is sized for a GPU" in c.value)
+    assert "host-heavy case" in note and "opposite, balanced case" in note
+    assert "plays the same case" not in note
+
+
+def test_lab_explains_the_article_loops_and_a_gated_run():
+    import dataclasses
+
+    from engine.records import Stability
+    from engine.workload import Workload
+    from tests.conftest import ideal_compare
+
+    c = ideal_compare(Workload(model="resnet18", steps=8, warmup_steps=0, cpu_work="article"), 6)
+    c = dataclasses.replace(c, stability=Stability(0.03, 4, True, "stability target met"))
+    at = app()
+    at.switch_page("pages/lab.py")
+    at.session_state["result"] = c
+    at.run()
+    assert not at.exception
+    assert any("computes `batch_id * 31 + i` on every iteration" in i.value for i in at.info)
+    assert any("headline counts rounds 3 to 6" in x.value for x in at.caption)
+    rounds = next(s for s in charts(at) if "counted" in fields(s))
+    assert rounds["layer"][0]["encoding"]["color"]["field"] == "counted"

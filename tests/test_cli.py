@@ -1,6 +1,8 @@
 """The CLI as a user runs it: a subprocess, its stdout, stderr and exit status."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
 
@@ -27,6 +29,12 @@ def cli(*args, timeout=300):
         (["compare", "--rounds", "0"], "--rounds: rounds=0 is not allowed"),
         (["compare", "--json", "/no/such/dir/r.json"], "--json: json='/no/such/dir/r.json' is not allowed"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (
+            ["compare", "--preset", "balanced", "--cpu-work", "loop"],
+            "--cpu-fixed: cpu_fixed='duration' is not allowed: work when cpu_work='loop'",
+        ),
+        (["compare", "--until-stable", "--target-cv-pct", "0"], "--target-cv: target_cv=0.0 is not allowed"),
+        (["compare", "--until-stable", "--rounds", "2"], "--max-rounds: max_rounds=2 is not allowed"),
     ],
 )
 def test_bad_flags_get_one_line_and_exit_2(args, needle):
@@ -47,12 +55,21 @@ def test_info_names_the_device_a_run_would_use():
     assert "seed" in r.stdout and "cpu-demo" in r.stdout
 
 
+def test_help_says_which_cpu_work_is_which_and_why_both_exist():
+    r = cli("compare", "--help")
+    text = " ".join(r.stdout.split())
+    assert r.returncode == 0
+    assert "work: fixed work: a loop length chosen once" in text
+    assert "duration: fixed duration: the loop runs until C has passed" in text
+    assert "Both exist because real post-" in text  # argparse wraps after the hyphen
+    assert "--until-stable" in text
+
+
 def test_compare_on_the_standin_prints_a_table_and_writes_json(tmp_path):
+    # No --preset: without CUDA the CLI starts from cpu-demo, as `make cli` does.
     out = tmp_path / "r.json"
     r = cli(
         "compare",
-        "--preset",
-        "cpu-demo",
         "--model",
         "mobilenet_v3_small",
         "--batch-size",
@@ -74,11 +91,44 @@ def test_compare_on_the_standin_prints_a_table_and_writes_json(tmp_path):
         "speedup",
         "ceiling",
         "efficiency",
-        "noise:",
+        "per-block truth",
+        "schedule eff",
+        "verdict: serial: max(G, L) + C",
+        "most help:",
     ):
         assert label in r.stdout
+    assert "uncontended" in r.stdout or "contended: host load" in r.stdout  # CI's load varies
     assert "round 2/2" in r.stderr and "done" in r.stderr  # progress went to stderr
     data = json.loads(out.read_text())
+    assert list(data)[0] == "summary"
     assert data["workload"]["model"] == "mobilenet_v3_small" and data["workload"]["steps"] == 8
+    assert (data["workload"]["cpu_work"], data["workload"]["cpu_fixed"]) == ("match_g", "duration")
+    assert data["provenance"]["command"].startswith("python -m engine compare --model mobilenet_v3_small")
+    assert data["provenance"]["started_at"] and data["provenance"]["host"]
+    assert data["summary"]["cpu_iterations_per_batch"]["serial"] > 0  # fixed duration: as run
+    assert all(0.8 < b["schedule_efficiency"] < 1.2 for b in data["summary"]["blocks"])
     assert len(data["runs"]) == 4 and len(data["runs"][0]["steps"]) == 8
     assert data["summary"]["speedup"] > 1.0
+
+
+def test_ctrl_c_ends_a_run_with_one_line_and_status_130():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine", "compare", "--model", "mobilenet_v3_small", "--batch-size", "1"]
+        + ["--steps", "400", "--rounds", "3", "--device", "cpu"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal gives it
+    )
+    seen = ""
+    while "round 1/3" not in seen:
+        line = proc.stderr.readline()
+        assert line, f"the run ended before its first round: {seen}"
+        seen += line
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole group: worker and sampler too
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert out == ""
+    assert err.strip().splitlines() == [
+        "python -m engine: interrupted; the device and its lock were released"
+    ]

@@ -39,6 +39,9 @@ def test_overlap_runs_the_gpu_during_post_processing(gpu_result):
 def test_gpu_result_has_environment_and_nvml(gpu_result):
     assert gpu_result.device_kind == "cuda"
     assert gpu_result.environment["gpu_name"]
+    env = gpu_result.environment
+    assert env["gpu_uuid"].startswith("GPU-")
+    assert 0 < env["gpu_sm_clock_mhz"] <= env["gpu_sm_clock_max_mhz"]
     t = gpu_result.telemetry
     assert t.gpu_status == "nvml"
     assert len(t.gpu_util_pct) == len(t.t_ns) >= 2
@@ -107,3 +110,34 @@ def test_reduced_precision_runs(precision):
         telemetry="off",
     )
     assert c.serial.g.mean > 0
+
+
+def test_our_own_cuda_context_is_not_counted_as_contention(gpu_result):
+    # NVML lists this process (perhaps under the host's pid); nothing else runs on the card here.
+    c = gpu_result.contention
+    assert c.checked and c.gpu_other_processes == 0, c
+
+
+def test_every_block_reaches_its_own_prediction_on_the_gpu(gpu_result):
+    from engine.truth import blocks
+
+    effs = [b.schedule_efficiency for b in blocks(gpu_result)]
+    assert min(effs) > 0.9, effs
+
+
+def test_fixed_duration_holds_c_on_the_gpu():
+    w = Workload(
+        model="resnet18",
+        batch_size=16,
+        steps=12,
+        warmup_steps=2,
+        cpu_work="ms",
+        cpu_ms=6.0,
+        cpu_fixed="duration",
+        device="cuda",
+    )
+    c = compare(w, 1, telemetry="off")
+    cs = [s.c_ms for r in c.runs for s in r.steps]
+    assert min(cs) >= 6.0  # never shorter than asked
+    assert sorted(cs)[len(cs) // 2] < 6.3  # and typically over by one short chunk, not a slice
+    assert all(s.post_iterations > 0 for r in c.runs for s in r.steps)

@@ -27,15 +27,23 @@ def test_match_g_balances_host_work_against_the_measured_g():
     clock = FakeClock()
     device = IdealDevice(clock, g_ns=8 * MS, l_ns=1 * MS)
     cal = calibrate(Workload(cpu_work="match_g", cpu_g_ratio=0.5), device, lambda n: None, clock)
-    assert (cal["probe_g_ms"], cal["probe_l_ms"]) == (8.0, 1.0)
-    assert cal["target_c_ms"] == 3.0  # L + C = 0.5 x G
-    assert cal["cpu_iterations"] == round(3.0 / cal["ms_per_iteration"])
+    assert (cal.probe_g_ms, cal.probe_l_ms) == (8.0, 1.0)
+    assert cal.target_c_ms == 3.0  # L + C = 0.5 x G
+    assert cal.cpu_iterations == round(3.0 / cal.ms_per_iteration)
+
+
+def test_fixed_duration_keeps_the_target_and_fixes_no_loop_length():
+    clock = FakeClock()
+    device = IdealDevice(clock, g_ns=8 * MS, l_ns=1 * MS)
+    w = Workload(cpu_work="match_g", cpu_g_ratio=0.5, cpu_fixed="duration")
+    cal = calibrate(w, device, lambda n: None, clock)
+    assert cal.target_c_ms == 3.0 and cal.cpu_iterations == -1
 
 
 def test_loop_work_keeps_the_given_iterations():
     clock = FakeClock()
     cal = calibrate(Workload(cpu_iterations=1234), IdealDevice(clock, 1, 1), lambda n: None)
-    assert cal["cpu_iterations"] == 1234 and "probe_g_ms" not in cal
+    assert cal.cpu_iterations == 1234 and cal.probe_g_ms is None
 
 
 @pytest.mark.parametrize("rounds", [0, 51, 2.0, True])

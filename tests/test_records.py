@@ -2,12 +2,13 @@
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
 from engine.protocol import compare
-from engine.records import Comparison, TelemetryTrace
+from engine.records import Comparison, Contention, Stability, TelemetryTrace
 from engine.workload import Workload
 from tests.conftest import MS, ideal_compare
 
@@ -23,7 +24,7 @@ def test_comparison_statistics_are_exact():
     # serial wall: 6 x 15 ms; overlap wall: 5 x 10 ms + 15 ms drain
     assert c.round_speedups == pytest.approx([90 / 65] * 4)
     assert c.speedup == pytest.approx(90 / 65)
-    assert c.speedup_cv == 0.0 and not c.noisy
+    assert c.speedup_cv == 0.0 and not c.noisy and c.stability_text == "stable: CV 0.0%"
     assert c.ceiling == pytest.approx(1.5)
     assert c.efficiency == pytest.approx((90 / 65 - 1) / 0.5)
     assert c.serial.period.p50 == 15.0 and c.overlap.period.p50 == 10.0
@@ -56,6 +57,13 @@ def test_noise_flag_uses_the_round_spread():
     )
     noisy = Comparison(c.workload, c.device_kind, (slow,) + c.runs[1:], c.calibration)
     assert noisy.noisy and noisy.speedup_cv > 0.05
+    assert noisy.stability_text == f"unstable: CV {noisy.speedup_cv:.1%} > 3%"
+
+
+def test_one_round_has_no_spread_to_judge():
+    c = _ideal_comparison(rounds=1)
+    assert math.isnan(c.speedup_cv) and c.stability_state == "n/a"
+    assert c.stability_text == "stability n/a: one round, no spread"
 
 
 def test_json_round_trip_keeps_every_number(tmp_path):
@@ -75,7 +83,45 @@ def test_json_round_trip_keeps_every_number(tmp_path):
     back = Comparison.from_json(path)
     assert back == c
     assert back.headline() == c.headline()
-    assert json.loads(path.read_text())["summary"]["speedup"] == pytest.approx(c.speedup)
+    data = json.loads(path.read_text())
+    assert list(data)[0] == "summary" and data["schema_version"] == 2
+    assert data["summary"]["speedup"] == pytest.approx(c.speedup)
+    assert len(data["summary"]["blocks"]) == len(c.runs) and data["summary"]["verdict"]
+
+
+def test_version_1_results_load_with_the_new_fields_defaulted():
+    c = Comparison.from_json(Path(__file__).parent / "data" / "h100_seed.json")
+    assert c.runs[0].steps[0].post_iterations == -1 and math.isnan(c.runs[0].ms_per_iteration)
+    assert c.calibration.cpu_iterations == 500_000 and c.calibration.target_c_ms is None
+    assert not c.contention.checked and c.contention.stamp == "contention not checked"
+    assert c.stability == Stability()
+
+
+def test_iterations_returned_by_the_post_processing_are_recorded():
+    clock = FakeClock()
+
+    def post(step, handle):
+        clock.advance(4 * MS)
+        return 2_000  # 2 us per iteration
+
+    workload = Workload(model="resnet18", steps=5, warmup_steps=0, cpu_work="ms", cpu_ms=4.0)
+    c = compare(
+        workload,
+        1,
+        device=IdealDevice(clock, 10 * MS, 1 * MS),
+        post=post,
+        clock=clock,
+        telemetry="off",
+        with_environment=False,
+    )
+    assert all(s.post_iterations == 2_000 for r in c.runs for s in r.steps)
+    assert c.runs[0].ms_per_iteration == pytest.approx(0.002)
+
+
+def test_contention_stamp_says_what_was_seen():
+    assert Contention(True, 0, 1.0, 16).stamp == "uncontended"
+    assert Contention(True, 1, 1.0, 16).stamp == "contended: 1 other process(es) used the GPU"
+    assert Contention(True, 0, 3.5, 2).stamp == "contended: host load 3.5 on 2 cores"
 
 
 def test_unknown_schema_is_rejected():
@@ -88,6 +134,22 @@ def test_telemetry_window_keeps_samples_inside():
     w = t.window(2, 9)
     assert w.t_ns == [5, 9] and w.gpu_util_pct == [2.0, 3.0] and w.gpu_power_w == []
     assert w.cpu_pct_per_core == [[2.0], [3.0]]
+
+
+def test_efficiency_is_nan_when_the_predicted_gain_is_within_noise():
+    clock = FakeClock()
+    workload = Workload(model="resnet18", steps=4, warmup_steps=0, cpu_work="ms", cpu_ms=100.0)
+    c = compare(
+        workload,
+        1,
+        device=IdealDevice(clock, g_ns=2 * MS, l_ns=MS // 2),
+        post=fixed_post(clock, 100 * MS),
+        clock=clock,
+        telemetry="off",
+        with_environment=False,
+    )
+    assert c.ceiling == pytest.approx(102 / 100.5)  # a 1.5% gain predicted: below the 2% floor
+    assert c.speedup > 1.0 and math.isnan(c.efficiency)
 
 
 def test_efficiency_is_nan_without_predicted_gain():

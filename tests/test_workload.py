@@ -9,7 +9,10 @@ def test_presets_are_valid_and_seed_is_the_article():
     seed = preset("seed")
     assert (seed.model, seed.batch_size, seed.steps, seed.precision) == ("vit_b_16", 10, 50, "fp32")
     assert (seed.cpu_work, seed.cpu_iterations, seed.depth) == ("loop", 500_000, 2)
-    assert PRESETS["balanced"].cpu_work == "match_g" and PRESETS["balanced"].cpu_g_ratio == 1.0
+    balanced = PRESETS["balanced"]
+    assert (balanced.cpu_work, balanced.cpu_g_ratio, balanced.cpu_fixed) == ("match_g", 1.0, "duration")
+    assert PRESETS["article"].replace(cpu_work="loop") == seed  # the article's loops, nothing else
+    assert PRESETS["seed-steady"].cpu_fixed == "duration" and PRESETS["seed-steady"].batch_size == 10
     assert PRESETS["cpu-demo"].model in MODELS
 
 
@@ -22,7 +25,8 @@ def test_presets_are_valid_and_seed_is_the_article():
         ("batch_size", True, "a whole number"),
         ("steps", 1, "from 2"),
         ("precision", "fp8", "one of fp32, bf16, fp16"),
-        ("cpu_work", "sleep", "one of loop, ms, match_g"),
+        ("cpu_work", "sleep", "one of loop, article, ms, match_g"),
+        ("cpu_fixed", "forever", "one of work, duration"),
         ("cpu_ms", -1.0, "a number from 0"),
         ("depth", 0, "from 1"),
         ("device", "tpu", "one of auto, cpu, cuda, cuda:N"),
@@ -38,10 +42,19 @@ def test_bad_values_name_the_field_value_and_what_is_allowed(field, value, allow
     assert allowed in message
 
 
+@pytest.mark.parametrize("kind", ["loop", "article"])
+def test_fixed_duration_needs_a_time_to_hold(kind):
+    with pytest.raises(WorkloadError) as info:
+        Workload(cpu_work=kind, cpu_fixed="duration")
+    assert info.value.field == "cpu_fixed"
+    assert f"work when cpu_work='{kind}'" in str(info.value) and "cpu_work=ms or match_g" in str(info.value)
+
+
 def test_unknown_field_and_preset_are_errors():
     with pytest.raises(WorkloadError, match="colour="):
         Workload().replace(colour="red")
-    with pytest.raises(WorkloadError, match="preset='fast' is not allowed: one of seed, balanced, cpu-demo"):
+    names = "one of seed, article, seed-steady, balanced, cpu-demo"
+    with pytest.raises(WorkloadError, match=f"preset='fast' is not allowed: {names}"):
         preset("fast")
 
 

@@ -115,14 +115,18 @@ def telemetry_chart(frame: pd.DataFrame) -> alt.Chart:
     return _big(chart.resolve_scale(y="independent"))
 
 
+COUNTED_SCALE = alt.Scale(domain=["counted", "settling"], range=["#1f6fb2", "#b8b8b8"])
+
+
 def rounds_chart(frame: pd.DataFrame, ceiling: float) -> alt.Chart:
-    """Per-round speedups against the ceiling (dashed) and no gain (solid)."""
+    """Per-round speedups against the ceiling (dashed) and no gain (solid); settling rounds grey."""
     bars = (
         alt.Chart(frame)
-        .mark_bar(color="#1f6fb2", size=28)
+        .mark_bar(size=28)
         .encode(
             x=alt.X("round:O", title="round", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("speedup:Q", title="serial wall / overlap wall"),
+            color=alt.Color("counted:N", scale=COUNTED_SCALE, title=None),
         )
     )
     marks = pd.DataFrame({"y": [1.0, ceiling], "what": ["no gain", "ceiling"]})
@@ -136,4 +140,31 @@ def rounds_chart(frame: pd.DataFrame, ceiling: float) -> alt.Chart:
             ),
         )
     )
-    return _big(alt.layer(bars, rules).properties(width=WIDTH, height=260, title="speedup per round"))
+    return _big(alt.layer(bars, rules).properties(width=WIDTH, height=300))
+
+
+def blocks_chart(frame: pd.DataFrame, loop_ok: float) -> alt.Chart:
+    """Each block's schedule efficiency: its own G, L and C's predicted period over the measured one.
+
+    Grouped by round, serial and overlap side by side; settling rounds are drawn faint.
+    """
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("round:O", title="round", axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("mode:N", sort=["serial", "overlap"]),
+            y=alt.Y(
+                "schedule efficiency:Q",
+                title="predicted / measured period",
+                scale=alt.Scale(domain=[0, 1.1]),
+                axis=alt.Axis(format="%"),
+            ),
+            color=_mode_color(),
+            opacity=alt.condition("datum.counted == 'counted'", alt.value(1.0), alt.value(0.35)),
+            tooltip=list(frame.columns),
+        )
+    )
+    ok = pd.DataFrame({"y": [loop_ok]})
+    rule = alt.Chart(ok).mark_rule(strokeDash=[8, 4], strokeWidth=2).encode(y="y:Q")
+    return _big(alt.layer(bars, rule).properties(width=WIDTH, height=300))

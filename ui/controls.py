@@ -14,12 +14,18 @@ from typing import Any
 import streamlit as st
 
 from engine.estimate import standin_run_s
+from engine.stability import StabilityGate
 from engine.workload import (
+    CPU_FIXED_HELP,
+    CPU_FIXED_KINDS,
+    CPU_WORK_HELP,
     CPU_WORK_KINDS,
     MAX_BATCH,
     MAX_DEPTH,
     MODELS,
     PRECISIONS,
+    PRESET_CASE,
+    PRESET_NOTES,
     PRESETS,
     Workload,
     WorkloadError,
@@ -29,7 +35,11 @@ CUSTOM = "custom"
 STANDIN_PRESET = "cpu-demo"  # what a link to a GPU-sized preset opens on a machine without CUDA
 ROUNDS_KEY = "w_rounds"
 TELEMETRY_KEY = "w_telemetry"
+STABLE_KEY = "w_until_stable"
+WORK_LABELS = {"loop": "fixed loop", "article": "article's loops", "ms": "milliseconds", "match_g": "match G"}
+FIXED_LABELS = {"work": "fixed work", "duration": "fixed duration"}
 WARN_STANDIN_S = 120
+STANDIN_CORES_WITH_BROWSER = 3  # model worker + post-processing + a browser and the server
 MAX_STANDIN_S = 1800
 
 
@@ -52,10 +62,7 @@ def init_state(default_preset: str, on_gpu: bool) -> str | None:
     if wanted in PRESETS and st.session_state.get("_linked_preset") != wanted:
         st.session_state._linked_preset = wanted
         if not on_gpu and wanted != STANDIN_PRESET:
-            note = (
-                f"The {wanted} preset is sized for a GPU. On the CPU stand-in, {STANDIN_PRESET} plays "
-                "the same case: host work matched to G, a ceiling near 2x."
-            )
+            note = standin_note(wanted)
             wanted = STANDIN_PRESET
         st.session_state.preset = wanted
         load_preset(wanted)
@@ -64,12 +71,39 @@ def init_state(default_preset: str, on_gpu: bool) -> str | None:
         load_preset(default_preset)
     st.session_state.setdefault(ROUNDS_KEY, 3)
     st.session_state.setdefault(TELEMETRY_KEY, True)
+    st.session_state.setdefault(STABLE_KEY, False)
     return note
+
+
+def standin_note(wanted: str) -> str:
+    """What opening cpu-demo instead of a GPU preset changes, said honestly for each case."""
+    if PRESET_CASE[wanted] == PRESET_CASE[STANDIN_PRESET]:
+        return (
+            f"The {wanted} preset is sized for a GPU. On the CPU stand-in, {STANDIN_PRESET} plays the "
+            "same case: host work matched to G, a ceiling near 2x."
+        )
+    return (
+        f"The {wanted} preset is sized for a GPU, and it is the host-heavy case: C far above G, a "
+        f"ceiling near 1.1x. The CPU stand-in opens {STANDIN_PRESET} instead, which is the opposite, "
+        "balanced case (L + C = G, a ceiling near 2x). To see the host-heavy case here, raise "
+        "'L + C as a multiple of G' to 5 or more."
+    )
+
+
+def stability_gate() -> StabilityGate | None:
+    return StabilityGate() if st.session_state.get(STABLE_KEY) else None
 
 
 def _on_preset() -> None:
     if st.session_state.preset != CUSTOM:
         load_preset(st.session_state.preset)
+
+
+def _on_cpu_work() -> None:
+    # An iteration count is fixed work by definition; keep the pair valid instead of erroring.
+    if st.session_state[_key("cpu_work")] in ("loop", "article"):
+        st.session_state[_key("cpu_fixed")] = "work"
+    _on_field()
 
 
 def _on_field() -> None:
@@ -103,8 +137,7 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload 
         key="preset",
         on_change=_on_preset,
         disabled=disabled,
-        help="seed: the article's workload. balanced: host work calibrated to G. "
-        "cpu-demo: sized for the CPU stand-in.",
+        help="  \n".join(f"**{name}**: {note}" for name, note in PRESET_NOTES.items()),
     )
     common = {"disabled": disabled, "on_change": _on_field}
     st.selectbox("Model", MODELS, key=_key("model"), **common)
@@ -122,17 +155,29 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload 
         CPU_WORK_KINDS,
         key=_key("cpu_work"),
         horizontal=True,
-        **common,
-        format_func=lambda k: {"loop": "fixed loop", "ms": "milliseconds", "match_g": "match G"}[k],
+        disabled=disabled,
+        on_change=_on_cpu_work,
+        format_func=WORK_LABELS.__getitem__,
+        help="  \n".join(f"**{WORK_LABELS[k]}**: {v}" for k, v in CPU_WORK_HELP.items()),
     )
     kind = st.session_state[_key("cpu_work")]
+    st.radio(
+        "Held as",
+        CPU_FIXED_KINDS,
+        key=_key("cpu_fixed"),
+        horizontal=True,
+        format_func=FIXED_LABELS.__getitem__,
+        help="  \n".join(f"**{FIXED_LABELS[k]}**: {v}" for k, v in CPU_FIXED_HELP.items())
+        + "  \nReal post-processing is fixed work; a talk needs a speedup the schedule decides.",
+        **{**common, "disabled": disabled or kind in ("loop", "article")},
+    )
     st.number_input(
-        "Loop iterations (fixed loop)",
+        "Loop iterations (fixed loop, article's loops)",
         0,
         100_000_000,
         step=50_000,
         key=_key("cpu_iterations"),
-        **{**common, "disabled": disabled or kind != "loop"},
+        **{**common, "disabled": disabled or kind not in ("loop", "article")},
     )
     st.number_input(
         "CPU work in ms (milliseconds)",
@@ -158,13 +203,29 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload 
         **common,
         help="Batches held in the deque. 1 is the serial loop; 2 is the article's overlap.",
     )
+    gate = StabilityGate()
+    st.toggle(
+        "Run until stable",
+        key=STABLE_KEY,
+        disabled=disabled,
+        help=f"Rounds go on until the last {gate.window} per-round speedups spread by at most "
+        f"{gate.cv_target:.0%} (CV), up to {gate.max_rounds} rounds or {gate.max_s / 60:.0f} minutes. "
+        "The headline then counts those rounds.",
+    )
     st.slider(
         "Rounds",
         1,
         10,
         key=ROUNDS_KEY,
-        disabled=disabled,
+        disabled=disabled or st.session_state[STABLE_KEY],
         help="Each round runs one serial and one overlap block, the order alternating.",
+    )
+    st.toggle(
+        "Sample telemetry",
+        key=TELEMETRY_KEY,
+        disabled=disabled,
+        help="NVML (GPU utilisation, memory, power, clock) and per-core CPU, sampled 10 times a "
+        "second in a separate process. Off, the run has nothing beside it.",
     )
     try:
         workload = Workload(**read_values())
@@ -173,7 +234,8 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload 
         return None, st.session_state[ROUNDS_KEY]
     rounds = st.session_state[ROUNDS_KEY]
     if not on_gpu or workload.device == "cpu":
-        est = standin_run_s(workload, rounds)
+        gate = stability_gate()
+        est = standin_run_s(workload, gate.max_rounds if gate else rounds)
         if est > MAX_STANDIN_S:
             batch_msg.error(
                 f"On the CPU stand-in this would take about {est / 60:.0f} minutes: "

@@ -16,8 +16,10 @@ import streamlit as st
 
 from engine.devices.base import DeviceError
 from engine.fingerprint import fingerprint
-from engine.protocol import Progress, compare
+from engine.progress import Progress, Throttle
+from engine.protocol import compare
 from engine.records import Comparison
+from engine.stability import StabilityGate
 from engine.workload import Workload, WorkloadError
 
 REQUEST_KEY = "run_request"
@@ -31,6 +33,16 @@ class RunRequest:
     workload: Workload
     rounds: int
     telemetry: str = "process"
+    gate: StabilityGate | None = None
+    preset: str = ""
+
+    @property
+    def command(self) -> str:
+        """How the run was asked for, in the result's provenance: the lab and its settings."""
+        how = (
+            f"until stable (at most {self.gate.max_rounds} rounds)" if self.gate else f"{self.rounds} rounds"
+        )
+        return f"lab: preset {self.preset or 'custom'}, {how}, telemetry {self.telemetry}"
 
 
 @st.cache_resource(show_spinner=False)
@@ -43,8 +55,10 @@ def device_choices(env: dict[str, Any]) -> list[str]:
     return ["auto", "cpu", *(f"cuda:{i}" for i in range(env.get("cuda_devices", 0)))]
 
 
-def request_run(workload: Workload, rounds: int, telemetry: str) -> None:
-    st.session_state[REQUEST_KEY] = RunRequest(workload, rounds, telemetry)
+def request_run(
+    workload: Workload, rounds: int, telemetry: str, gate: StabilityGate | None = None, preset: str = ""
+) -> None:
+    st.session_state[REQUEST_KEY] = RunRequest(workload, rounds, telemetry, gate, preset)
     st.session_state[ERROR_KEY] = None
     st.session_state[NOTICE_KEY] = None
 
@@ -76,9 +90,15 @@ def run_pending(area: Any) -> None:
             line.empty()
         bar.progress(p.fraction, text=p.message)
 
+    # Throttled: a redraw per step competes with the run for the host's cores (engine/progress.py).
     try:
         st.session_state[RESULT_KEY] = compare(
-            req.workload, req.rounds, progress=progress, telemetry=req.telemetry
+            req.workload,
+            req.rounds,
+            progress=Throttle(progress),
+            telemetry=req.telemetry,
+            gate=req.gate,
+            command=req.command,
         )
     except (WorkloadError, DeviceError) as exc:
         st.session_state[ERROR_KEY] = str(exc)

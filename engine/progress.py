@@ -1,0 +1,71 @@
+"""Progress reports from a run, and a throttle so that showing them does not slow the run down.
+
+The lab shares the machine with what it measures: on two cores, a page redrawn on every step made
+the stand-in's overlap period 35% longer than the same workload from the CLI. So a run reports every
+step to a Throttle, which passes on a phase change, a queue update and the end at once, and
+anything else at most every `min_interval_s`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from engine.lock import Waiting
+
+UPDATE_INTERVAL_S = 0.5  # at most two redraws a second
+
+
+@dataclass(frozen=True)
+class Progress:
+    phase: str  # starting, warm-up, calibrating, serial, overlap, done
+    done_steps: int
+    total_steps: int
+    round_index: int = 0
+    rounds: int = 0
+    waiting: Waiting | None = None  # set while queued behind another run of the same device
+    note: str = ""  # e.g. the stability gate's latest reading
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.done_steps / self.total_steps) if self.total_steps else 0.0
+
+    @property
+    def message(self) -> str:
+        counts = f"({self.done_steps}/{self.total_steps})"
+        if self.waiting is not None:
+            if self.waiting.other_process:
+                return f"waiting for the device: held by {self.waiting.other_process}"
+            return f"waiting for the device: {self.waiting.ahead_here} run(s) ahead of you"
+        note = f" · {self.note}" if self.note else ""
+        if self.phase in ("serial", "overlap"):
+            return f"round {self.round_index + 1}/{self.rounds}: {self.phase} {counts}{note}"
+        return f"{self.phase} {counts}{note}"
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+class Throttle:
+    """Pass progress on at most every `min_interval_s`, but never hold back a change of phase."""
+
+    def __init__(
+        self,
+        report: ProgressFn,
+        min_interval_s: float = UPDATE_INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.report = report
+        self.min_interval_s = min_interval_s
+        self.clock = clock
+        self._last_t = float("-inf")
+        self._last_key: tuple[object, ...] = ()
+
+    def __call__(self, p: Progress) -> None:
+        key = (p.phase, p.round_index, p.waiting)
+        now = self.clock()
+        if key != self._last_key or p.phase == "done" or now - self._last_t >= self.min_interval_s:
+            self._last_key = key
+            self._last_t = now
+            self.report(p)

@@ -1,0 +1,120 @@
+"""A Comparison in words: the JSON summary and the CLI's table, built from one set of numbers.
+
+Nothing here measures or derives a statistic of its own: it reads properties of the result, the
+per-block truth and the verdict, and lays them out.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from typing import Any
+
+from engine.records import Comparison
+from engine.truth import blocks, shortfall_sentence
+from engine.verdict import verdict
+
+
+def fmt(x: float | None, digits: int = 1) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.{digits}f}"
+
+
+def pct(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{x:.0%}"
+
+
+def cv_text(c: Comparison) -> str:
+    return "n/a" if math.isnan(c.speedup_cv) else f"{c.speedup_cv:.1%}"
+
+
+def headline_text(c: Comparison) -> str:
+    """The one line a reader takes away: speedup against ceiling, with its trust stamps."""
+    return f"{c.speedup:.2f}x of a {c.ceiling:.2f}x ceiling · {c.stability_text} · {c.contention.stamp}"
+
+
+def iterations_used(c: Comparison) -> dict[str, float]:
+    """Loop iterations per batch as actually run, per mode (fixed duration runs vary per batch)."""
+    out = {}
+    for mode in ("serial", "overlap"):
+        counts = [s.post_iterations for r in c.mode_runs(mode) for s in r.steps if s.post_iterations >= 0]
+        out[mode] = sum(counts) / len(counts) if counts else float("nan")
+    return out
+
+
+def summary(c: Comparison) -> dict[str, Any]:
+    """What the JSON puts first: the headline numbers, the verdict, the stamps, per-block truth."""
+    v = verdict(c)
+    return {
+        "headline": headline_text(c),
+        **c.headline(),
+        "stability_text": c.stability_text,
+        "contention": c.contention.stamp,
+        "verdict": v.line,
+        "shortfall": shortfall_sentence(c),
+        "cpu_iterations_per_batch": iterations_used(c),
+        "counted_rounds": [i + 1 for i in c.counted_rounds],
+        "blocks": [asdict(b) for b in blocks(c)],
+    }
+
+
+def format_blocks(c: Comparison) -> list[str]:
+    lines = [
+        "per-block truth (periods predicted from each block's own G, L and C):",
+        f"  {'round':>5} {'mode':>8} {'G ms':>8} {'L ms':>7} {'C ms':>8} {'predicted':>10} "
+        f"{'measured':>9} {'schedule eff':>13}",
+    ]
+    for b in blocks(c):
+        mark = "" if b.counted else "  (settling, not counted)"
+        lines.append(
+            f"  {b.round_index + 1:>5} {b.mode:>8} {fmt(b.g_ms, 2):>8} {fmt(b.l_ms, 2):>7} "
+            f"{fmt(b.c_ms):>8} {fmt(b.predicted_period_ms):>10} {fmt(b.measured_period_ms):>9} "
+            f"{pct(b.schedule_efficiency):>13}{mark}"
+        )
+    return lines
+
+
+def format_comparison(c: Comparison) -> str:
+    w, s, o, p = c.workload, c.serial, c.overlap, c.prediction
+    env = c.environment
+    where = env.get("gpu_name") or env.get("runs_on") or c.device_kind
+    rows = [
+        ("period p50 (ms)", s.period.p50, o.period.p50),
+        ("period p90 (ms)", s.period.p90, o.period.p90),
+        ("end-to-end latency p50 (ms)", s.latency.p50, o.latency.p50),
+        ("throughput (images/s)", s.throughput_ips, o.throughput_ips),
+        ("wall, counted blocks (s)", s.wall_s, o.wall_s),
+    ]
+    used = iterations_used(c)
+    lines = [
+        f"{w.model}, batch {w.batch_size}, {w.precision}, {w.describe_cpu_work()}, depth {w.depth}",
+        f"device: {env.get('device', c.device_kind)} ({where}); {c.rounds} rounds x {w.steps} steps per mode",
+        f"loop iterations per batch as run: serial {fmt(used['serial'], 0)}, "
+        f"overlap {fmt(used['overlap'], 0)}",
+        "",
+        f"{'':30}{'serial':>12}{'overlap':>12}",
+    ]
+    lines += [f"{name:30}{fmt(a):>12}{fmt(b):>12}" for name, a, b in rows]
+    ratios = " ".join(f"{x:.3f}" for _, x in c.all_round_speedups)
+    eff = "n/a (too little gain predicted)" if math.isnan(c.efficiency) else f"{c.efficiency:.0%}"
+    rule = c.stability
+    counted = ""
+    if rule.window:
+        counted = f" (counted: rounds {c.counted_rounds[0] + 1}-{c.counted_rounds[-1] + 1})"
+    lines += [
+        "",
+        f"G {fmt(s.g.mean)} ms   L {fmt(s.l.mean, 2)} ms   C {fmt(s.c.mean)} ms"
+        "   (means over the counted serial blocks)",
+        f"predicted period: serial {fmt(p.serial_period_ms)} ms, overlap {fmt(p.overlap_period_ms)} ms",
+        f"speedup {c.speedup:.3f}x   ceiling {c.ceiling:.3f}x   efficiency {eff}",
+        f"per-round speedups: {ratios}{counted}",
+        f"{c.stability_text} (stopped by: {rule.stop_reason}) · {c.contention.stamp}",
+        "",
+        *format_blocks(c),
+        "",
+        f"verdict: {verdict(c).bounds}",
+        f"most help: {verdict(c).advice}",
+    ]
+    why = shortfall_sentence(c)
+    if why:
+        lines.append(why)
+    return "\n".join(lines)

@@ -1,0 +1,102 @@
+"""Does the lab change what it measures? The same workload through the lab in Chromium and the CLI.
+
+The app shares the machine with what it measures: on a 2-core box the browser and the server
+compete with the stand-in for the cores. This runs one workload alternately through the lab (a
+real `streamlit run`, Debian's Chromium clicking Run, the result downloaded as JSON) and through
+`python -m engine compare`, in ABBA order, and prints both speedups side by side.
+
+    python -m bench.lab_vs_cli [--preset cpu-demo] [--rounds 3] [--reps 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import sync_playwright
+
+from engine.records import Comparison
+from tests.browser_kit import launch_chromium, open_page, serve_app, set_rounds
+
+RUN_TIMEOUT_MS = 600_000
+
+
+def _log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def lab_run(browser: Any, url: str, preset: str, rounds: int) -> Comparison:
+    page = open_page(browser, url, lab=True)
+    try:
+        page.get_by_label("Preset").first.click()
+        page.get_by_role("option", name=preset, exact=True).click()
+        set_rounds(page, rounds)
+        page.get_by_role("button", name="Run", exact=True).click()
+        page.get_by_text("Speedup per round", exact=True).wait_for(timeout=RUN_TIMEOUT_MS)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download result (JSON)").click()
+        return Comparison.from_dict(json.loads(Path(download.value.path()).read_text()))
+    finally:
+        page.close()
+
+
+def cli_run(preset: str, rounds: int, out: Path) -> Comparison:
+    cmd = [sys.executable, "-m", "engine", "compare", "--preset", preset, "--rounds", str(rounds)]
+    subprocess.run([*cmd, "--quiet", "--json", str(out)], check=True, stdout=subprocess.DEVNULL)
+    return Comparison.from_json(out)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--preset", default="cpu-demo")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=2)
+    args = ap.parse_args()
+    rows: list[tuple[int, str, Comparison]] = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        folder = Path(tmp)
+        log = open(folder / "streamlit.log", "w")  # noqa: SIM115
+        server, url = serve_app(folder, log)
+        browser = launch_chromium(pw)
+        try:
+            for rep in range(args.reps):
+                for side in ("lab", "cli") if rep % 2 == 0 else ("cli", "lab"):
+                    _log(f"rep {rep + 1}: {side}")
+                    if side == "lab":
+                        c = lab_run(browser, url, args.preset, args.rounds)
+                    else:
+                        c = cli_run(args.preset, args.rounds, folder / f"cli{rep}.json")
+                    rows.append((rep + 1, side, c))
+        finally:
+            browser.close()
+            server.terminate()
+            server.wait(15)
+            log.close()
+    print(f"\n### lab vs CLI: {args.preset}, {args.rounds} rounds each, ABBA order\n")
+    print(
+        "| rep | via | speedup | ceiling | CV | overlap period p50 ms | predicted ms "
+        "| schedule eff min | contention |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for rep, side, c in rows:
+        effs = [r.schedule_efficiency for r in c.runs]
+        print(
+            f"| {rep} | {side} | {c.speedup:.3f} | {c.ceiling:.3f} | {c.speedup_cv:.1%} | "
+            f"{c.overlap.period.p50:.1f} | {c.prediction.overlap_period_ms:.1f} | {min(effs):.3f} | "
+            f"{c.contention.stamp} |"
+        )
+    lab = statistics.median(c.speedup for _, side, c in rows if side == "lab")
+    cli = statistics.median(c.speedup for _, side, c in rows if side == "cli")
+    print(f"\nmedian speedup: lab {lab:.3f}, CLI {cli:.3f}; lab / CLI = {lab / cli:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -23,6 +23,7 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 
 from engine.records import Comparison
+from engine.report import iterations_used
 from tests.browser_kit import launch_chromium, open_page, serve_app, set_rounds
 
 RUN_TIMEOUT_MS = 600_000
@@ -32,11 +33,14 @@ def _log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def lab_run(browser: Any, url: str, preset: str, rounds: int) -> Comparison:
+def lab_run(browser: Any, url: str, preset: str, rounds: int, fixed: str | None) -> Comparison:
     page = open_page(browser, url, lab=True)
     try:
-        page.get_by_label("Preset").first.click()
+        page.locator('[data-testid="stSelectbox"]', has_text="Preset").first.click()
         page.get_by_role("option", name=preset, exact=True).click()
+        if fixed:
+            page.get_by_text(f"fixed {fixed}", exact=True).click()
+            page.wait_for_timeout(500)
         set_rounds(page, rounds)
         page.get_by_role("button", name="Run", exact=True).click()
         page.get_by_text("Speedup per round", exact=True).wait_for(timeout=RUN_TIMEOUT_MS)
@@ -47,8 +51,9 @@ def lab_run(browser: Any, url: str, preset: str, rounds: int) -> Comparison:
         page.close()
 
 
-def cli_run(preset: str, rounds: int, out: Path) -> Comparison:
+def cli_run(preset: str, rounds: int, fixed: str | None, out: Path) -> Comparison:
     cmd = [sys.executable, "-m", "engine", "compare", "--preset", preset, "--rounds", str(rounds)]
+    cmd += ["--cpu-fixed", fixed] if fixed else []
     subprocess.run([*cmd, "--quiet", "--json", str(out)], check=True, stdout=subprocess.DEVNULL)
     return Comparison.from_json(out)
 
@@ -58,6 +63,7 @@ def main() -> int:
     ap.add_argument("--preset", default="cpu-demo")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--fixed", choices=["work", "duration"], help="override how the preset holds C")
     args = ap.parse_args()
     rows: list[tuple[int, str, Comparison]] = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
@@ -70,25 +76,27 @@ def main() -> int:
                 for side in ("lab", "cli") if rep % 2 == 0 else ("cli", "lab"):
                     _log(f"rep {rep + 1}: {side}")
                     if side == "lab":
-                        c = lab_run(browser, url, args.preset, args.rounds)
+                        c = lab_run(browser, url, args.preset, args.rounds, args.fixed)
                     else:
-                        c = cli_run(args.preset, args.rounds, folder / f"cli{rep}.json")
+                        c = cli_run(args.preset, args.rounds, args.fixed, folder / f"cli{rep}.json")
                     rows.append((rep + 1, side, c))
         finally:
             browser.close()
             server.terminate()
             server.wait(15)
             log.close()
-    print(f"\n### lab vs CLI: {args.preset}, {args.rounds} rounds each, ABBA order\n")
+    held = rows[0][2].workload.describe_cpu_work()
+    print(f"\n### lab vs CLI: {args.preset} ({held}), {args.rounds} rounds each, ABBA order\n")
     print(
-        "| rep | via | speedup | ceiling | CV | overlap period p50 ms | predicted ms "
-        "| schedule eff min | contention |"
+        "| rep | via | speedup | ceiling | CV | G ms | C ms | loop iterations per batch (overlap) "
+        "| overlap period p50 ms | predicted ms | schedule eff min | contention |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for rep, side, c in rows:
         effs = [r.schedule_efficiency for r in c.runs]
         print(
             f"| {rep} | {side} | {c.speedup:.3f} | {c.ceiling:.3f} | {c.speedup_cv:.1%} | "
+            f"{c.serial.g.mean:.1f} | {c.serial.c.mean:.1f} | {iterations_used(c)['overlap']:,.0f} | "
             f"{c.overlap.period.p50:.1f} | {c.prediction.overlap_period_ms:.1f} | {min(effs):.3f} | "
             f"{c.contention.stamp} |"
         )

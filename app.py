@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui import shell
+
 st.set_page_config(page_title="Overlap Lab", page_icon=":material/stacked_line_chart:", layout="wide")
 
 navigation = st.navigation(
@@ -10,4 +12,5 @@ navigation = st.navigation(
         st.Page("pages/lab.py", title="Lab", icon=":material/science:"),
     ]
 )
-navigation.run()
+with shell.running():  # a page that runs without this shell reruns through it (ui/shell.py)
+    navigation.run()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
+import json
 import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any, NoReturn
 
-from engine.devices.base import DeviceError
+from engine.errors import OverlapLabError
 from engine.workload import (
     CPU_FIXED_HELP,
     CPU_WORK_HELP,
@@ -166,53 +166,59 @@ def _say_estimate(workload: Workload, rounds: int) -> None:
         )
 
 
-def _check_json_path(path: str | None) -> None:
-    """Fail before a long run, not after it, when the result could not be saved."""
-    if path is None:
-        return
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        raise WorkloadError("json", path, "a file path in an existing, writable folder")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        if args.command == "info":
-            from engine.devices.standin import worker_core
-            from engine.fingerprint import fingerprint
+    if args.command == "info":
+        from engine.devices.standin import worker_core
+        from engine.fingerprint import fingerprint
 
-            print(format_info(fingerprint("auto"), worker_core()))
-            return 0
+        print(format_info(fingerprint("auto"), worker_core()))
+        return 0
+    out = None
+    try:
+        from engine.progress import Throttle
+        from engine.protocol import check_device, check_rounds, compare
+        from engine.result_file import ResultFile
+
         workload = workload_from_args(args)
         gate = gate_from_args(args)
-        _check_json_path(args.json)
-        from engine.progress import Throttle
-        from engine.protocol import check_device, compare
-
         rounds = 3 if args.rounds is None or gate is not None else args.rounds
-        if not args.quiet and check_device(workload) == "cpu":
+        check_rounds(rounds)
+        on_standin = check_device(workload) == "cpu"
+        # Opened before the run: a path that cannot be written fails now, not after it.
+        out = ResultFile(args.json) if args.json is not None else None
+        if on_standin and not args.quiet:
             _say_estimate(workload, gate.max_rounds if gate else rounds)
         printer = None if args.quiet else Throttle(_ProgressPrinter(sys.stderr))
         command = "python -m engine " + shlex.join(sys.argv[1:] if argv is None else argv)
         result = compare(
             workload, rounds, progress=printer, telemetry=args.telemetry, gate=gate, command=command
         )
-    except WorkloadError as exc:
-        flag = _flag(exc.field)
-        print(f"{parser.prog}: error: {flag}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except DeviceError as exc:
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
-        return EXIT_DEVICE
-    except KeyboardInterrupt:
-        print(f"\n{parser.prog}: interrupted; the device and its lock were released", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except BaseException as exc:
+        if out is not None:
+            out.discard()
+        return _fail(parser.prog, exc)
     from engine.report import format_comparison
 
     print(format_comparison(result))
-    if args.json:
-        result.to_json(args.json)
-        print(f"wrote {args.json}")
+    if out is not None:
+        try:
+            print(f"wrote {out.write(json.dumps(result.to_dict(), indent=1))}")
+        except OverlapLabError as exc:
+            return _fail(parser.prog, exc)
     return 0
+
+
+def _fail(prog: str, exc: BaseException) -> int:
+    """One line on stderr and the exit status for anything that ends a run early."""
+    if isinstance(exc, WorkloadError):
+        print(f"{prog}: error: {_flag(exc.field)}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(exc, OverlapLabError):
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return EXIT_DEVICE
+    if isinstance(exc, KeyboardInterrupt):
+        print(f"\n{prog}: interrupted; the device and its lock were released", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    raise exc

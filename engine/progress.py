@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from engine.errors import OverlapLabError
 from engine.lock import Waiting
 
 UPDATE_INTERVAL_S = 0.5  # at most two redraws a second
@@ -45,6 +46,10 @@ class Progress:
 
 
 ProgressFn = Callable[[Progress], None]
+
+
+class Cancelled(OverlapLabError):
+    """A run stopped on request (the lab's Stop); everything it held has been released."""
 
 
 class Throttle:

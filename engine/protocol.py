@@ -14,6 +14,7 @@ import getpass
 import math
 import socket
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from engine.devices.base import Device
 from engine.fingerprint import fingerprint, resolve_device, usable_cores
 from engine.lock import Waiting, queue_for
 from engine.postprocess import iterations_for, ms_per_iteration, post_for
-from engine.progress import Progress, ProgressFn
+from engine.progress import Cancelled, Progress, ProgressFn
 from engine.records import Calibration, Comparison, Provenance, RunResult, Stability
 from engine.runners import run_overlap, run_serial
 from engine.stability import StabilityGate
@@ -38,6 +39,11 @@ __all__ = ["Progress", "ProgressFn", "StabilityGate", "calibrate", "check_device
 PROBE_STEPS = 5  # batches timed to measure G before match_g sizes the CPU work
 MAX_ROUNDS = 50
 MODES = ("serial", "overlap")
+
+
+def check_rounds(rounds: object) -> None:
+    if isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= MAX_ROUNDS:
+        raise WorkloadError("rounds", rounds, f"a whole number from 1 to {MAX_ROUNDS}")
 
 
 def check_device(workload: Workload) -> str:
@@ -56,8 +62,12 @@ def check_device(workload: Workload) -> str:
     return resolved
 
 
-def open_device(workload: Workload) -> Device:
-    """The device a workload asks for: a CUDA GPU, or the CPU stand-in worker process."""
+def open_device(workload: Workload, on_wait: Callable[[], None] | None = None) -> Device:
+    """The device a workload asks for: a CUDA GPU, or the CPU stand-in worker process.
+
+    `on_wait` is called while the stand-in's worker builds its model (seconds), so the caller
+    can say so and can stop there.
+    """
     resolved = check_device(workload)
     if resolved.startswith("cuda"):
         from engine.devices.cuda import CudaDevice
@@ -65,7 +75,7 @@ def open_device(workload: Workload) -> Device:
         return CudaDevice(workload, resolved)
     from engine.devices.standin import StandinDevice
 
-    return StandinDevice(workload)
+    return StandinDevice(workload, on_wait)
 
 
 def _probe(device: Device, steps: int, clock: Callable[[], int]) -> tuple[float, float]:
@@ -135,17 +145,27 @@ def compare(
     with_environment: bool = True,
     gate: StabilityGate | None = None,
     command: str = "",
+    cancel: threading.Event | None = None,
 ) -> Comparison:
     """Measure serial vs overlap in interleaved rounds, holding the device's lock.
 
     `rounds` rounds are run, or with a `gate`, rounds until the last few agree (or its budget
     runs out). `command` records how the run was asked for. `device`, `post` and `clock` are for
     tests: a device of fixed costs on a fake clock, no lock. A progress callback may raise to
-    stop the run; the device, the sampler and the lock are released anyway.
+    stop the run; so does setting `cancel`, which is looked at on every step and every wait,
+    however rarely the progress callback draws. The device, the sampler and the lock are
+    released either way.
     """
-    if isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= MAX_ROUNDS:
-        raise WorkloadError("rounds", rounds, f"a whole number from 1 to {MAX_ROUNDS}")
-    report = progress or (lambda _p: None)
+    check_rounds(rounds)
+    # Before anything is reported or read: a device that cannot run says so and nothing else.
+    resolved = check_device(workload) if device is None else ""
+    shown = progress or (lambda _p: None)
+
+    def report(p: Progress) -> None:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("the run was stopped")
+        shown(p)
+
     budget = gate.max_rounds if gate is not None else rounds
     probe = PROBE_STEPS if workload.cpu_work == "match_g" else 0
     total = workload.warmup_steps + probe + budget * 2 * workload.steps
@@ -156,13 +176,15 @@ def compare(
     plan = _Plan(workload, budget, gate, total, telemetry, post, clock, environment, made, usable_cores())
     if device is not None:
         return _measure(plan, device, report)
-    resolved = check_device(workload)
 
     def waiting(w: Waiting) -> None:
         report(Progress("waiting", 0, total, 0, budget, waiting=w))
 
+    def loading() -> None:
+        report(Progress("starting", 0, total, 0, budget, note="loading the model in the worker"))
+
     with queue_for(resolved).hold(waiting):
-        dev = open_device(workload)
+        dev = open_device(workload, loading)
         try:
             return _measure(plan, dev, report)
         finally:

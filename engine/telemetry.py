@@ -16,6 +16,7 @@ import threading
 import time
 from typing import Any
 
+from engine.errors import TelemetryError
 from engine.records import TelemetryTrace
 from engine.spawn import start_without_main
 
@@ -105,8 +106,11 @@ class Sampler:
             child.close()
             # Sampling must cover the run from its first step, so wait for the first sample.
             if not self._conn.poll(STARTUP_TIMEOUT_S) or self._conn.recv() != "ready":
-                self.__exit__()
-                raise RuntimeError("the telemetry sampler process did not start")
+                self.__exit__(TelemetryError, None, None)
+                raise TelemetryError(
+                    f"the telemetry sampler process did not start within {STARTUP_TIMEOUT_S:g} s; "
+                    "run with telemetry off (--telemetry off, or the lab's switch)"
+                )
         elif self.mode == "thread":
             self._stop = threading.Event()
             started = threading.Event()
@@ -121,13 +125,17 @@ class Sampler:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Collect the trace; on an error or a Stop, end the sampler at once and keep nothing."""
         if self._worker is None:
             return
         self._stop.set()
+        aborted = bool(exc) and exc[0] is not None
         trace = None
         if self.mode == "process":
-            if self._conn.poll(10):
+            if not aborted and self._conn.poll(10):
                 trace = self._conn.recv()
+            if aborted:
+                self._worker.terminate()
             self._worker.join(timeout=5)
             if self._worker.is_alive():
                 self._worker.kill()

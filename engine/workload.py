@@ -11,6 +11,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from engine.errors import WorkloadError
+
+__all__ = ["PRESETS", "Workload", "WorkloadError", "field_names", "preset"]
+
 # Classification models that torchvision builds offline with weights=None and that take a
 # 3x224x224 input. An allow-list, because the name reaches getattr() on a module.
 MODELS: tuple[str, ...] = (
@@ -40,21 +44,13 @@ CPU_FIXED_HELP = {
     "duration": "fixed duration: the loop runs until C has passed, so C holds still on a noisy host "
     "and the schedule, not the host, decides the speedup",
 }
-_DEVICE_RE = re.compile(r"^(auto|cpu|cuda|cuda:\d+)$")
+# Full match, ASCII digits, no leading zeros: "cuda:00", "cuda:٣" and "cpu\n" are not devices.
+_DEVICE_RE = re.compile(r"auto|cpu|cuda|cuda:(?:0|[1-9][0-9]?)", re.ASCII)
+DEVICE_ALLOWED = "one of auto, cpu, cuda, cuda:N (N a plain number from 0 to 99)"
 
 MAX_BATCH = 4096
 MAX_STEPS = 100_000
 MAX_DEPTH = 64
-
-
-class WorkloadError(ValueError):
-    """A field holds a value the engine cannot run; the message says which and what is allowed."""
-
-    def __init__(self, field: str, value: Any, allowed: str) -> None:
-        self.field = field
-        self.value = value
-        self.allowed = allowed
-        super().__init__(f"{field}={value!r} is not allowed: {allowed}")
 
 
 @dataclass(frozen=True)
@@ -91,8 +87,8 @@ class Workload:
         _check_float("cpu_ms", self.cpu_ms, 0.0, 10_000.0)
         _check_float("cpu_g_ratio", self.cpu_g_ratio, 0.0, 100.0)
         _check_int("depth", self.depth, 1, MAX_DEPTH)
-        if not isinstance(self.device, str) or not _DEVICE_RE.match(self.device):
-            raise WorkloadError("device", self.device, "one of auto, cpu, cuda, cuda:N")
+        if not isinstance(self.device, str) or not _DEVICE_RE.fullmatch(self.device):
+            raise WorkloadError("device", self.device, DEVICE_ALLOWED)
 
     def replace(self, **changes: Any) -> Workload:
         """A copy with some fields changed, validated again; unknown names are an error too."""

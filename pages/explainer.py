@@ -3,9 +3,11 @@
 import streamlit as st
 
 from engine import frames
-from engine.devices.ideal import simulate
 from engine.schedule import predict
-from ui import charts
+from engine.simulate import simulate
+from ui import charts, shell
+
+shell.require()
 
 st.title("Overlap Lab: keep the GPU and the CPU busy at the same time")
 st.markdown(

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ui import controls, results, run
+from ui import controls, results, run, shell
+
+shell.require()
 
 st.title("Lab: serial vs overlap, measured")
 env = run.environment()

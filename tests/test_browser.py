@@ -153,26 +153,35 @@ def test_two_sessions_run_one_after_the_other(server, browser):
     assert spans[0][1] <= spans[1][0], "two sessions used the device at the same time"
 
 
-def test_stop_releases_the_worker_and_the_lock(server, browser):
+def _seconds_until_free(server, limit_s: float = 15.0) -> float:
+    """Seconds until no worker or sampler is left and the device's lock file can be taken."""
+    t0 = time.monotonic()
+    while (_workers(server["proc"]) or not _lock_is_free(server["lock"])) and time.monotonic() - t0 < limit_s:
+        time.sleep(0.02)
+    return time.monotonic() - t0
+
+
+@pytest.mark.parametrize(
+    ("when", "waiting_for"),
+    [("mid-run", r"round 1/\d+: serial"), ("during start-up", r"loading the model in the worker")],
+)
+def test_stop_frees_the_device_within_a_second(server, browser, when, waiting_for):
     page = open_page(browser, server["url"], lab=True)
     page.get_by_text("Lab: serial vs overlap").wait_for()
     page.get_by_role("button", name="Run", exact=True).click()
-    page.get_by_text(re.compile(r"round 1/\d+: serial")).first.wait_for(timeout=60_000)
+    page.get_by_text(re.compile(waiting_for)).first.wait_for(timeout=60_000)
     assert _workers(server["proc"]), "a run should have a stand-in worker"
-    assert page.get_by_role("button", name="Run", exact=True).count() == 0, (
-        "only Stop is offered while running"
-    )
+    running = page.get_by_role("button", name="Run", exact=True).count()
+    assert running == 0, "only Stop is offered while running"
     page.get_by_role("button", name="Stop", exact=True).click()
-    page.get_by_text("Run stopped").wait_for(timeout=5_000)  # at once, not after the run would end
-    deadline = time.monotonic() + 15
-    while _workers(server["proc"]) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _workers(server["proc"]) == []
-    assert _lock_is_free(server["lock"])
+    freed_s = _seconds_until_free(server)
+    assert _workers(server["proc"]) == [] and _lock_is_free(server["lock"])
+    assert freed_s < 1.0, f"Stop {when} took {freed_s:.2f} s to free the device"
+    page.get_by_text("Run stopped").wait_for(timeout=5_000)
     assert page.get_by_role("button", name="Run", exact=True).is_enabled()
     page.wait_for_timeout(3000)
     assert page.get_by_text("Latency distributions").count() == 0, "a stopped run must not produce a result"
-    page.screenshot(path=str(SHOTS / "lab-stopped.png"))
+    page.screenshot(path=str(SHOTS / f"lab-stopped-{when.replace(' ', '-')}.png"))
     page.close()
 
 
@@ -205,3 +214,26 @@ def test_a_queued_session_can_leave_the_line(server, browser):
     assert _lock_is_free(server["lock"])
     for page in pages:
         page.close()
+
+
+def test_a_cold_deep_link_to_the_lab_runs_the_real_shell(browser, tmp_path):
+    """A fresh server whose very first request is /lab: the teammate's link."""
+    with open(tmp_path / "streamlit.log", "w") as log:
+        proc, url = serve_app(tmp_path, log)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.goto(f"{url}/lab")
+            page.get_by_role("button", name="Run", exact=True).wait_for(timeout=60_000)
+            assert page.get_by_text("Lab: serial vs overlap").count() == 1
+            nav = page.locator('[data-testid="stSidebarNav"]')
+            assert nav.get_by_role("link", name="Explainer").count() == 1
+            assert nav.get_by_role("link", name="Lab").count() == 1
+            assert page.title() == "Overlap Lab"  # the shell's page config ran
+            layout = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+            assert layout is not None and layout["width"] > 1000, "the wide layout"
+            assert page.url.rstrip("/").endswith("/lab")
+            page.screenshot(path=str(SHOTS / "lab-cold-link.png"))
+            page.close()
+        finally:
+            proc.terminate()
+            proc.wait(15)

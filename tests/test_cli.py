@@ -28,6 +28,24 @@ def cli(*args, timeout=300):
         (["compare", "--model", "gpt2"], "--model: model='gpt2' is not allowed: one of vit_b_16"),
         (["compare", "--rounds", "0"], "--rounds: rounds=0 is not allowed"),
         (["compare", "--json", "/no/such/dir/r.json"], "--json: json='/no/such/dir/r.json' is not allowed"),
+        (["compare", "--json", ""], "--json: json='' is not allowed: a file path (it is empty)"),
+        (["compare", "--json", "/dev/full"], "a file this user can write (No space left on device)"),
+        (
+            ["compare", "--json", "/tmp/" + "x" * 300 + ".json"],
+            "a file this user can write (File name too long)",
+        ),
+        (
+            ["compare", "--json", "/proc/x.json"],
+            "--json: json='/proc/x.json' is not allowed: a file this user",
+        ),
+        (
+            ["compare", "--device", "cpu\n"],
+            "--device: device='cpu\\n' is not allowed: one of auto, cpu, cuda",
+        ),
+        (["compare", "--device", "cuda:00"], "--device: device='cuda:00' is not allowed"),
+        (["compare", "--device", "cuda:\u0663"], "--device: device='cuda:\u0663' is not allowed"),
+        (["compare", "--device", "cuda:" + "9" * 20], "is not allowed: one of auto, cpu, cuda, cuda:N"),
+        (["compare", "--model", "m" * 5000], "… (5,002 characters) is not allowed: one of vit_b_16"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         (
             ["compare", "--preset", "balanced", "--cpu-work", "loop"],
@@ -44,7 +62,27 @@ def test_bad_flags_get_one_line_and_exit_2(args, needle):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
     assert needle in lines[0]
+    assert len(lines[0]) < 300  # a long value is shortened, not echoed whole
     assert "Traceback" not in r.stderr
+
+
+def test_a_device_that_cannot_run_prints_only_its_error():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    r = cli("compare", "--device", "cuda:1")
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [
+        "python -m engine: error: --device: device='cuda:1' is not allowed: cpu or auto: "
+        "CUDA is not available on this machine"
+    ]
+
+
+def test_a_failed_run_leaves_no_result_file_behind(tmp_path):
+    out = tmp_path / "r.json"
+    r = cli("compare", "--device", "cpu", "--steps", "1", "--json", str(out))  # steps=1 is refused
+    assert r.returncode == 2 and not out.exists()
 
 
 def test_info_names_the_device_a_run_would_use():

@@ -2,8 +2,9 @@
 
 import pytest
 
-from engine.devices.ideal import FakeClock, IdealDevice, fixed_post, simulate
+from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
 from engine.runners import run_loop, run_overlap, run_serial
+from engine.simulate import simulate
 from tests.conftest import MS
 
 

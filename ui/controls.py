@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from engine.errors import WorkloadError
 from engine.estimate import standin_run_s
 from engine.stability import StabilityGate
 from engine.workload import (
@@ -28,7 +29,6 @@ from engine.workload import (
     PRESET_NOTES,
     PRESETS,
     Workload,
-    WorkloadError,
 )
 
 CUSTOM = "custom"

@@ -9,20 +9,22 @@ still under way, so session state, not the running thread, says whether a run is
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
-from engine.devices.base import DeviceError
+from engine.errors import OverlapLabError
 from engine.fingerprint import fingerprint
-from engine.progress import Progress, Throttle
+from engine.progress import Cancelled, Progress, Throttle
 from engine.protocol import compare
 from engine.records import Comparison
 from engine.stability import StabilityGate
-from engine.workload import Workload, WorkloadError
+from engine.workload import Workload
 
 REQUEST_KEY = "run_request"
+CANCEL_KEY = "run_cancel"  # a threading.Event the running comparison looks at on every step
 RESULT_KEY = "result"
 ERROR_KEY = "run_error"
 NOTICE_KEY = "run_notice"
@@ -68,6 +70,9 @@ def request_stop() -> None:
     while the stopped one is still unwinding, so the request is cleared here, or the new run
     would see it and start the comparison again."""
     st.session_state[REQUEST_KEY] = None
+    cancel = st.session_state.get(CANCEL_KEY)
+    if cancel is not None:
+        cancel.set()  # the engine notices within one step, without waiting for a redraw
     st.session_state[NOTICE_KEY] = (
         "Run stopped. Its worker, sampler and device lock are released as it unwinds."
     )
@@ -91,6 +96,8 @@ def run_pending(area: Any) -> None:
         bar.progress(p.fraction, text=p.message)
 
     # Throttled: a redraw per step competes with the run for the host's cores (engine/progress.py).
+    cancel = threading.Event()
+    st.session_state[CANCEL_KEY] = cancel
     try:
         st.session_state[RESULT_KEY] = compare(
             req.workload,
@@ -99,8 +106,11 @@ def run_pending(area: Any) -> None:
             telemetry=req.telemetry,
             gate=req.gate,
             command=req.command,
+            cancel=cancel,
         )
-    except (WorkloadError, DeviceError) as exc:
+    except Cancelled:
+        pass  # Stop already said so
+    except OverlapLabError as exc:
         st.session_state[ERROR_KEY] = str(exc)
     finally:
         st.session_state[REQUEST_KEY] = None

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from engine.errors import DeviceError
 
-class DeviceError(RuntimeError):
-    """The device could not run the workload; the message says what to change."""
+__all__ = ["Device", "DeviceError"]
 
 
 class Device(Protocol):

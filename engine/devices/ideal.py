@@ -1,16 +1,13 @@
 """A device with fixed costs on a fake clock: the real runners, driven with no noise at all.
 
-The explainer draws its idealised timelines with it, so the picture shows the very loop the lab
-measures, and the unit tests use it to assert exact call orders and exact statistics.
+The explainer draws its idealised timelines with it (through engine/simulate.py), so the picture
+shows the very loop the lab measures, and the unit tests use it to assert exact call orders and
+exact statistics.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from engine.records import RunResult
 
 
 class FakeClock:
@@ -82,20 +79,3 @@ def fixed_post(clock: FakeClock, c_ns: int, log: list[str] | None = None) -> Cal
         clock.advance(c_ns)
 
     return post
-
-
-def simulate(
-    g_ms: float, l_ms: float, c_ms: float, depth: int = 2, steps: int = 8
-) -> tuple[RunResult, RunResult]:
-    """Serial and overlap runs of the real loop shapes on the ideal device (for the explainer)."""
-    from engine.runners import run_overlap, run_serial
-
-    def one(depth_: int) -> RunResult:
-        clock = FakeClock()
-        device = IdealDevice(clock, round(g_ms * 1e6), round(l_ms * 1e6))
-        post = fixed_post(clock, round(c_ms * 1e6))
-        if depth_ == 1:
-            return run_serial(device, post, steps, clock=clock)
-        return run_overlap(device, post, steps, depth=depth_, clock=clock)
-
-    return one(1), one(depth)

@@ -13,6 +13,7 @@ import json
 import statistics
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from bench.article_scripts import bare_overlap, bare_serial
@@ -166,7 +167,7 @@ def main() -> int:
     args = ap.parse_args()
 
     env = fingerprint("cuda")
-    _log(f"card: {env['gpu_name']}, driver {env['gpu_driver']}, torch {env['torch']}")
+    _log(f"card: {env.gpu_name}, driver {env.gpu_driver}, torch {env.torch}")
     pairs = seed_vs_bare(args.pairs)
     _log("seed preset")
     seed = compare(preset("seed").replace(device="cuda"), args.seed_rounds)
@@ -178,12 +179,12 @@ def main() -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         seed.to_json(args.out / "seed.json")
         balanced.to_json(args.out / "balanced.json")
-        report = {"env": env, "pairs": pairs, "telemetry": tele, "loop_noise": noise}
+        report = {"env": asdict(env), "pairs": pairs, "telemetry": tele, "loop_noise": noise}
         (args.out / "report.json").write_text(json.dumps(report, indent=1))
     print(
-        f"\n## {env['gpu_name']} | driver {env['gpu_driver']} | CUDA {env['cuda_runtime']} | "
-        f"torch {env['torch']} | torchvision {env['torchvision']} | {env['cpu_model']} "
-        f"({env['cpu_cores_usable']} cores)\n"
+        f"\n## {env.gpu_name} | driver {env.gpu_driver} | CUDA {env.cuda_runtime} | "
+        f"torch {env.torch} | torchvision {env.torchvision} | {env.cpu_model} "
+        f"({env.cpu_cores_usable} cores)\n"
     )
     print_pairs(pairs)
     print("\n### presets (engine, interleaved rounds)\n")

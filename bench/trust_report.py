@@ -90,7 +90,7 @@ def main() -> int:
     args = ap.parse_args()
 
     env = fingerprint("cpu" if args.smoke else "cuda")
-    _log(f"card: {env['gpu_name']} ({env.get('gpu_uuid')}), driver {env['gpu_driver']}")
+    _log(f"card: {env.gpu_name} ({env.gpu_uuid}), driver {env.gpu_driver}")
     results: list[tuple[str, Comparison]] = []
     for i in range(args.balanced_runs):
         results.append((f"balanced #{i + 1}", _run("balanced", args.rounds, smoke=args.smoke)))
@@ -105,9 +105,9 @@ def main() -> int:
             c.to_json(args.out / (label.replace(" ", "_").replace("#", "").replace(",", "") + ".json"))
 
     print(
-        f"\n## {env['gpu_name']} | driver {env['gpu_driver']} | CUDA {env['cuda_runtime']} | "
-        f"torch {env['torch']} | {env['cpu_model']} ({env['cpu_cores_usable']} cores) | "
-        f"SM clock {env.get('gpu_sm_clock_mhz')} of {env.get('gpu_sm_clock_max_mhz')} MHz\n"
+        f"\n## {env.gpu_name} | driver {env.gpu_driver} | CUDA {env.cuda_runtime} | "
+        f"torch {env.torch} | {env.cpu_model} ({env.cpu_cores_usable} cores) | "
+        f"SM clock {env.gpu_sm_clock_mhz} of {env.gpu_sm_clock_max_mhz} MHz\n"
     )
     print(HEADER)
     for label, c in results:

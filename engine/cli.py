@@ -7,13 +7,13 @@ import json
 import shlex
 import sys
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import asdict, fields
 from typing import Any, NoReturn
 
 from engine.errors import OverlapLabError
+from engine.fingerprint import Environment
 from engine.workload import (
-    CPU_FIXED_HELP,
-    CPU_WORK_HELP,
+    FIELDS,
     PRESET_NOTES,
     PRESETS,
     Workload,
@@ -25,13 +25,6 @@ EXIT_USAGE = 2
 EXIT_DEVICE = 1
 EXIT_INTERRUPTED = 130  # the shell's convention for a run ended by Ctrl-C (128 + SIGINT)
 ESTIMATE_NOTE_S = 20  # stand-in runs expected to take longer say so before they start
-FIELD_HELP = {
-    "cpu_work": "how much CPU work per batch: " + "; ".join(f"{k}: {v}" for k, v in CPU_WORK_HELP.items()),
-    "cpu_fixed": "how the CPU work is held: "
-    + "; ".join(f"{k}: {v}" for k, v in CPU_FIXED_HELP.items())
-    + ". Both exist because real post-processing is fixed work, while a demo or a talk needs a "
-    "speedup that the schedule decides, not the host's mood",
-}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
             dest=f.name,
             type=kind,
             default=None,
-            help=FIELD_HELP.get(f.name, f"override the preset's {f.name}"),
+            help=_field_help(f.name),
+            metavar="{" + ",".join(FIELDS[f.name].choices) + "}" if FIELDS[f.name].choices else None,
         )
     sub.add_parser("info", help="the environment, and which device a run would use")
     return parser
@@ -108,6 +102,13 @@ def default_preset() -> str:
     import torch
 
     return "seed" if torch.cuda.is_available() else "cpu-demo"
+
+
+def _field_help(name: str) -> str:
+    spec = FIELDS[name]
+    unit = f", in {spec.unit}" if spec.unit else ""
+    allowed = "" if spec.choices or name == "device" else f" ({spec.allowed}{unit})"
+    return f"{spec.help}{allowed}; overrides the preset"
 
 
 def workload_from_args(args: argparse.Namespace) -> Workload:
@@ -143,15 +144,15 @@ class _ProgressPrinter:
         self.stream.flush()
 
 
-def format_info(env: dict[str, Any], core: int | None) -> str:
-    lines = [f"{k:18} {v}" for k, v in env.items()]
-    if env["device"].startswith("cuda"):
-        lines.append(f"a run would use:   {env['device']} ({env['gpu_name']})")
+def format_info(env: Environment, core: int | None) -> str:
+    lines = [f"{k:22} {v}" for k, v in asdict(env).items() if v is not None]
+    if env.device.startswith("cuda"):
+        lines.append(f"a run would use:       {env.device} ({env.gpu_name})")
     else:
         pin = f"pinned to core {core}" if core is not None else "unpinned: only one core, so no real overlap"
-        lines.append(f"a run would use:   the CPU stand-in, a worker process {pin} playing the GPU")
+        lines.append(f"a run would use:       the CPU stand-in, a worker process {pin} playing the GPU")
     lines.append("presets:")
-    lines += [f"  {name:10} {note}" for name, note in PRESET_NOTES.items()]
+    lines += [f"  {name:12} {note}" for name, note in PRESET_NOTES.items()]
     return "\n".join(lines)
 
 

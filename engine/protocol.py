@@ -24,7 +24,7 @@ from typing import Any
 from engine import __version__
 from engine.contention import ContentionWatch
 from engine.devices.base import Device
-from engine.fingerprint import fingerprint, resolve_device, usable_cores
+from engine.fingerprint import Environment, fingerprint, resolve_device, usable_cores
 from engine.lock import Waiting, queue_for
 from engine.postprocess import iterations_for, ms_per_iteration, post_for
 from engine.progress import Cancelled, Progress, ProgressFn
@@ -98,14 +98,17 @@ def calibrate(
     device: Device,
     tick: Callable[[int], None],
     clock: Callable[[], int] = time.perf_counter_ns,
+    loop_cost: Callable[[], float] = ms_per_iteration,
 ) -> Calibration:
     """Size the CPU work. Measures G and L first when the CPU work is defined relative to G.
 
     match_g balances the host against the device: L + C = ratio x G. Launching is host work too,
     so matching C alone to G would leave the host side the longer one and the ceiling below 2x.
     Fixed work turns the target into a loop length once, here; fixed duration keeps the target.
+    `clock` times the probe batches and `loop_cost` measures one loop iteration in ms; tests
+    pass fixed ones, so calibration is checked exactly without running a real loop.
     """
-    per_iteration = ms_per_iteration()
+    per_iteration = loop_cost()
     probe_g: float | None = None
     probe_l: float | None = None
     target: float | None = None
@@ -171,7 +174,7 @@ def compare(
     total = workload.warmup_steps + probe + budget * 2 * workload.steps
     report(Progress("starting", 0, total, 0, budget))
     # Read before the device opens: the stand-in narrows this thread's CPU affinity while it runs.
-    environment = fingerprint(workload.device) if with_environment else {}
+    environment = fingerprint(workload.device) if with_environment else Environment()
     made = provenance(command)
     plan = _Plan(workload, budget, gate, total, telemetry, post, clock, environment, made, usable_cores())
     if device is not None:
@@ -200,7 +203,7 @@ class _Plan:
     telemetry: str
     post: Any
     clock: Callable[[], int]
-    environment: dict[str, Any]
+    environment: Environment
     provenance: Provenance
     cores: int  # usable by this process before a stand-in narrows the thread's affinity
 

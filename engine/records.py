@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from engine.fingerprint import Environment
 from engine.schedule import Prediction, block_period_ms, efficiency, predict
 from engine.stats import Summary, coefficient_of_variation, summarize
 from engine.workload import Workload
@@ -276,7 +277,7 @@ class Comparison:
     device_kind: str  # "cuda" or "standin"
     runs: tuple[RunResult, ...]
     calibration: Calibration = field(default_factory=Calibration)
-    environment: dict[str, Any] = field(default_factory=dict)
+    environment: Environment = field(default_factory=Environment)
     telemetry: TelemetryTrace = field(default_factory=TelemetryTrace)
     stability: Stability = field(default_factory=Stability)
     contention: Contention = field(default_factory=Contention)
@@ -376,7 +377,7 @@ class Comparison:
             "calibration": asdict(self.calibration),
             "stability": asdict(self.stability),
             "contention": asdict(self.contention),
-            "environment": self.environment,
+            "environment": asdict(self.environment),
             "telemetry": asdict(self.telemetry),
             "runs": [r.to_dict() for r in self.runs],
         }
@@ -393,7 +394,7 @@ class Comparison:
             device_kind=d["device_kind"],
             runs=tuple(RunResult.from_dict(r) for r in d["runs"]),
             calibration=Calibration.from_dict(d.get("calibration", {})),
-            environment=d.get("environment", {}),
+            environment=Environment.from_dict(d.get("environment", {})),
             telemetry=TelemetryTrace(**d.get("telemetry", {})),
             stability=Stability(**d.get("stability", {})),
             contention=Contention(**d.get("contention", {})),
@@ -407,7 +408,7 @@ class Comparison:
     def from_json(cls, path: str | Path) -> Comparison:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
-    def headline(self) -> dict[str, float | bool]:
+    def headline(self) -> dict[str, float | str]:
         """The numbers a reader looks at first; stored in the JSON for people, never read back."""
         s, o, p = self.serial, self.overlap, self.prediction
         return {

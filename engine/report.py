@@ -76,7 +76,7 @@ def format_blocks(c: Comparison) -> list[str]:
 def format_comparison(c: Comparison) -> str:
     w, s, o, p = c.workload, c.serial, c.overlap, c.prediction
     env = c.environment
-    where = env.get("gpu_name") or env.get("runs_on") or c.device_kind
+    where = env.where
     rows = [
         ("period p50 (ms)", s.period.p50, o.period.p50),
         ("period p90 (ms)", s.period.p90, o.period.p90),
@@ -87,7 +87,7 @@ def format_comparison(c: Comparison) -> str:
     used = iterations_used(c)
     lines = [
         f"{w.model}, batch {w.batch_size}, {w.precision}, {w.describe_cpu_work()}, depth {w.depth}",
-        f"device: {env.get('device', c.device_kind)} ({where}); {c.rounds} rounds x {w.steps} steps per mode",
+        f"device: {env.device or c.device_kind} ({where}); {c.rounds} rounds x {w.steps} steps per mode",
         f"loop iterations per batch as run: serial {fmt(used['serial'], 0)}, "
         f"overlap {fmt(used['overlap'], 0)}",
         "",

@@ -87,7 +87,7 @@ def _advice(c: Comparison, p: Prediction, bound: str) -> str:
                 f"{serial / graphs.overlap_period_ms:.2f}x over serial"
             )
         return "a bigger batch: G grows with it and L does not"
-    cores = int(c.environment.get("cpu_cores_usable") or os.cpu_count() or 2)
+    cores = c.environment.cpu_cores_usable or os.cpu_count() or 2
     k = _pool_size(p, cores)
     pool = predict(g, l_, cc, pool_workers=k)
     if cores >= 4 and pool.overlap_period_ms < 0.9 * p.overlap_period_ms:

@@ -8,7 +8,7 @@ shell.require()
 
 st.title("Lab: serial vs overlap, measured")
 env = run.environment()
-on_gpu = env["device"].startswith("cuda")
+on_gpu = env.device.startswith("cuda")
 if not on_gpu:
     st.info(
         "No CUDA GPU here, so runs use the **CPU stand-in**: a worker process on its own core runs real "
@@ -16,16 +16,18 @@ if not on_gpu:
         "is real; the absolute times are a CPU's, not a GPU's. Choose the cpu-demo preset for a run "
         "that takes seconds."
     )
-    if env["cpu_cores_usable"] < controls.STANDIN_CORES_WITH_BROWSER:
+    if env.cpu_cores_usable < controls.STANDIN_CORES_WITH_BROWSER:
         st.warning(
-            f"This machine has {env['cpu_cores_usable']} cores: the stand-in needs one for the model and "
+            f"This machine has {env.cpu_cores_usable} cores: the stand-in needs one for the model and "
             "one for the post-processing, so a browser on this machine competes with both. The lab "
             "redraws at most twice a second, but for numbers to quote, run the CLI "
             "(`python -m engine compare`) with the browser closed."
         )
-note = controls.init_state("seed" if on_gpu else controls.STANDIN_PRESET, on_gpu)
+note, problem = controls.init_state("seed" if on_gpu else controls.STANDIN_PRESET, on_gpu)
 if note:
     st.caption(note)
+if problem:
+    st.warning(problem)
 running = run.is_running()
 workload, rounds = controls.render(disabled=running, devices=run.device_choices(env), on_gpu=on_gpu)
 

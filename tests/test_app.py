@@ -189,3 +189,15 @@ def test_lab_explains_the_article_loops_and_a_gated_run():
     assert any("headline counts rounds 3 to 6" in x.value for x in at.caption)
     rounds = next(s for s in charts(at) if "counted" in fields(s))
     assert rounds["layer"][0]["encoding"]["color"]["field"] == "counted"
+
+
+@pytest.mark.parametrize("value", ["fast", "<script>alert(1)</script>", "../../etc/passwd", "x" * 5000])
+def test_a_hostile_preset_link_gets_a_message_and_the_defaults(value):
+    at = app()
+    at.query_params["preset"] = value
+    at.switch_page("pages/lab.py").run()
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning if "This link's preset=" in w.value]
+    assert "is not allowed: one of seed, article" in warning and "The defaults are kept." in warning
+    assert len(warning) < 300
+    assert at.session_state["preset"] in ("seed", "cpu-demo")

@@ -16,7 +16,7 @@ def h100() -> Comparison:
 
 
 def test_recorded_result_is_what_it_says(h100):
-    assert h100.environment["gpu_name"].startswith("NVIDIA H100")
+    assert h100.environment.gpu_name.startswith("NVIDIA H100")
     assert h100.workload.model == "vit_b_16" and h100.workload.batch_size == 10
     assert h100.telemetry.gpu_status == "nvml"
     # G is steady on the GPU; the article's loop costs far more than G, so the ceiling is small.
@@ -62,7 +62,13 @@ def test_telemetry_frame_holds_gpu_and_cpu_series(h100):
         "CPU utilisation per core (%)",
     } <= metrics
     assert set(f["mode"]) == {"serial", "overlap"}
-    assert f["t_s"].min() >= 0
+    # Each sample lands in the run it was taken during, on that run's own time axis.
+    for run in frames.round_runs(h100, 0):
+        power = f[(f["mode"] == run.mode) & (f["metric"] == "GPU power (W)")]
+        taken = h100.telemetry.window(run.start_ns, run.end_ns)
+        assert len(power) == len(taken.t_ns) > 0
+        assert list(power["value"]) == taken.gpu_power_w
+        assert power["t_s"].max() <= run.wall_s
 
 
 def test_records_frame_has_one_row_per_batch(h100):

@@ -38,10 +38,11 @@ def test_overlap_runs_the_gpu_during_post_processing(gpu_result):
 
 def test_gpu_result_has_environment_and_nvml(gpu_result):
     assert gpu_result.device_kind == "cuda"
-    assert gpu_result.environment["gpu_name"]
     env = gpu_result.environment
-    assert env["gpu_uuid"].startswith("GPU-")
-    assert 0 < env["gpu_sm_clock_mhz"] <= env["gpu_sm_clock_max_mhz"]
+    assert env.gpu_name
+    assert env.gpu_uuid is not None and env.gpu_uuid.startswith("GPU-")
+    assert env.gpu_sm_clock_mhz is not None and env.gpu_sm_clock_max_mhz is not None
+    assert 0 < env.gpu_sm_clock_mhz <= env.gpu_sm_clock_max_mhz
     t = gpu_result.telemetry
     assert t.gpu_status == "nvml"
     assert len(t.gpu_util_pct) == len(t.t_ns) >= 2
@@ -95,20 +96,22 @@ def test_per_run_buffers_are_released():
 
 
 @pytest.mark.parametrize("precision", ["bf16", "fp16"])
-def test_reduced_precision_runs(precision):
-    c = compare(
-        Workload(
-            model="vit_b_16",
-            batch_size=4,
-            steps=4,
-            warmup_steps=1,
-            precision=precision,
-            device="cuda",
-            cpu_iterations=1000,
-        ),
-        1,
-        telemetry="off",
-    )
+def test_reduced_precision_reaches_the_model_and_runs(precision):
+    import torch
+
+    from engine.protocol import open_device
+
+    w = Workload(model="vit_b_16", batch_size=4, steps=4, precision=precision, device="cuda")
+    device = open_device(w)
+    try:
+        assert (
+            next(device.model.parameters()).dtype
+            == {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+        )
+        assert device.launch(0).output.dtype == next(device.model.parameters()).dtype
+    finally:
+        device.close()
+    c = compare(w.replace(cpu_iterations=1000), 1, telemetry="off")
     assert c.serial.g.mean > 0
 
 

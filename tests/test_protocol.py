@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine.devices.ideal import FakeClock, IdealDevice
+from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
 from engine.protocol import calibrate, compare
 from engine.workload import Workload, WorkloadError
 from tests.conftest import MS, ideal_compare
@@ -26,23 +26,26 @@ def test_progress_counts_every_step_and_ends_at_one():
 def test_match_g_balances_host_work_against_the_measured_g():
     clock = FakeClock()
     device = IdealDevice(clock, g_ns=8 * MS, l_ns=1 * MS)
-    cal = calibrate(Workload(cpu_work="match_g", cpu_g_ratio=0.5), device, lambda n: None, clock)
+    w = Workload(cpu_work="match_g", cpu_g_ratio=0.5)
+    cal = calibrate(w, device, lambda n: None, clock, loop_cost=lambda: 0.0002)
     assert (cal.probe_g_ms, cal.probe_l_ms) == (8.0, 1.0)
     assert cal.target_c_ms == 3.0  # L + C = 0.5 x G
-    assert cal.cpu_iterations == round(3.0 / cal.ms_per_iteration)
+    assert cal.cpu_iterations == 15_000  # 3 ms at 0.2 us an iteration
 
 
 def test_fixed_duration_keeps_the_target_and_fixes_no_loop_length():
     clock = FakeClock()
     device = IdealDevice(clock, g_ns=8 * MS, l_ns=1 * MS)
     w = Workload(cpu_work="match_g", cpu_g_ratio=0.5, cpu_fixed="duration")
-    cal = calibrate(w, device, lambda n: None, clock)
+    cal = calibrate(w, device, lambda n: None, clock, loop_cost=lambda: 0.0002)
     assert cal.target_c_ms == 3.0 and cal.cpu_iterations == -1
 
 
 def test_loop_work_keeps_the_given_iterations():
     clock = FakeClock()
-    cal = calibrate(Workload(cpu_iterations=1234), IdealDevice(clock, 1, 1), lambda n: None)
+    cal = calibrate(
+        Workload(cpu_iterations=1234), IdealDevice(clock, 1, 1), lambda n: None, clock, lambda: 1.0
+    )
     assert cal.cpu_iterations == 1234 and cal.probe_g_ms is None
 
 
@@ -61,3 +64,29 @@ def test_cuda_request_without_cuda_is_a_clear_error():
         WorkloadError, match="device=.cuda. is not allowed: cpu or auto: CUDA is not available"
     ):
         compare(Workload(device="cuda"), 1)
+
+
+def test_ms_work_becomes_a_loop_length_from_the_measured_cost():
+    clock = FakeClock()
+    w = Workload(cpu_work="ms", cpu_ms=12.0)
+    cal = calibrate(w, IdealDevice(clock, 1, 1), lambda n: None, clock, loop_cost=lambda: 0.0003)
+    assert (cal.target_c_ms, cal.cpu_iterations, cal.ms_per_iteration) == (12.0, 40_000, 0.0003)
+
+
+def test_depth_reaches_the_runner_through_the_protocol():
+    clock = FakeClock()
+    log: list[str] = []
+    w = Workload(model="resnet18", steps=5, warmup_steps=0, cpu_work="ms", cpu_ms=5.0, depth=3)
+    c = compare(
+        w,
+        1,
+        device=IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS, log=log),
+        post=fixed_post(clock, 5 * MS, log),
+        clock=clock,
+        telemetry="off",
+        with_environment=False,
+    )
+    assert [r.depth for r in c.runs] == [1, 3]
+    overlap_block = log[log.index("sync") + 1 :]  # the serial block ends with its drain
+    calls = [e for e in overlap_block if e.startswith(("launch", "post"))]
+    assert calls[:4] == ["launch0", "launch1", "launch2", "post0"]  # two batches in flight

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
+from engine.fingerprint import Environment
 from engine.protocol import compare
 from engine.records import Comparison, Contention, Stability, TelemetryTrace
 from engine.workload import Workload
@@ -77,7 +78,7 @@ def test_json_round_trip_keeps_every_number(tmp_path):
         [1980.0, 1980.0],
         [[10.0, 20.0], [30.0, 40.0]],
     )
-    c = Comparison(c.workload, c.device_kind, c.runs, c.calibration, {"gpu_name": "X"}, trace)
+    c = Comparison(c.workload, c.device_kind, c.runs, c.calibration, Environment(gpu_name="X"), trace)
     path = tmp_path / "r.json"
     c.to_json(path)
     back = Comparison.from_json(path)

@@ -60,14 +60,30 @@ def test_standin_records_are_consistent(standin_result):
             assert r.launch_start_ns <= r.launch_end_ns and r.launch_start_ns <= r.device_start_ns
             assert r.device_start_ns < r.device_end_ns
             assert r.device_end_ns <= r.wait_end_ns <= r.post_start_ns < r.post_end_ns
-        assert run.start_ns <= run.steps[0].launch_start_ns and run.end_ns >= run.steps[-1].post_end_ns
+        # The wall holds every batch's post-processing, one after another on one thread, so it
+        # cannot be shorter than their sum; a clock or span mix-up would break this.
+        assert run.wall_s * 1e3 >= sum(r.c_ms for r in run.steps)
+        # Batches ran one at a time on the worker's core: device spans never overlap each other.
+        for a, b in zip(run.steps, run.steps[1:], strict=False):
+            assert a.device_end_ns <= b.device_start_ns
+
+
+def test_precision_reaches_the_model_in_the_worker():
+    from engine.workload import Workload
+
+    w = Workload(model="mobilenet_v3_small", batch_size=1, steps=2, precision="bf16", device="cpu")
+    device = StandinDevice(w)
+    try:
+        assert device.model_dtype == "torch.bfloat16"
+    finally:
+        device.close()
 
 
 def test_standin_result_has_environment_and_cpu_telemetry(standin_result):
     c = standin_result
-    assert c.environment["device"] == "cpu"
+    assert c.environment.device == "cpu"
     # read before the stand-in narrowed this thread's affinity, and restored after it closed
-    assert c.environment["cpu_cores_usable"] == len(os.sched_getaffinity(0))
+    assert c.environment.cpu_cores_usable == len(os.sched_getaffinity(0))
     assert c.telemetry.gpu_status.startswith("unavailable")
     assert len(c.telemetry.t_ns) >= 2
     assert len(c.telemetry.cpu_pct_per_core[0]) == psutil.cpu_count()

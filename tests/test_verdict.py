@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
+from engine.fingerprint import Environment
 from engine.protocol import compare
 from engine.records import Contention
 from engine.verdict import overlap_bound, verdict
@@ -27,7 +28,7 @@ def run(g_ms, l_ms, c_ms, device_kind="cuda", cores=16, contention=QUIET, precis
         with_environment=False,
     )
     return dataclasses.replace(
-        c, device_kind=device_kind, environment={"cpu_cores_usable": cores}, contention=contention
+        c, device_kind=device_kind, environment=Environment(cpu_cores_usable=cores), contention=contention
     )
 
 

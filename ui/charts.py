@@ -6,6 +6,8 @@ overlap keep the same two colours everywhere; activities in timelines keep their
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import altair as alt
 import pandas as pd
 
@@ -18,7 +20,10 @@ FONT = 16
 WIDTH = 420
 
 
-def _big(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+Chart = TypeVar("Chart", alt.HConcatChart, alt.FacetChart, alt.LayerChart)
+
+
+def _big(chart: Chart) -> Chart:
     return (
         chart.configure_axis(labelFontSize=FONT, titleFontSize=FONT)
         .configure_legend(labelFontSize=FONT, titleFontSize=FONT, orient="bottom")
@@ -33,7 +38,7 @@ def _mode_color(title: str = "mode") -> alt.Color:
 
 def distribution_chart(
     samples: pd.DataFrame, ecdf: pd.DataFrame, pcts: pd.DataFrame, metric: str
-) -> alt.Chart:
+) -> alt.HConcatChart:
     """Histogram and ECDF of one metric, serial vs overlap, with p50/p90/p99 marked on the ECDF."""
     s = samples[samples.metric == metric]
     e = ecdf[ecdf.metric == metric]
@@ -72,7 +77,7 @@ def distribution_chart(
     return _big(alt.hconcat(hist, cdf))
 
 
-def timeline_chart(frame: pd.DataFrame, title: str = "") -> alt.Chart:
+def timeline_chart(frame: pd.DataFrame, title: str = "") -> alt.FacetChart:
     """CPU and GPU lanes per mode: the spans as recorded (or as the ideal model schedules them)."""
     bars = (
         alt.Chart(frame)
@@ -96,7 +101,7 @@ def timeline_chart(frame: pd.DataFrame, title: str = "") -> alt.Chart:
     return _big(chart.resolve_scale(x="shared"))
 
 
-def telemetry_chart(frame: pd.DataFrame) -> alt.Chart:
+def telemetry_chart(frame: pd.DataFrame) -> alt.FacetChart:
     """One row per metric, serial and overlap side by side on their own time axes."""
     lines = (
         alt.Chart(frame)
@@ -118,7 +123,7 @@ def telemetry_chart(frame: pd.DataFrame) -> alt.Chart:
 COUNTED_SCALE = alt.Scale(domain=["counted", "settling"], range=["#1f6fb2", "#b8b8b8"])
 
 
-def rounds_chart(frame: pd.DataFrame, ceiling: float) -> alt.Chart:
+def rounds_chart(frame: pd.DataFrame, ceiling: float) -> alt.LayerChart:
     """Per-round speedups against the ceiling (dashed) and no gain (solid); settling rounds grey."""
     bars = (
         alt.Chart(frame)
@@ -140,10 +145,10 @@ def rounds_chart(frame: pd.DataFrame, ceiling: float) -> alt.Chart:
             ),
         )
     )
-    return _big(alt.layer(bars, rules).properties(width=WIDTH, height=300))
+    return _big(alt.LayerChart(layer=[bars, rules], width=WIDTH, height=300))
 
 
-def blocks_chart(frame: pd.DataFrame, loop_ok: float) -> alt.Chart:
+def blocks_chart(frame: pd.DataFrame, loop_ok: float) -> alt.LayerChart:
     """Each block's schedule efficiency: its own G, L and C's predicted period over the measured one.
 
     Grouped by round, serial and overlap side by side; settling rounds are drawn faint.
@@ -167,4 +172,4 @@ def blocks_chart(frame: pd.DataFrame, loop_ok: float) -> alt.Chart:
     )
     ok = pd.DataFrame({"y": [loop_ok]})
     rule = alt.Chart(ok).mark_rule(strokeDash=[8, 4], strokeWidth=2).encode(y="y:Q")
-    return _big(alt.layer(bars, rule).properties(width=WIDTH, height=300))
+    return _big(alt.LayerChart(layer=[bars, rule], width=WIDTH, height=300))

@@ -8,6 +8,7 @@ session stops the running script.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -21,8 +22,7 @@ from engine.workload import (
     CPU_FIXED_KINDS,
     CPU_WORK_HELP,
     CPU_WORK_KINDS,
-    MAX_BATCH,
-    MAX_DEPTH,
+    FIELDS,
     MODELS,
     PRECISIONS,
     PRESET_CASE,
@@ -52,14 +52,19 @@ def load_preset(name: str) -> None:
         st.session_state[_key(f.name)] = getattr(PRESETS[name], f.name)
 
 
-def init_state(default_preset: str, on_gpu: bool) -> str | None:
+def init_state(default_preset: str, on_gpu: bool) -> tuple[str | None, str | None]:
     """Fill the controls on the first visit, and again when a link brings a new ?preset=...
 
-    Without a GPU, a link to a GPU-sized preset lands on cpu-demo instead; the returned note says so.
+    Returns (note, problem). Without a GPU, a link to a GPU-sized preset lands on cpu-demo
+    instead and the note says so; a link with an unknown preset keeps the defaults, and the
+    problem says why without echoing a long value whole.
     """
-    note = None
+    note = problem = None
     wanted = st.query_params.get("preset")
-    if wanted in PRESETS and st.session_state.get("_linked_preset") != wanted:
+    if wanted is not None and wanted not in PRESETS:
+        refused = WorkloadError("preset", wanted, "one of " + ", ".join(PRESETS))
+        problem = f"This link's {refused}. The defaults are kept."
+    elif wanted in PRESETS and st.session_state.get("_linked_preset") != wanted:
         st.session_state._linked_preset = wanted
         if not on_gpu and wanted != STANDIN_PRESET:
             note = standin_note(wanted)
@@ -72,7 +77,7 @@ def init_state(default_preset: str, on_gpu: bool) -> str | None:
     st.session_state.setdefault(ROUNDS_KEY, 3)
     st.session_state.setdefault(TELEMETRY_KEY, True)
     st.session_state.setdefault(STABLE_KEY, False)
-    return note
+    return note, problem
 
 
 def standin_note(wanted: str) -> str:
@@ -130,6 +135,30 @@ def render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload |
         return _render(disabled, devices, on_gpu)
 
 
+def _number(name: str, disabled: bool, whole: bool) -> None:
+    """A number input with the bounds, step, label and help that validation uses (FIELDS)."""
+    spec = FIELDS[name]
+    assert spec.low is not None and spec.high is not None and spec.step is not None
+    cast = int if whole else float
+    st.number_input(
+        spec.widget_label,
+        min_value=cast(spec.low),
+        max_value=cast(spec.high),
+        step=cast(spec.step),
+        key=_key(name),
+        help=spec.help,
+        disabled=disabled,
+        on_change=_on_field,
+    )
+
+
+def _choice(name: str, options: Sequence[str], disabled: bool) -> None:
+    spec = FIELDS[name]
+    st.selectbox(
+        spec.widget_label, options, key=_key(name), help=spec.help, disabled=disabled, on_change=_on_field
+    )
+
+
 def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload | None, int]:
     st.selectbox(
         "Preset",
@@ -139,19 +168,18 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload 
         disabled=disabled,
         help="  \n".join(f"**{name}**: {note}" for name, note in PRESET_NOTES.items()),
     )
-    common = {"disabled": disabled, "on_change": _on_field}
-    st.selectbox("Model", MODELS, key=_key("model"), **common)
-    st.number_input("Batch size", 1, MAX_BATCH, step=1, key=_key("batch_size"), **common)
+    _choice("model", MODELS, disabled)
+    _number("batch_size", disabled, whole=True)
     batch_msg = st.empty()
-    st.selectbox("Precision", PRECISIONS, key=_key("precision"), **common)
-    st.number_input("Steps per block", 2, 100_000, step=10, key=_key("steps"), **common)
-    st.number_input("Warm-up steps", 0, 1000, step=1, key=_key("warmup_steps"), **common)
+    _choice("precision", PRECISIONS, disabled)
+    _number("steps", disabled, whole=True)
+    _number("warmup_steps", disabled, whole=True)
     if st.session_state[_key("device")] not in devices:
         st.session_state[_key("device")] = "auto"
-    st.selectbox("Device", devices, key=_key("device"), **common)
+    _choice("device", devices, disabled)
     device_msg = st.empty()
     st.radio(
-        "CPU work",
+        FIELDS["cpu_work"].label,
         CPU_WORK_KINDS,
         key=_key("cpu_work"),
         horizontal=True,
@@ -162,54 +190,37 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload 
     )
     kind = st.session_state[_key("cpu_work")]
     st.radio(
-        "Held as",
+        FIELDS["cpu_fixed"].label,
         CPU_FIXED_KINDS,
         key=_key("cpu_fixed"),
         horizontal=True,
         format_func=FIXED_LABELS.__getitem__,
         help="  \n".join(f"**{FIXED_LABELS[k]}**: {v}" for k, v in CPU_FIXED_HELP.items())
         + "  \nReal post-processing is fixed work; a talk needs a speedup the schedule decides.",
-        **{**common, "disabled": disabled or kind in ("loop", "article")},
+        disabled=disabled or kind in ("loop", "article"),
+        on_change=_on_field,
     )
-    st.number_input(
-        "Loop iterations (fixed loop, article's loops)",
-        0,
-        100_000_000,
-        step=50_000,
-        key=_key("cpu_iterations"),
-        **{**common, "disabled": disabled or kind not in ("loop", "article")},
-    )
-    st.number_input(
-        "CPU work in ms (milliseconds)",
-        0.0,
-        10_000.0,
-        step=1.0,
-        key=_key("cpu_ms"),
-        **{**common, "disabled": disabled or kind != "ms"},
-    )
-    st.number_input(
-        "L + C as a multiple of G (match G)",
-        0.0,
-        100.0,
-        step=0.1,
-        key=_key("cpu_g_ratio"),
-        **{**common, "disabled": disabled or kind != "match_g"},
-    )
+    _number("cpu_iterations", disabled or kind not in ("loop", "article"), whole=True)
+    _number("cpu_ms", disabled or kind != "ms", whole=False)
+    _number("cpu_g_ratio", disabled or kind != "match_g", whole=False)
+    depth = FIELDS["depth"]
+    assert depth.low is not None and depth.widget_high is not None
     st.slider(
-        "Queue depth",
-        1,
-        min(MAX_DEPTH, 8),
+        depth.widget_label,
+        min_value=int(depth.low),
+        max_value=int(depth.widget_high),
         key=_key("depth"),
-        **common,
-        help="Batches held in the deque. 1 is the serial loop; 2 is the article's overlap.",
+        help=depth.help,
+        disabled=disabled,
+        on_change=_on_field,
     )
-    gate = StabilityGate()
+    rule = StabilityGate()
     st.toggle(
         "Run until stable",
         key=STABLE_KEY,
         disabled=disabled,
-        help=f"Rounds go on until the last {gate.window} per-round speedups spread by at most "
-        f"{gate.cv_target:.0%} (CV), up to {gate.max_rounds} rounds or {gate.max_s / 60:.0f} minutes. "
+        help=f"Rounds go on until the last {rule.window} per-round speedups spread by at most "
+        f"{rule.cv_target:.0%} (CV), up to {rule.max_rounds} rounds or {rule.max_s / 60:.0f} minutes. "
         "The headline then counts those rounds.",
     )
     st.slider(

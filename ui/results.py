@@ -66,7 +66,7 @@ def headline(c: Comparison) -> None:
         "Spread (CV)",
         cv_text(c),
         delta=state,
-        delta_color={"stable": "normal", "unstable": "inverse"}.get(state, "off"),
+        delta_color="normal" if state == "stable" else "inverse" if state == "unstable" else "off",
         help=f"Spread of the per-round speedups; at most {c.stability.cv_target:.0%} is stable. "
         "With one round there is no spread to judge.",
     )
@@ -154,7 +154,7 @@ def rounds_and_blocks(c: Comparison) -> None:
 
 def environment(c: Comparison) -> None:
     st.subheader("Environment")
-    env = {k: str(v) for k, v in c.environment.items()}
+    env = {k: str(v) for k, v in asdict(c.environment).items() if v is not None}
     env.update({f"calibration: {k}": str(v) for k, v in asdict(c.calibration).items()})
     env.update({f"run: {k}": str(v) for k, v in asdict(c.provenance).items()})
     env["contention"] = c.contention.stamp

@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 
 from engine.errors import OverlapLabError
-from engine.fingerprint import fingerprint
+from engine.fingerprint import Environment, fingerprint
 from engine.progress import Cancelled, Progress, Throttle
 from engine.protocol import compare
 from engine.records import Comparison
@@ -48,13 +48,13 @@ class RunRequest:
 
 
 @st.cache_resource(show_spinner=False)
-def environment() -> dict[str, Any]:
+def environment() -> Environment:
     """Fingerprint of this server (imports torch once); shared by every session."""
     return fingerprint("auto")
 
 
-def device_choices(env: dict[str, Any]) -> list[str]:
-    return ["auto", "cpu", *(f"cuda:{i}" for i in range(env.get("cuda_devices", 0)))]
+def device_choices(env: Environment) -> list[str]:
+    return ["auto", "cpu", *(f"cuda:{i}" for i in range(env.cuda_devices))]
 
 
 def request_run(

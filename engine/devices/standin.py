@@ -50,7 +50,9 @@ def _worker_main(workload: dict[str, Any], core: int | None, commands: Any, resu
         torch.set_num_threads(1)
         model = build_model(workload["model"], "cpu", workload["precision"])
         x = torch.randn(workload["batch_size"], *IMAGE_SHAPE, dtype=torch_dtype(workload["precision"]))
-        results.send(("ready", -1, 0, 0))
+        # The parameters' dtype goes back with "ready", so the parent can show (and a test can
+        # check) that the requested precision reached the model.
+        results.send(("ready", -1, 0, 0, str(next(model.parameters()).dtype)))
         with torch.inference_mode():
             while True:
                 step = commands.recv()
@@ -89,6 +91,7 @@ class StandinDevice:
         self._host_mask = _keep_off_core(self.core)
         self._spans: dict[int, tuple[int, int]] = {}
         self._last_launched = -1
+        self.model_dtype = ""  # the worker's model parameters, e.g. torch.bfloat16
         try:
             self._receive_until(lambda msg: msg[0] == "ready", STARTUP_TIMEOUT_S, "starting up", on_wait)
         except BaseException:
@@ -115,6 +118,8 @@ class StandinDevice:
                     raise DeviceError(f"the CPU stand-in worker failed while {doing}: {msg[4]}")
                 if msg[0] == "done":
                     self._spans[msg[1]] = (msg[2], msg[3])
+                elif msg[0] == "ready":
+                    self.model_dtype = msg[4]
                 if done(msg):
                     return
             elif not self._proc.is_alive():

@@ -144,3 +144,14 @@ def test_fixed_duration_holds_c_on_the_gpu():
     assert min(cs) >= 6.0  # never shorter than asked
     assert sorted(cs)[len(cs) // 2] < 6.3  # and typically over by one short chunk, not a slice
     assert all(s.post_iterations > 0 for r in c.runs for s in r.steps)
+
+
+def test_a_gpu_index_past_the_last_card_is_a_clear_error():
+    import torch
+
+    from engine.errors import WorkloadError
+
+    n = torch.cuda.device_count()
+    allowed = f"device='cuda:{n}' is not allowed: cuda:0 to cuda:{n - 1}"
+    with pytest.raises(WorkloadError, match=allowed):
+        compare(Workload(device=f"cuda:{n}"), 1)

@@ -201,3 +201,15 @@ def test_a_hostile_preset_link_gets_a_message_and_the_defaults(value):
     assert "is not allowed: one of seed, article" in warning and "The defaults are kept." in warning
     assert len(warning) < 300
     assert at.session_state["preset"] in ("seed", "cpu-demo")
+
+
+def test_lab_draws_a_recorded_h200_run_until_stable():
+    at = app()
+    at.switch_page("pages/lab.py")
+    at.session_state["result"] = Comparison.from_json(Path(__file__).parent / "data" / "h200_balanced.json")
+    at.run()
+    assert not at.exception
+    texts = [m.value for m in at.markdown]
+    assert "### 1.90x of a 1.96x ceiling · stable: CV 0.1% · uncontended" in texts
+    assert any("stopped by stability target met after 4 rounds" in c.value for c in at.caption)
+    assert len(at.dataframe[0].value) == 8  # four rounds, two blocks each

@@ -13,7 +13,7 @@ import contextlib
 import os
 from typing import Any
 
-from engine.records import Contention
+from engine.circumstances import Contention
 
 
 class ContentionWatch:

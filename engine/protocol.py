@@ -22,13 +22,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from engine import __version__
+from engine.circumstances import Calibration, Provenance, Stability
 from engine.contention import ContentionWatch
 from engine.devices.base import Device
 from engine.fingerprint import Environment, fingerprint, resolve_device, usable_cores
 from engine.lock import Waiting, queue_for
 from engine.postprocess import iterations_for, ms_per_iteration, post_for
 from engine.progress import Cancelled, Progress, ProgressFn
-from engine.records import Calibration, Comparison, Provenance, RunResult, Stability
+from engine.records import Comparison, RunResult
 from engine.runners import run_overlap, run_serial
 from engine.stability import StabilityGate
 from engine.telemetry import Sampler

@@ -119,7 +119,7 @@ FIELDS: dict[str, FieldSpec] = {
         choices=CPU_FIXED_KINDS,
     ),
     "cpu_iterations": FieldSpec(
-        "Loop iterations",
+        "Loop length",
         "loop length for cpu_work loop and article; the article's is 500,000",
         "iterations",
         low=0,

@@ -174,7 +174,7 @@ def test_link_to_the_seed_preset_on_the_standin_says_it_is_the_opposite_case():
 def test_lab_explains_the_article_loops_and_a_gated_run():
     import dataclasses
 
-    from engine.records import Stability
+    from engine.circumstances import Stability
     from engine.workload import Workload
     from tests.conftest import ideal_compare
 

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from engine.circumstances import Contention, Stability
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
 from engine.fingerprint import Environment
 from engine.protocol import compare
-from engine.records import Comparison, Contention, Stability, TelemetryTrace
+from engine.records import Comparison, TelemetryTrace
 from engine.workload import Workload
 from tests.conftest import MS, ideal_compare
 

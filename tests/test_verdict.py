@@ -4,10 +4,10 @@ import dataclasses
 
 import pytest
 
+from engine.circumstances import Contention
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
 from engine.fingerprint import Environment
 from engine.protocol import compare
-from engine.records import Contention
 from engine.verdict import overlap_bound, verdict
 from engine.workload import Workload
 from tests.conftest import MS

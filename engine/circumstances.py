@@ -1,0 +1,86 @@
+"""The circumstances of a comparison: how its CPU work was sized, the rule it was judged by, what
+else was using the box, and who ran it where and when.
+
+None of these is a measurement; each says how far the measurements can be trusted or compared.
+They travel inside a Comparison and its JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+STABLE_CV = 0.03  # per-round speedups spreading by at most this are called stable
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How the CPU work was sized before the rounds; None where a step did not apply."""
+
+    ms_per_iteration: float | None = None  # the loop's cost on this core just before the rounds
+    cpu_iterations: int = -1  # the loop length fixed work used (-1: fixed duration, see the records)
+    target_c_ms: float | None = None  # the C aimed at (ms and match_g), or held (fixed duration)
+    probe_g_ms: float | None = None  # match_g: G and L of a few batches run alone
+    probe_l_ms: float | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Calibration:
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in d.items() if k in known}
+        if "cpu_iterations" in data:
+            data["cpu_iterations"] = int(data["cpu_iterations"])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Stability:
+    """The rule a run was judged by, and why its rounds stopped.
+
+    `window` > 0 means the headline counts only the last `window` rounds: the stability gate ran
+    rounds until those spread by at most `cv_target`, and the earlier ones were the host settling.
+    """
+
+    cv_target: float = STABLE_CV
+    window: int = 0  # 0: every round counts
+    until_stable: bool = False
+    stop_reason: str = "fixed rounds"
+
+
+@dataclass(frozen=True)
+class Contention:
+    """Whether something else used the GPU or overloaded the host while the run measured."""
+
+    checked: bool = False
+    gpu_other_processes: int = 0  # most other compute processes seen on the GPU at once
+    load_avg_max: float = 0.0  # highest 1-minute load average seen
+    cores: int = 0  # cores this process may use
+
+    @property
+    def contended(self) -> bool:
+        return self.checked and (self.gpu_other_processes > 0 or self.load_avg_max > self.cores)
+
+    @property
+    def reason(self) -> str:
+        why = []
+        if self.gpu_other_processes > 0:
+            why.append(f"{self.gpu_other_processes} other process(es) used the GPU")
+        if self.checked and self.load_avg_max > self.cores:
+            why.append(f"host load {self.load_avg_max:.1f} on {self.cores} cores")
+        return "; ".join(why)
+
+    @property
+    def stamp(self) -> str:
+        if not self.checked:
+            return "contention not checked"
+        return f"contended: {self.reason}" if self.contended else "uncontended"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """When, where, by whom and how a result was made, so a file on its own can be trusted."""
+
+    started_at: str = ""  # ISO 8601, UTC
+    host: str = ""
+    user: str = ""
+    version: str = ""
+    command: str = ""

@@ -35,7 +35,7 @@ from engine.stability import StabilityGate
 from engine.telemetry import Sampler
 from engine.workload import Workload, WorkloadError
 
-__all__ = ["Progress", "ProgressFn", "StabilityGate", "calibrate", "check_device", "compare", "open_device"]
+__all__ = ["calibrate", "check_device", "check_rounds", "compare", "open_device"]
 
 PROBE_STEPS = 5  # batches timed to measure G before match_g sizes the CPU work
 MAX_ROUNDS = 50

@@ -67,6 +67,15 @@ def test_explainer_renders_and_reacts_to_its_sliders():
     assert link.proto.page == "lab" and link.proto.query_string == "preset=seed"
 
 
+def lab_via_link(preset: str) -> AppTest:
+    """The lab opened first through a link carrying ?preset=..., as a teammate would."""
+    at = app()
+    at.query_params["preset"] = preset
+    at.switch_page("pages/lab.py").run()
+    assert not at.exception
+    return at
+
+
 def _has_cuda() -> bool:
     import torch
 
@@ -85,10 +94,7 @@ def test_lab_without_gpu_shows_the_standin_banner_and_cpu_demo():
 
 @pytest.mark.skipif(_has_cuda(), reason="the redirect to cpu-demo happens only without CUDA")
 def test_link_to_a_gpu_preset_opens_cpu_demo_on_the_standin():
-    at = app()
-    at.query_params["preset"] = "balanced"
-    at.switch_page("pages/lab.py").run()
-    assert not at.exception
+    at = lab_via_link("balanced")
     assert at.session_state["preset"] == "cpu-demo"
     assert any("The balanced preset is sized for a GPU" in c.value for c in at.caption)
 
@@ -162,10 +168,7 @@ def test_lab_draws_a_recorded_h100_result_with_gpu_telemetry():
 
 @pytest.mark.skipif(_has_cuda(), reason="the redirect to cpu-demo happens only without CUDA")
 def test_link_to_the_seed_preset_on_the_standin_says_it_is_the_opposite_case():
-    at = app()
-    at.query_params["preset"] = "seed"
-    at.switch_page("pages/lab.py").run()
-    assert not at.exception
+    at = lab_via_link("seed")
     note = next(c.value for c in at.caption if "seed preset is sized for a GPU" in c.value)
     assert "host-heavy case" in note and "opposite, balanced case" in note
     assert "plays the same case" not in note
@@ -193,10 +196,7 @@ def test_lab_explains_the_article_loops_and_a_gated_run():
 
 @pytest.mark.parametrize("value", ["fast", "<script>alert(1)</script>", "../../etc/passwd", "x" * 5000])
 def test_a_hostile_preset_link_gets_a_message_and_the_defaults(value):
-    at = app()
-    at.query_params["preset"] = value
-    at.switch_page("pages/lab.py").run()
-    assert not at.exception
+    at = lab_via_link(value)
     (warning,) = [w.value for w in at.warning if "This link's preset=" in w.value]
     assert "is not allowed: one of seed, article" in warning and "The defaults are kept." in warning
     assert len(warning) < 300

@@ -59,8 +59,8 @@ def test_time_lost_outside_g_l_and_c_shows_as_the_loop_itself():
     assert "(13.0 ms measured, 10.0 ms predicted)" in reasons[0]
 
 
-def test_host_drift_between_modes_is_named_with_its_numbers():
-    # Serial blocks post-process in 5 ms, overlap blocks in 9 ms: the host slowed down for them.
+def compare_with_c_by_mode(workload, serial_ms: float, overlap_ms: float):
+    """compare() on G=10, L=2 where the serial and the overlap blocks post-process for different C."""
     clock = FakeClock()
 
     class CountingDevice(IdealDevice):
@@ -75,9 +75,16 @@ def test_host_drift_between_modes_is_named_with_its_numbers():
 
     def post(step, handle):
         overlap = order[(device.blocks - 1) % 4] == "overlap"
-        clock.advance((9 if overlap else 5) * MS)
+        clock.advance(round((overlap_ms if overlap else serial_ms) * MS))
 
-    c = compare(_w(), 2, device=device, post=post, clock=clock, telemetry="off", with_environment=False)
+    return compare(
+        workload, 2, device=device, post=post, clock=clock, telemetry="off", with_environment=False
+    )
+
+
+def test_host_drift_between_modes_is_named_with_its_numbers():
+    # Serial blocks post-process in 5 ms, overlap blocks in 9 ms: the host slowed down for them.
+    c = compare_with_c_by_mode(_w(), 5.0, 9.0)
     reasons = shortfall_reasons(c)
     drift = next(r for r in reasons if r.startswith("host drift"))
     assert "C was +80.0% in the overlap blocks" in drift and "(9.0 vs 5.0 ms)" in drift
@@ -106,23 +113,8 @@ def test_settling_rounds_are_marked_not_counted():
 def test_the_article_loops_are_named_as_unequal_work_not_drift():
     import dataclasses as dc
 
-    clock = FakeClock()
-
-    class CountingDevice(IdealDevice):
-        blocks = -1
-
-        def start_block(self):
-            super().start_block()
-            self.blocks += 1
-
-    device = CountingDevice(clock, g_ns=10 * MS, l_ns=2 * MS)
-
-    def post(step, handle):  # the overlap script's loop: 16% more per batch
-        overlap = ["serial", "overlap", "overlap", "serial"][(device.blocks - 1) % 4] == "overlap"
-        clock.advance(round((11.6 if overlap else 10.0) * MS))
-
-    w = dc.replace(_w(), cpu_work="article")
-    c = compare(w, 2, device=device, post=post, clock=clock, telemetry="off", with_environment=False)
+    # The overlap script's loop: 16% more per batch for the same iterations.
+    c = compare_with_c_by_mode(dc.replace(_w(), cpu_work="article"), 10.0, 11.6)
     reasons = shortfall_reasons(c)
     assert any(
         r.startswith("unequal work: the overlap script's loop, as the article wrote it, costs +16.0%")

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine.history import EXAMPLES_DIR as EXAMPLES
 from engine.records import Comparison
 
 
@@ -154,7 +155,7 @@ def test_lab_runs_cpu_demo_for_real_and_draws_every_chart():
 def test_lab_draws_a_recorded_h100_result_with_gpu_telemetry():
     at = app()
     at.switch_page("pages/lab.py")
-    at.session_state["result"] = Comparison.from_json(Path(__file__).parent / "data" / "h100_seed.json")
+    at.session_state["result"] = Comparison.from_json(EXAMPLES / "h100_seed.json")
     at.run()
     assert not at.exception
     specs = charts(at)
@@ -206,7 +207,7 @@ def test_a_hostile_preset_link_gets_a_message_and_the_defaults(value):
 def test_lab_draws_a_recorded_h200_run_until_stable():
     at = app()
     at.switch_page("pages/lab.py")
-    at.session_state["result"] = Comparison.from_json(Path(__file__).parent / "data" / "h200_balanced.json")
+    at.session_state["result"] = Comparison.from_json(EXAMPLES / "h200_balanced.json")
     at.run()
     assert not at.exception
     texts = [m.value for m in at.markdown]

@@ -1,13 +1,12 @@
 """Chart frames on a result recorded on an H100 (seed preset, 2 rounds): real numbers, no GPU needed."""
 
-from pathlib import Path
-
 import pytest
 
 from engine import frames
+from engine.history import EXAMPLES_DIR as EXAMPLES
 from engine.records import Comparison
 
-RECORDED = Path(__file__).parent / "data" / "h100_seed.json"
+RECORDED = EXAMPLES / "h100_seed.json"
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,13 @@
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 
 from engine.circumstances import Contention, Stability
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
 from engine.fingerprint import Environment
+from engine.history import EXAMPLES_DIR as EXAMPLES
 from engine.protocol import compare
 from engine.records import Comparison, TelemetryTrace
 from engine.workload import Workload
@@ -92,7 +92,7 @@ def test_json_round_trip_keeps_every_number(tmp_path):
 
 
 def test_version_1_results_load_with_the_new_fields_defaulted():
-    c = Comparison.from_json(Path(__file__).parent / "data" / "h100_seed.json")
+    c = Comparison.from_json(EXAMPLES / "h100_seed.json")
     assert c.runs[0].steps[0].post_iterations == -1 and math.isnan(c.runs[0].ms_per_iteration)
     assert c.calibration.cpu_iterations == 500_000 and c.calibration.target_c_ms is None
     assert not c.contention.checked and c.contention.stamp == "contention not checked"

@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice
+from engine.history import EXAMPLES_DIR as EXAMPLES
 from engine.protocol import compare
 from engine.records import Comparison
 from engine.truth import blocks, shortfall_reasons, shortfall_sentence
@@ -124,9 +125,8 @@ def test_the_article_loops_are_named_as_unequal_work_not_drift():
 
 
 def test_a_recorded_h200_balanced_run_is_true_block_by_block():
-    from pathlib import Path
 
-    c = Comparison.from_json(Path(__file__).parent / "data" / "h200_balanced.json")
+    c = Comparison.from_json(EXAMPLES / "h200_balanced.json")
     assert c.environment.gpu_name == "NVIDIA H200" and c.workload.cpu_fixed == "duration"
     assert all(0.97 < b.schedule_efficiency < 1.03 for b in blocks(c))
     assert c.stability.stop_reason == "stability target met" and c.stability_state == "stable"

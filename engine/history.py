@@ -1,0 +1,290 @@
+"""The history: every completed run, from the lab or the CLI, kept in one SQLite file per box.
+
+Results used to live in one browser session, so a reload lost them and a teammate could not see
+them. Here each completed Comparison is stored whole (its JSON, records included, with its schema
+version) in one transaction, so a run is either all there or not there: a writer killed halfway
+leaves nothing behind. WAL mode lets the lab's sessions, CLI runs and other users read while one of
+them writes. A stopped or failed run never reaches `save`, because only a returned Comparison can.
+
+Two recorded GPU results ship inside the package as examples, so a laptop with no GPU (or a
+speaker whose live run went wrong) always has a real H100 and H200 result to open.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import re
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.errors import OverlapLabError, WorkloadError, shorten
+from engine.records import Comparison
+from engine.shared_dir import open_shared_file, shared_folder
+from engine.workload import PRESETS, Workload
+
+ENV_VAR = "OVERLAP_LAB_DATA_DIR"
+DEFAULT_DIR = Path("/var/tmp/overlap-lab")  # per box, shared by its users, kept across reboots
+DB_NAME = "history.sqlite3"
+EXAMPLES_DIR = Path(__file__).parent / "examples"
+EXAMPLES = {  # id: (file, title); the card is read from the file itself
+    "example-h100-seed": ("h100_seed.json", "recorded: seed preset (host-heavy)"),
+    "example-h200-balanced": ("h200_balanced.json", "recorded: balanced preset, until stable"),
+}
+RUN_ID = re.compile(r"^[0-9a-f]{8}$")
+BUSY_TIMEOUT_S = 30.0
+MAX_IMPORT_BYTES = 50_000_000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    saved_at TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    host TEXT NOT NULL,
+    source TEXT NOT NULL,
+    preset TEXT NOT NULL,
+    model TEXT NOT NULL,
+    batch_size INTEGER NOT NULL,
+    precision TEXT NOT NULL,
+    depth INTEGER NOT NULL,
+    device TEXT NOT NULL,
+    card TEXT NOT NULL,
+    speedup REAL,
+    ceiling REAL,
+    efficiency REAL,
+    stability TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    result_json TEXT NOT NULL
+)
+"""
+COLUMNS = (
+    "id, saved_at, started_at, user, host, source, preset, model, batch_size, precision, depth, "
+    "device, card, speedup, ceiling, efficiency, stability"
+)
+
+
+NUMBERS = ("speedup", "ceiling", "efficiency")
+
+
+class HistoryError(OverlapLabError):
+    """A run id that is not in the history, or a file that is not a result; the message says which."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the history table: what a person scans to pick a run."""
+
+    id: str
+    saved_at: str
+    started_at: str
+    user: str
+    host: str
+    source: str  # lab, cli, import or example
+    preset: str
+    model: str
+    batch_size: int
+    precision: str
+    depth: int
+    device: str
+    card: str
+    speedup: float
+    ceiling: float
+    efficiency: float
+    stability: str
+
+    @property
+    def label(self) -> str:
+        """How a picker names the run: enough to tell two apart at a glance."""
+        when = self.started_at[:16].replace("T", " ") or "recorded"
+        return (
+            f"{self.id} · {when} · {self.preset} · batch {self.batch_size} · {self.card} · "
+            f"{self.speedup:.2f}x of {self.ceiling:.2f}x"
+        )
+
+
+def data_dir(override: str | Path | None = None) -> Path:
+    """The flag, else $OVERLAP_LAB_DATA_DIR, else the box's shared default."""
+    return Path(override or os.environ.get(ENV_VAR) or DEFAULT_DIR)
+
+
+def preset_name(workload: Workload) -> str:
+    return next((name for name, w in PRESETS.items() if w == workload), "custom")
+
+
+def card_name(c: Comparison) -> str:
+    return c.environment.gpu_name or ("CPU stand-in" if c.device_kind == "standin" else c.device_kind)
+
+
+def check_run_id(run_id: str) -> str:
+    if not isinstance(run_id, str) or not (RUN_ID.match(run_id) or run_id in EXAMPLES):
+        raise WorkloadError(
+            "run", run_id, "an id from the history: 8 hex digits, or one of " + ", ".join(EXAMPLES)
+        )
+    return run_id
+
+
+def _row(run_id: str, c: Comparison, source: str, saved_at: str) -> dict[str, Any]:
+    p = c.provenance
+    return {
+        "id": run_id,
+        "saved_at": saved_at,
+        "started_at": p.started_at,
+        "user": p.user or "unknown",
+        "host": p.host or "unknown",
+        "source": source,
+        "preset": preset_name(c.workload),
+        "model": c.workload.model,
+        "batch_size": c.workload.batch_size,
+        "precision": c.workload.precision,
+        "depth": c.workload.depth,
+        "device": c.environment.device or c.workload.device,
+        "card": card_name(c),
+        "speedup": c.speedup,
+        "ceiling": c.ceiling,
+        "efficiency": c.efficiency,
+        "stability": c.stability_text,
+    }
+
+
+def _nan_none(x: float) -> float | None:
+    return None if math.isnan(x) else x
+
+
+def parse_result(text: str | bytes, what: str = "file") -> Comparison:
+    """A result from JSON text, upgraded to the current schema; a clear error for anything else."""
+    if len(text) > MAX_IMPORT_BYTES:
+        raise HistoryError(f"the {what} is {len(text):,} bytes; a result is at most {MAX_IMPORT_BYTES:,}")
+    try:
+        data = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise HistoryError(f"the {what} is not JSON ({exc})") from None
+    if not isinstance(data, dict) or "runs" not in data or "workload" not in data:
+        raise HistoryError(
+            f"the {what} is not an Overlap Lab result: expected a JSON object with 'workload' and "
+            "'runs', as `--json` and the lab's download write"
+        )
+    try:
+        return Comparison.from_dict(data)
+    except WorkloadError as exc:
+        raise HistoryError(f"the {what} holds a workload this version refuses: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise HistoryError(f"the {what} is not a readable result: {shorten(str(exc))}") from None
+
+
+class History:
+    """The store. Open it once per process or session; every call uses its own short transaction."""
+
+    def __init__(self, folder: str | Path | None = None) -> None:
+        self.folder = shared_folder(data_dir(folder), "history", ENV_VAR)
+        self.path = self.folder / DB_NAME
+        os.close(open_shared_file(self.path, "history", ENV_VAR))
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            yield db
+        except sqlite3.Error as exc:
+            raise HistoryError(f"the history at {self.path} could not be used: {exc}") from None
+        finally:
+            db.close()
+
+    def save(self, c: Comparison, source: str, *, before_commit: Callable[[], None] | None = None) -> str:
+        """Store one completed run in one transaction and return its id.
+
+        `before_commit` runs inside the transaction, after the insert; the crash test kills the
+        process there to show that an interrupted write leaves no partial run.
+        """
+        from datetime import datetime, timezone
+
+        text = json.dumps(c.to_dict())
+        saved_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._connect() as db:
+            for _attempt in range(5):
+                run_id = secrets.token_hex(4)
+                row = _row(run_id, c, source, saved_at)
+                row = {k: _nan_none(v) if k in NUMBERS else v for k, v in row.items()}
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    db.execute(
+                        f"INSERT INTO runs ({COLUMNS}, schema_version, result_json) VALUES "
+                        f"({', '.join(':' + k for k in row)}, :schema_version, :result_json)",
+                        {**row, "schema_version": c.to_dict()["schema_version"], "result_json": text},
+                    )
+                except sqlite3.IntegrityError:  # an id already taken: draw another
+                    db.execute("ROLLBACK")
+                    continue
+                if before_commit is not None:
+                    before_commit()
+                db.execute("COMMIT")
+                return run_id
+        raise HistoryError("could not draw a free run id")  # pragma: no cover - 2^32 ids
+
+    def import_json(self, text: str | bytes, name: str = "file") -> str:
+        """Store a result file (a download, a `--json` output) as a run of its own."""
+        return self.save(parse_result(text, name), "import")
+
+    def entries(self) -> list[Entry]:
+        """Stored runs, newest first, then the bundled examples."""
+        with self._connect() as db:
+            rows = db.execute(f"SELECT {COLUMNS} FROM runs ORDER BY saved_at DESC, rowid DESC").fetchall()
+        return [_entry(r) for r in rows] + list(example_entries())
+
+    def load(self, run_id: str) -> Comparison:
+        check_run_id(run_id)
+        if run_id in EXAMPLES:
+            return load_example(run_id)
+        with self._connect() as db:
+            row = db.execute("SELECT result_json FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise HistoryError(f"run {run_id} is not in the history at {self.path}")
+        return parse_result(row[0], f"stored run {run_id}")
+
+    def delete(self, run_id: str) -> None:
+        check_run_id(run_id)
+        if run_id in EXAMPLES:
+            raise HistoryError(f"{run_id} is a bundled example; it cannot be deleted")
+        with self._connect() as db:
+            gone = db.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount
+        if not gone:
+            raise HistoryError(f"run {run_id} is not in the history at {self.path}")
+
+    def count(self) -> int:
+        with self._connect() as db:
+            return int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+
+def _entry(row: tuple[Any, ...]) -> Entry:
+    """A stored row; NULL numbers (NaN has no SQL form) come back as NaN."""
+    names = COLUMNS.split(", ")
+    values = {k: (float("nan") if v is None and k in NUMBERS else v) for k, v in zip(names, row)}
+    return Entry(**values)
+
+
+@functools.cache
+def load_example(run_id: str) -> Comparison:
+    file, _title = EXAMPLES[run_id]
+    return parse_result((EXAMPLES_DIR / file).read_text(), f"example {run_id}")
+
+
+@functools.cache
+def example_entries() -> tuple[Entry, ...]:
+    out = []
+    for run_id, (_file, title) in EXAMPLES.items():
+        c = load_example(run_id)
+        row = _row(run_id, c, "example", "")
+        row["preset"] = title
+        row["user"] = c.provenance.user or "recorded"
+        out.append(Entry(**row))
+    return tuple(out)

@@ -1,0 +1,177 @@
+"""The history store: runs last across restarts, a killed writer leaves nothing half-written, many
+writers lose nothing, and anything that is not a result is refused with a message, storing nothing."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from engine.errors import WorkloadError
+from engine.history import EXAMPLES, EXAMPLES_DIR, History, HistoryError, data_dir, load_example
+from engine.records import Comparison, upgrade
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = EXAMPLES_DIR / "h100_seed.json"
+
+
+@pytest.fixture
+def store(tmp_path) -> History:
+    return History(tmp_path / "data")
+
+
+@pytest.fixture(scope="module")
+def seed() -> Comparison:
+    return load_example("example-h100-seed")
+
+
+def test_a_saved_run_loads_with_the_same_numbers_and_a_row_to_scan(store, seed):
+    run_id = store.save(seed, "cli")
+    back = store.load(run_id)
+    assert back.to_dict()["runs"] == seed.to_dict()["runs"]
+    assert back.speedup == seed.speedup and back.ceiling == seed.ceiling
+    row = store.entries()[0]
+    assert (row.id, row.source, row.preset, row.batch_size, row.card) == (
+        run_id,
+        "cli",
+        "seed",
+        10,
+        "NVIDIA H100 80GB HBM3",
+    )
+    assert row.speedup == pytest.approx(seed.speedup)
+
+
+def test_the_bundled_gpu_results_are_listed_and_open_anywhere(store):
+    ids = [e.id for e in store.entries()]
+    assert ids == list(EXAMPLES)  # an empty store still has the two recorded runs
+    cards = {e.id: e.card for e in store.entries()}
+    assert cards == {"example-h100-seed": "NVIDIA H100 80GB HBM3", "example-h200-balanced": "NVIDIA H200"}
+    assert store.load("example-h200-balanced").workload.batch_size == 128
+
+
+def test_a_store_survives_a_restart_of_the_process(tmp_path, seed):
+    folder = tmp_path / "data"
+    run_id = History(folder).save(seed, "lab")
+    code = f"from engine.history import History; print(History({str(folder)!r}).load({run_id!r}).speedup)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert float(out.stdout) == pytest.approx(seed.speedup)
+
+
+def test_a_writer_killed_inside_its_transaction_leaves_no_partial_run(tmp_path, seed):
+    folder = tmp_path / "data"
+    store = History(folder)
+    kept = store.save(seed, "cli")
+    # The child stops inside the transaction, after its insert, and waits on stdin until killed.
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from engine.history import History, load_example
+        def hold():
+            print("inside", flush=True)
+            sys.stdin.readline()
+        History({str(folder)!r}).save(load_example("example-h100-seed"), "cli", before_commit=hold)
+        print("committed", flush=True)
+        """
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "inside"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    after = History(folder)
+    assert after.count() == 1 and [e.id for e in after.entries()][0] == kept
+    with sqlite3.connect(after.path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert after.save(seed, "cli") != kept  # the killed writer's lock did not outlive it
+
+
+def _write_many(folder: str, n: int) -> list[str]:
+    store = History(folder)
+    c = load_example("example-h100-seed")
+    return [store.save(c, "cli") for _ in range(n)]
+
+
+def test_concurrent_writers_in_several_processes_lose_nothing(tmp_path):
+    folder = str(tmp_path / "data")
+    History(folder)
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(4) as pool:
+        ids = [i for chunk in pool.starmap(_write_many, [(folder, 8)] * 4) for i in chunk]
+    assert len(ids) == 32 and len(set(ids)) == 32
+    stored = {e.id for e in History(folder).entries()} - set(EXAMPLES)
+    assert stored == set(ids)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("not json at all", "is not JSON"),
+        ("[1, 2, 3]", "not an Overlap Lab result"),
+        ('{"workload": {}, "runs": [], "schema_version": 99}', "schema_version=99 is not allowed"),
+        (
+            json.dumps({**json.loads(SEED.read_text()), "workload": {"batch_size": -4}}),
+            "batch_size=-4 is not allowed",
+        ),
+        ('{"workload": {}, "runs": [{}], "schema_version": 2}', "not a readable result"),
+    ],
+)
+def test_an_import_that_is_not_a_result_is_refused_and_stores_nothing(store, text, says):
+    with pytest.raises(HistoryError, match=says):
+        store.import_json(text, "upload.json")
+    assert store.count() == 0
+
+
+def test_an_imported_file_becomes_a_run_of_its_own(store):
+    run_id = store.import_json(SEED.read_bytes(), "h100_seed.json")
+    assert store.entries()[0].source == "import" and store.load(run_id).workload.steps == 50
+
+
+@pytest.mark.parametrize("bad", ["", "../../etc/passwd", "1; DROP TABLE runs", "ABCDEF12", "x" * 5000])
+def test_a_hostile_run_id_is_refused_by_name(store, bad):
+    with pytest.raises(WorkloadError, match=r"^run=.* is not allowed: an id from the history") as err:
+        store.load(bad)
+    assert len(str(err.value)) < 200
+
+
+def test_a_missing_run_says_where_it_looked(store):
+    with pytest.raises(HistoryError, match=f"run 0123abcd is not in the history at {store.path}"):
+        store.load("0123abcd")
+
+
+def test_delete_removes_one_run_and_refuses_examples(store, seed):
+    a, b = store.save(seed, "cli"), store.save(seed, "lab")
+    store.delete(a)
+    assert [e.id for e in store.entries() if e.source != "example"] == [b]
+    with pytest.raises(HistoryError, match="bundled example"):
+        store.delete("example-h100-seed")
+    with pytest.raises(HistoryError, match="not in the history"):
+        store.delete(a)
+
+
+def test_the_data_folder_is_shared_by_every_user_of_the_box(tmp_path, monkeypatch):
+    store = History(tmp_path / "shared")
+    assert oct(store.folder.stat().st_mode & 0o7777) == "0o1777"
+    assert oct(store.path.stat().st_mode & 0o777) == "0o666"
+    monkeypatch.setenv("OVERLAP_LAB_DATA_DIR", str(tmp_path / "env"))
+    assert data_dir() == tmp_path / "env" and data_dir("/x") == Path("/x")
+
+
+def test_a_version_1_result_is_upgraded_step_by_step():
+    old = json.loads(SEED.read_text())
+    assert old["schema_version"] == 1
+    new = upgrade(old)
+    assert new["schema_version"] == 2 and new["workload"]["cpu_fixed"] == "work"
+    assert all(r["step_fields"][-1] == "post_iterations" for r in new["runs"])
+    assert all(len(s) == len(r["step_fields"]) and s[-1] == -1 for r in new["runs"] for s in r["steps"])
+    assert old["schema_version"] == 1  # the input is left as it was
+    assert Comparison.from_dict(new).to_dict()["runs"] == Comparison.from_dict(old).to_dict()["runs"]

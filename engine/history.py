@@ -268,7 +268,7 @@ class History:
 def _entry(row: tuple[Any, ...]) -> Entry:
     """A stored row; NULL numbers (NaN has no SQL form) come back as NaN."""
     names = COLUMNS.split(", ")
-    values = {k: (float("nan") if v is None and k in NUMBERS else v) for k, v in zip(names, row)}
+    values: dict[str, Any] = {k: (math.nan if v is None and k in NUMBERS else v) for k, v in zip(names, row)}
     return Entry(**values)
 
 

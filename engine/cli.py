@@ -1,4 +1,4 @@
-"""Command line: `python -m engine compare|info`. Tables on stdout, progress on stderr."""
+"""Command line: `python -m engine compare|history|show|info`. Tables on stdout, progress on stderr."""
 
 from __future__ import annotations
 
@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="how NVML/CPU sampling runs (default: a separate process)",
     )
     cmp_.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    cmp_.add_argument(
+        "--save",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep the result in the box's history, where the lab and `show` open it (default: on)",
+    )
+    _data_dir_flag(cmp_)
     for f in fields(Workload):
         kind = {"int": int, "float": float}.get(str(f.type), str)
         cmp_.add_argument(
@@ -94,7 +101,23 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="{" + ",".join(FIELDS[f.name].choices) + "}" if FIELDS[f.name].choices else None,
         )
     sub.add_parser("info", help="the environment, and which device a run would use")
+    hist = sub.add_parser("history", help="the runs kept on this box, newest first, and the bundled examples")
+    _data_dir_flag(hist)
+    show = sub.add_parser("show", help="one stored run's table, as `compare` printed it")
+    show.add_argument("id", help="a run id from `history` (8 hex digits, or an example's id)")
+    show.add_argument("--json", metavar="PATH", help="also write the full result there")
+    _data_dir_flag(show)
     return parser
+
+
+def _data_dir_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=None,
+        help="the history's folder (default: $OVERLAP_LAB_DATA_DIR, else /var/tmp/overlap-lab, "
+        "shared by every user of the box)",
+    )
 
 
 def default_preset() -> str:
@@ -176,7 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(format_info(fingerprint("auto"), worker_core()))
         return 0
+    if args.command in ("history", "show"):
+        return _browse(parser.prog, args)
     out = None
+    store = None
     try:
         from engine.progress import Throttle
         from engine.protocol import check_device, check_rounds, compare
@@ -189,6 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         on_standin = check_device(workload) == "cpu"
         # Opened before the run: a path that cannot be written fails now, not after it.
         out = ResultFile(args.json) if args.json is not None else None
+        store = _open_history(args.data_dir) if args.save else None
         if on_standin and not args.quiet:
             _say_estimate(workload, gate.max_rounds if gate else rounds)
         printer = None if args.quiet else Throttle(_ProgressPrinter(sys.stderr))
@@ -203,18 +230,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     from engine.report import format_comparison
 
     print(format_comparison(result))
+    status = 0
     if out is not None:
         try:
             print(f"wrote {out.write(json.dumps(result.to_dict(), indent=1))}")
         except OverlapLabError as exc:
-            return _fail(parser.prog, exc)
-    return 0
+            status = _fail(parser.prog, exc)
+    if store is not None:
+        try:
+            run_id = store.save(result, "cli")
+            print(f"saved as run {run_id}: `python -m engine show {run_id}`, or /lab?run={run_id} in the app")
+        except OverlapLabError as exc:
+            status = _fail(parser.prog, exc)
+    return status
+
+
+def _open_history(folder: str | None) -> Any:
+    from engine.history import History
+    from engine.shared_dir import SharedPathError
+
+    try:
+        return History(folder)
+    except SharedPathError as exc:
+        if folder is None:
+            raise
+        raise WorkloadError("data_dir", folder, f"a folder this user can write: {exc}") from None
+
+
+def _browse(prog: str, args: argparse.Namespace) -> int:
+    """`history` and `show`: read the store; nothing is measured."""
+    from engine.history import HistoryError
+    from engine.report import format_comparison, format_history
+
+    try:
+        store = _open_history(args.data_dir)
+        if args.command == "history":
+            print(format_history(store.entries(), store.path))
+            return 0
+        out = None
+        if args.json is not None:
+            from engine.result_file import ResultFile
+
+            out = ResultFile(args.json)
+        try:
+            result = store.load(args.id)
+        except BaseException:
+            if out is not None:
+                out.discard()
+            raise
+        print(format_comparison(result))
+        if out is not None:
+            print(f"wrote {out.write(json.dumps(result.to_dict(), indent=1))}")
+        return 0
+    except (OverlapLabError, HistoryError) as exc:
+        return _fail(prog, exc)
 
 
 def _fail(prog: str, exc: BaseException) -> int:
     """One line on stderr and the exit status for anything that ends a run early."""
     if isinstance(exc, WorkloadError):
-        print(f"{prog}: error: {_flag(exc.field)}: {exc}", file=sys.stderr)
+        where = "id" if exc.field == "run" else _flag(exc.field)
+        print(f"{prog}: error: {where}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if isinstance(exc, OverlapLabError):
         print(f"{prog}: error: {exc}", file=sys.stderr)

@@ -32,8 +32,8 @@ def shared_folder(path: Path, what: str, env_var: str) -> Path:
             os.chmod(path, SHARED_DIR_MODE)
     except OSError as exc:
         raise SharedPathError(
-            f"the {what} folder {path} cannot be used ({exc.strerror}); ask its owner to run "
-            f"`chmod 1777 {path}`, or point {env_var} at a folder you can write"
+            f"the {what} folder {path} cannot be made ({exc.strerror}); point {env_var} at a folder "
+            "you can write"
         ) from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise SharedPathError(

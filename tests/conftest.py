@@ -11,6 +11,14 @@ from engine.workload import Workload
 MS = 1_000_000
 
 
+@pytest.fixture(autouse=True)
+def own_history(tmp_path_factory, monkeypatch):
+    """Every test (and every app or CLI it starts) keeps its runs out of the box's real history."""
+    folder = tmp_path_factory.mktemp("history")
+    monkeypatch.setenv("OVERLAP_LAB_DATA_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def ideal():
     """(clock, device, post, log) with G=10 ms, L=2 ms, C=5 ms."""

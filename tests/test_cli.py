@@ -48,6 +48,15 @@ def cli(*args, timeout=300):
         (["compare", "--model", "m" * 5000], "… (5,002 characters) is not allowed: one of vit_b_16"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         (
+            ["show", "../../etc/passwd"],
+            "error: id: run='../../etc/passwd' is not allowed: an id from the history",
+        ),
+        (
+            ["history", "--data-dir", "/proc/x"],
+            "--data-dir: data_dir='/proc/x' is not allowed: a folder this",
+        ),
+        (["compare", "--data-dir", "/dev/null/x"], "--data-dir: data_dir='/dev/null/x' is not allowed"),
+        (
             ["compare", "--preset", "balanced", "--cpu-work", "loop"],
             "--cpu-fixed: cpu_fixed='duration' is not allowed: work when cpu_work='loop'",
         ),
@@ -147,6 +156,13 @@ def test_compare_on_the_standin_prints_a_table_and_writes_json(tmp_path):
     assert all(0.8 < b["schedule_efficiency"] < 1.2 for b in data["summary"]["blocks"])
     assert len(data["runs"]) == 4 and len(data["runs"][0]["steps"]) == 8
     assert data["summary"]["speedup"] > 1.0
+    run_id = r.stdout.split("saved as run ")[1][:8]
+    shown = cli("show", run_id, "--json", str(tmp_path / "again.json"))
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[0] == r.stdout.splitlines()[0]  # the same table, from the store
+    assert json.loads((tmp_path / "again.json").read_text())["runs"] == data["runs"]
+    listed = cli("history")
+    assert listed.stdout.splitlines()[2].startswith(run_id) and "mobilenet" in listed.stdout
 
 
 def test_ctrl_c_ends_a_run_with_one_line_and_status_130():
@@ -170,3 +186,26 @@ def test_ctrl_c_ends_a_run_with_one_line_and_status_130():
     assert err.strip().splitlines() == [
         "python -m engine: interrupted; the device and its lock were released"
     ]
+
+
+def test_history_lists_the_bundled_gpu_results_on_a_machine_without_one():
+    r = cli("history")
+    assert r.returncode == 0, r.stderr
+    assert "example-h100-seed" in r.stdout and "NVIDIA H100 80GB HBM3" in r.stdout
+    shown = cli("show", "example-h200-balanced")
+    assert shown.returncode == 0 and "device: cuda:0 (NVIDIA H200" in shown.stdout
+
+
+def test_no_save_keeps_the_history_as_it_was(own_history):
+    r = cli("compare", "--preset", "cpu-demo", "--steps", "4", "--rounds", "1", "--no-save", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "saved as run" not in r.stdout
+    assert "example-h100-seed" in cli("history").stdout.splitlines()[2]  # nothing stored above it
+
+
+def test_show_of_a_run_not_stored_says_where_it_looked_and_exits_1(own_history):
+    r = cli("show", "0123abcd")
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.strip() == (
+        f"python -m engine: error: run 0123abcd is not in the history at {own_history}/history.sqlite3"
+    )

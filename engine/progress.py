@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.errors import OverlapLabError
-from engine.lock import Waiting
+from engine.lock import Waiting, duration_text
 
 UPDATE_INTERVAL_S = 0.5  # at most two redraws a second
 
@@ -27,6 +27,9 @@ class Progress:
     rounds: int = 0
     waiting: Waiting | None = None  # set while queued behind another run of the same device
     note: str = ""  # e.g. the stability gate's latest reading
+    eta_s: float | None = None  # time left, from the pace of the steps so far; None before any
+    round_speedups: tuple[float, ...] = ()  # serial wall / overlap wall of each finished round
+    eta_is_bound: bool = False  # with a stability gate the plan is a budget: the run may end sooner
 
     @property
     def fraction(self) -> float:
@@ -40,9 +43,12 @@ class Progress:
                 return f"waiting for the device: held by {self.waiting.other_process}"
             return f"waiting for the device: {self.waiting.ahead_here} run(s) ahead of you"
         note = f" · {self.note}" if self.note else ""
+        left = ""
+        if self.eta_s is not None:
+            left = f" · {'at most' if self.eta_is_bound else 'about'} {duration_text(self.eta_s)} left"
         if self.phase in ("serial", "overlap"):
-            return f"round {self.round_index + 1}/{self.rounds}: {self.phase} {counts}{note}"
-        return f"{self.phase} {counts}{note}"
+            return f"round {self.round_index + 1}/{self.rounds}: {self.phase} {counts}{note}{left}"
+        return f"{self.phase} {counts}{note}{left}"
 
 
 ProgressFn = Callable[[Progress], None]
@@ -68,7 +74,7 @@ class Throttle:
         self._last_key: tuple[object, ...] = ()
 
     def __call__(self, p: Progress) -> None:
-        key = (p.phase, p.round_index, p.waiting)
+        key = (p.phase, p.round_index, p.waiting, len(p.round_speedups))
         now = self.clock()
         if key != self._last_key or p.phase == "done" or now - self._last_t >= self.min_interval_s:
             self._last_key = key

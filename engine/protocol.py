@@ -187,12 +187,26 @@ def compare(
     def loading() -> None:
         report(Progress("starting", 0, total, 0, budget, note="loading the model in the worker"))
 
-    with queue_for(resolved).hold(waiting):
+    with queue_for(resolved).hold(waiting, what=command or "a comparison") as holding:
+        last_published = [0.0]
+
+        def report_and_publish(p: Progress) -> None:
+            """Keep the lock file's status current (at most once a second) for people waiting."""
+            report(p)
+            now = time.monotonic()
+            if now - last_published[0] >= PUBLISH_S or p.phase == "done":
+                last_published[0] = now
+                holding.publish(fraction=p.fraction, eta_s=p.eta_s, phase=p.phase)
+
+        report_and_publish(Progress("starting", 0, total, 0, budget, note="loading the model"))
         dev = open_device(workload, loading)
         try:
-            return _measure(plan, dev, report)
+            return _measure(plan, dev, report_and_publish)
         finally:
             dev.close()
+
+
+PUBLISH_S = 1.0  # how often a run refreshes the status in its lock file
 
 
 @dataclass(frozen=True)
@@ -213,11 +227,27 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
     workload, gate, clock = plan.workload, plan.gate, plan.clock
     done = 0
     note = ""
+    speedups: list[float] = []
+    began = clock()
 
     def tick(n: int, phase: str, r: int = 0) -> None:
         nonlocal done
         done += n
-        report(Progress(phase, done, plan.total_steps, r, plan.rounds, note=note))
+        pace_ns = (clock() - began) / done  # warm-up is slower than the rest: an early overestimate
+        eta_s = pace_ns * (plan.total_steps - done) / 1e9
+        report(
+            Progress(
+                phase,
+                done,
+                plan.total_steps,
+                r,
+                plan.rounds,
+                note=note,
+                eta_s=eta_s,
+                round_speedups=tuple(speedups),
+                eta_is_bound=gate is not None,
+            )
+        )
 
     dev.start_block()
     for i in range(workload.warmup_steps):
@@ -228,7 +258,6 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
     calibration = calibrate(workload, dev, lambda n: tick(n, "calibrating"), clock)
     posts = _posts(workload, calibration, plan.post)
     runs: list[RunResult] = []
-    speedups: list[float] = []
     stop_reason = "round budget" if gate is not None else "fixed rounds"
     watch = ContentionWatch(_gpu_index(dev), plan.cores)
     try:
@@ -254,7 +283,18 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
                     break
     finally:
         watch.close()
-    report(Progress("done", plan.total_steps, plan.total_steps, len(speedups), plan.rounds, note=note))
+    report(
+        Progress(
+            "done",
+            plan.total_steps,
+            plan.total_steps,
+            len(speedups),
+            plan.rounds,
+            note=note,
+            eta_s=0.0,
+            round_speedups=tuple(speedups),
+        )
+    )
     stability = Stability(gate.cv_target, gate.window, True, stop_reason) if gate is not None else Stability()
     return Comparison(
         workload,

@@ -1,13 +1,16 @@
 """One run at a time per device: in-process line, cross-process lock file, release on every exit."""
 
+import os
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from engine.lock import DeviceQueue, Waiting
+from engine.lock import DeviceQueue, Waiting, holders
+from engine.shared_dir import SharedPathError
 
 
 @pytest.fixture
@@ -82,22 +85,50 @@ def _hold(queue, on_wait):
         pass
 
 
-def test_another_process_holding_the_lock_file_is_named(queue):
+def test_another_process_holding_the_device_is_named_with_its_status(queue):
+    code = (
+        "import sys; from pathlib import Path; from engine.lock import DeviceQueue\n"
+        f"q = DeviceQueue('cuda:0', Path({str(queue.path.parent)!r}))\n"
+        "with q.hold(what='python -m engine compare --preset seed') as h:\n"
+        "    h.publish(fraction=0.25, eta_s=90.0, phase='serial')\n"
+        "    print('held', flush=True); sys.stdin.readline()\n"
+    )
     holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import fcntl, os, sys, time\n"
-            f"fd = os.open({str(queue.path)!r}, os.O_RDWR | os.O_CREAT)\n"
-            "fcntl.flock(fd, fcntl.LOCK_EX); os.write(fd, b'pid %d' % os.getpid())\n"
-            "print('held', flush=True); time.sleep(1.0)\n",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     assert holder.stdout.readline().strip() == "held"
+    [busy] = holders(queue.path.parent)
+    assert (busy.device, busy.pid, busy.fraction, busy.eta_s) == ("cuda:0", holder.pid, 0.25, 90.0)
     seen = []
-    with queue.hold(seen.append):
-        assert holder.poll() is not None  # acquired only after the other process let go
+
+    def on_wait(w):
+        seen.append(w)
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+
+    with queue.hold(on_wait):
+        assert holder.wait(10) == 0  # acquired only after the other process let go
+        assert [h.pid for h in holders(queue.path.parent)] == [os.getpid()]
+    assert holders(queue.path.parent) == []
     assert seen and seen[0].ahead_here == 0
-    assert seen[0].other_process == f"another process (pid {holder.pid})"
+    assert seen[0].other_process == (
+        f"{busy.user} (pid {holder.pid}): python -m engine compare --preset seed, 25% done, "
+        "about 1 min 30 s left"
+    )
+
+
+def test_the_lock_folder_and_files_are_usable_by_every_user(tmp_path):
+    q = DeviceQueue("cuda:1", tmp_path / "locks")
+    with q.hold():
+        pass
+    assert oct(q.path.parent.stat().st_mode & 0o7777) == "0o1777"  # sticky, like /tmp
+    assert oct(q.path.stat().st_mode & 0o777) == "0o666"
+
+
+def test_a_lock_folder_that_cannot_be_made_is_named_with_the_fix(tmp_path):
+    with pytest.raises(
+        SharedPathError,
+        match=r"the device lock folder /dev/null/locks cannot be made .*"
+        r"point OVERLAP_LAB_LOCK_DIR at a folder you can write",
+    ):
+        DeviceQueue("cuda:0", Path("/dev/null/locks"))

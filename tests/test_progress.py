@@ -26,3 +26,27 @@ def test_waiting_messages_name_the_holder():
     other = Progress("waiting", 0, 10, waiting=Waiting(0, "another process (pid 42)"))
     assert other.message == "waiting for the device: held by another process (pid 42)"
     assert Progress("serial", 3, 10, 0, 2, note="x").message == "round 1/2: serial (3/10) · x"
+
+
+def test_time_left_is_said_in_words_and_a_budget_is_said_as_a_bound():
+    p = Progress("serial", 10, 20, 0, 2, eta_s=75.4)
+    assert p.message == "round 1/2: serial (10/20) · about 1 min 15 s left"
+    bound = Progress("overlap", 10, 20, 1, 20, eta_s=9.6, eta_is_bound=True)
+    assert bound.message.endswith("· at most 10 s left")
+
+
+def test_each_finished_round_reaches_the_progress_reports_on_the_fake_clock():
+    from engine.workload import Workload
+    from tests.conftest import ideal_compare
+
+    seen = []
+    w = Workload(
+        model="resnet18", batch_size=1, steps=6, warmup_steps=1, cpu_work="ms", cpu_ms=5.0, device="cpu"
+    )
+    c = ideal_compare(w, 3, progress=seen.append)
+    counts = [len(p.round_speedups) for p in seen]
+    assert counts == sorted(counts) and counts[-1] == 3  # rounds appear one by one, as they finish
+    assert seen[-1].round_speedups == tuple(x for _, x in c.all_round_speedups)
+    etas = [p.eta_s for p in seen if p.phase in ("serial", "overlap")]
+    assert all(e is not None and e >= 0 for e in etas) and etas[-1] < etas[0]
+    assert seen[-1].eta_s == 0.0

@@ -6,7 +6,7 @@ drawn from these frames shows exactly what the CLI prints.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 import pandas as pd
 
@@ -63,14 +63,18 @@ def _pcts(s: Summary) -> list[tuple[str, float]]:
 
 
 def timeline_frame(runs: list[RunResult], first_step: int = 0, steps: int = 10) -> pd.DataFrame:
-    """Spans of a window of steps, each run on its own clock starting at the window's first launch."""
+    """Spans in the time window of `steps` steps, each run on its own clock from the window's first
+    launch. Every span that overlaps the window is kept (clipped at its start), whichever step it
+    belongs to: in the overlap loop the host post-processes step N-1 after launching step N, and
+    dropping it left the window's first CPU lane looking idle while it was busy."""
     rows = []
     for run in runs:
         window = [r for r in run.steps if first_step <= r.step < first_step + steps]
         if not window:
             continue
         t0 = window[0].launch_start_ns
-        for r in window:
+        t1 = max(max(r.device_end_ns, r.post_end_ns) for r in window)
+        for r in run.steps:
             spans = [
                 ("CPU", "launch", r.launch_start_ns, r.launch_end_ns),
                 ("CPU", "wait", r.wait_start_ns, r.wait_end_ns),
@@ -83,11 +87,11 @@ def timeline_frame(runs: list[RunResult], first_step: int = 0, steps: int = 10) 
                     "lane": lane,
                     "activity": act,
                     "step": r.step,
-                    "start_ms": (a - t0) / 1e6,
-                    "end_ms": (b - t0) / 1e6,
+                    "start_ms": (max(a, t0) - t0) / 1e6,
+                    "end_ms": (min(b, t1) - t0) / 1e6,
                 }
                 for lane, act, a, b in spans
-                if b > a
+                if b > a and b > t0 and a < t1
             ]
     return pd.DataFrame(rows, columns=["mode", "lane", "activity", "step", "start_ms", "end_ms"])
 
@@ -140,6 +144,11 @@ def rounds_frame(c: Comparison) -> pd.DataFrame:
     )
 
 
+def live_rounds_frame(speedups: tuple[float, ...]) -> pd.DataFrame:
+    """The rounds a running comparison has finished, as its progress reports carry them."""
+    return pd.DataFrame({"round": range(1, len(speedups) + 1), "speedup": list(speedups)})
+
+
 def blocks_frame(c: Comparison) -> pd.DataFrame:
     """Per-block truth, one row per block, for the lab's table and chart."""
     rows = [
@@ -163,10 +172,12 @@ def blocks_frame(c: Comparison) -> pd.DataFrame:
 def records_frame(c: Comparison) -> pd.DataFrame:
     """Every batch of every run, for the CSV download: raw nanoseconds plus G, L, C and latency."""
     rows = []
+    made = asdict(c.provenance)  # who, where, when and how, on every row: a CSV travels alone
     for run in c.runs:
         for r in run.steps:
             rows.append(
                 {
+                    **made,
                     "round": run.round_index,
                     "mode": run.mode,
                     "depth": run.depth,
@@ -178,3 +189,34 @@ def records_frame(c: Comparison) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+PAIRED = {"period": "period p50", "latency": "latency p50"}  # latency: end to end
+
+
+def paired_frame(c: Comparison) -> pd.DataFrame:
+    """The two numbers the card is about, serial against overlap: period and end-to-end latency p50."""
+    rows = [
+        {"measure": PAIRED[name], "mode": mode, "value_ms": getattr(pooled, name).p50}
+        for name in PAIRED
+        for mode, pooled in (("serial", c.serial), ("overlap", c.overlap))
+    ]
+    return pd.DataFrame(rows, columns=["measure", "mode", "value_ms"])
+
+
+@dataclass(frozen=True)
+class View:
+    """The x range a distribution chart shows: up to the larger p99, so that one outlier does not
+    squash both distributions into a corner. What lies beyond is counted, not hidden silently."""
+
+    lo_ms: float
+    hi_ms: float
+    beyond: int  # samples above hi_ms, across both modes
+    max_ms: float
+
+
+def distribution_view(c: Comparison, metric: str) -> View:
+    pooled = [getattr(c.serial, metric), getattr(c.overlap, metric)]
+    hi = max(s.p99 for s in pooled)
+    values = [v for mode in ("serial", "overlap") for v in _samples(c.mode_runs(mode), metric)]
+    return View(min(s.min for s in pooled), hi, sum(v > hi for v in values), max(s.max for s in pooled))

@@ -233,7 +233,7 @@ class History:
 
     def import_json(self, text: str | bytes, name: str = "file") -> str:
         """Store a result file (a download, a `--json` output) as a run of its own."""
-        return self.save(parse_result(text, name), "import")
+        return self.save(parse_result(text, f"file {shorten(name)}"), "import")
 
     def entries(self) -> list[Entry]:
         """Stored runs, newest first, then the bundled examples."""

@@ -53,7 +53,8 @@ class Holder:
         who = f"{self.user or 'another user'} (pid {self.pid})" if self.pid else "another process"
         what = f": {self.what}" if self.what else ""
         left = f", about {duration_text(self.eta_s)} left" if self.eta_s is not None else ""
-        return f"{who}{what}, {self.fraction:.0%} done{left}"
+        phase = f"{self.phase}, " if self.phase in ("starting", "warm-up", "calibrating") else ""
+        return f"{who}{what}, {phase}{self.fraction:.0%} done{left}"
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,8 @@ class DeviceQueue:
                         other = holder.text if holder else "another process"
                         os.close(fd)
                         fd = None
+                else:
+                    holder = peek(self.path)  # the run of this process that holds it now
                 if on_wait is not None:
                     on_wait(Waiting(ahead, other, holder))
                 with self._cond:
@@ -155,6 +158,18 @@ def read_status(fd: int) -> Holder | None:
         return Holder(**{k: v for k, v in data.items() if k in Holder.__dataclass_fields__})
     except (OSError, ValueError, TypeError, AttributeError):
         return None
+
+
+def peek(path: Path) -> Holder | None:
+    """A lock file's status, read without locking anything."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return read_status(fd)
+    finally:
+        os.close(fd)
 
 
 def holders(directory: Path | None = None) -> list[Holder]:

@@ -41,7 +41,8 @@ class Progress:
         if self.waiting is not None:
             if self.waiting.other_process:
                 return f"waiting for the device: held by {self.waiting.other_process}"
-            return f"waiting for the device: {self.waiting.ahead_here} run(s) ahead of you"
+            now = f"; running now: {self.waiting.holder.text}" if self.waiting.holder else ""
+            return f"waiting for the device: {self.waiting.ahead_here} run(s) ahead of you{now}"
         note = f" · {self.note}" if self.note else ""
         left = ""
         if self.eta_s is not None:

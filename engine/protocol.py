@@ -291,7 +291,6 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
             len(speedups),
             plan.rounds,
             note=note,
-            eta_s=0.0,
             round_speedups=tuple(speedups),
         )
     )

@@ -36,6 +36,26 @@ def headline_text(c: Comparison) -> str:
     return f"{c.speedup:.2f}x of a {c.ceiling:.2f}x ceiling · {c.stability_text} · {c.contention.stamp}"
 
 
+def change_text(new: float, old: float) -> str:
+    return "n/a" if math.isnan(new) or math.isnan(old) or old == 0 else f"{new / old - 1:+.0%}"
+
+
+def card_text(c: Comparison) -> str:
+    """The message at a glance: gain against its ceiling, what it did to throughput and latency,
+    and whether the number can be trusted."""
+    s, o = c.serial, c.overlap
+    state = {"n/a": "one round, spread unknown"}.get(c.stability_state, c.stability_state)
+    parts = [
+        f"{c.speedup:.2f}x of a {c.ceiling:.2f}x ceiling",
+        f"throughput {change_text(o.throughput_ips, s.throughput_ips)}",
+        f"end-to-end latency {change_text(o.latency.p50, s.latency.p50)}",
+        state,
+    ]
+    if c.contention.contended:
+        parts.append("contended")
+    return " · ".join(parts)
+
+
 def iterations_used(c: Comparison) -> dict[str, float]:
     """Loop iterations per batch as actually run, per mode (fixed duration runs vary per batch)."""
     out = {}
@@ -50,6 +70,7 @@ def summary(c: Comparison) -> dict[str, Any]:
     v = verdict(c)
     return {
         "headline": headline_text(c),
+        "card": card_text(c),
         **c.headline(),
         "stability_text": c.stability_text,
         "contention": c.contention.stamp,

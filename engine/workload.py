@@ -167,7 +167,7 @@ class Workload:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
-            _check(f.name, getattr(self, f.name), str(f.type))
+            check_field(f.name, getattr(self, f.name), str(f.type))
         if self.cpu_fixed == "duration" and self.cpu_work in ("loop", "article"):
             raise WorkloadError(
                 "cpu_fixed",
@@ -207,8 +207,10 @@ def field_names() -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(Workload))
 
 
-def _check(name: str, value: Any, kind: str) -> None:
-    """One field against its FieldSpec: a choice, a whole number, a number, or the device grammar."""
+def check_field(name: str, value: Any, kind: str) -> None:
+    """One field against its FieldSpec: a choice, a whole number, a number, or the device grammar.
+
+    Alone, without the rules that tie fields together (those are checked in Workload itself)."""
     spec = FIELDS[name]
     if name == "device":
         ok = isinstance(value, str) and _DEVICE_RE.fullmatch(value) is not None

@@ -17,7 +17,8 @@ import pytest
 
 from engine.errors import WorkloadError
 from engine.history import EXAMPLES, EXAMPLES_DIR, History, HistoryError, data_dir, load_example
-from engine.records import Comparison, upgrade
+from engine.records import Comparison
+from engine.schema import upgrade
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = EXAMPLES_DIR / "h100_seed.json"

@@ -47,7 +47,8 @@ def test_second_holder_waits_its_turn_and_is_told_its_place(queue):
         t.join(10)
     assert [name for name, _ in spans] == ["a", "a", "b"]
     assert spans[2][1] >= spans[1][1]
-    assert seen and seen[0] == Waiting(ahead_here=1, other_process="")
+    assert seen and (seen[0].ahead_here, seen[0].other_process) == (1, "")
+    assert seen[0].holder is not None and seen[0].holder.pid == os.getpid()  # the run ahead, named
     assert queue.queued == 0
 
 

@@ -2,19 +2,22 @@
 
 import streamlit as st
 
-from ui import controls, results, run, shell
+from ui import box, controls, links, results, run, shell
 
 shell.require()
 
 st.title("Lab: serial vs overlap, measured")
 env = run.environment()
 on_gpu = env.device.startswith("cuda")
-if not on_gpu:
+default = "seed" if on_gpu else controls.STANDIN_PRESET
+if not on_gpu and shell.presenting():
+    st.caption("CPU stand-in: a worker process plays the GPU; the times are a CPU's.")
+elif not on_gpu:
     st.info(
         "No CUDA GPU here, so runs use the **CPU stand-in**: a worker process on its own core runs real "
         "forward passes of the model and plays the GPU, while this process post-processes. The overlap "
         "is real; the absolute times are a CPU's, not a GPU's. Choose the cpu-demo preset for a run "
-        "that takes seconds."
+        "that takes seconds, or open a recorded GPU run from the History page."
     )
     if env.cpu_cores_usable < controls.STANDIN_CORES_WITH_BROWSER:
         st.warning(
@@ -23,13 +26,20 @@ if not on_gpu:
             "redraws at most twice a second, but for numbers to quote, run the CLI "
             "(`python -m engine compare`) with the browser closed."
         )
-note, problem = controls.init_state("seed" if on_gpu else controls.STANDIN_PRESET, on_gpu)
+# A link sets the page up once; after that the page writes the link, and only a changed link applies.
+query = {k: st.query_params[k] for k in st.query_params}
+fresh = query != st.session_state.get("_link_written")
+link = links.parse(query, default) if fresh else None
+note, problem = controls.init_state(default, on_gpu, link)
+if link is not None and link.run:
+    run.open_stored(link.run)
 if note:
     st.caption(note)
 if problem:
     st.warning(problem)
 running = run.is_running()
-workload, rounds = controls.render(disabled=running, devices=run.device_choices(env), on_gpu=on_gpu)
+workload, _ = controls.render(disabled=running, devices=run.device_choices(env), on_gpu=on_gpu)
+box.in_use()
 
 # Run and Stop share one key, so the browser swaps one button for the other instead of keeping the
 # idle Run on screen (stale) beside Stop for as long as the run lasts.
@@ -41,17 +51,12 @@ else:
         type="primary",
         disabled=workload is None,
         on_click=run.request_run,
-        args=(
-            workload,
-            rounds,
-            controls.telemetry_mode(),
-            controls.stability_gate(),
-            st.session_state.preset,
-        ),
+        args=(controls.request,),
         icon=":material/play_arrow:",
         key="run_stop",
     )
 status = st.container()
+shown = run.shown()
 if running:
     run.run_pending(status)
 if st.session_state.get(run.ERROR_KEY):
@@ -59,7 +64,11 @@ if st.session_state.get(run.ERROR_KEY):
 if st.session_state.get(run.NOTICE_KEY):
     st.warning(st.session_state[run.NOTICE_KEY])
 
-result = run.result()
-if result is not None:
+if shown is not None:
     st.divider()
-    results.render(result)
+    st.caption(run.origin_line(shown, earlier=running or bool(st.session_state.get(run.NOTICE_KEY))))
+    results.render(shown.comparison, results.look_for(shown.comparison, shown.run_id, shell.presenting()))
+written = links.encode(*controls.link_state(), shell.presenting(), shown.run_id if shown else None, default)
+if written != query:
+    st.query_params.from_dict(written)
+st.session_state["_link_written"] = written

@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.history import EXAMPLES_DIR as EXAMPLES
+from engine.history import History
 from engine.records import Comparison
+from engine.report import card_text
+from ui.run import Shown
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +64,11 @@ def test_explainer_renders_and_reacts_to_its_sliders():
     assert after["Speedup (ceiling)"] == "1.05x"
     (timeline,) = charts(at)
     assert marks(timeline) == {"bar"}
-    assert {"start_ms", "end_ms", "lane", "activity", "mode"} <= fields(timeline)
+    assert {"start_ms", "end_ms", "row", "activity"} <= fields(timeline)
+    # The step-through slider lives in the chart itself, so the browser applies it with no rerun.
+    (param,) = timeline["params"]
+    assert param["name"] == "batches" and param["bind"]["input"] == "range" and param["bind"]["step"] == 1
+    assert {"filter": "datum.step < batches"} in timeline["transform"]
     link = at.get("page_link")[0]
     # C = 100 ms against G = 11 ms is the article's host-heavy case: the link offers the seed preset.
     assert link.proto.page == "lab" and link.proto.query_string == "preset=seed"
@@ -111,7 +117,7 @@ def test_lab_rejects_a_run_that_would_take_too_long_on_the_standin():
     assert at.session_state["preset"] == "custom"
 
 
-def test_lab_runs_cpu_demo_for_real_and_draws_every_chart():
+def test_lab_runs_cpu_demo_for_real_stores_it_and_a_link_reopens_it():
     at = app()
     at.switch_page("pages/lab.py").run()
     at.selectbox(key="preset").set_value("cpu-demo").run()
@@ -120,48 +126,65 @@ def test_lab_runs_cpu_demo_for_real_and_draws_every_chart():
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert not at.error
-    result: Comparison = at.session_state["result"]
+    shown = at.session_state["result"]
+    result: Comparison = shown.comparison
     assert result.device_kind == "standin" and result.rounds == 2
     m = metrics(at)
     assert m["Speedup"] == f"{result.speedup:.2f}x" and m["Ceiling"] == f"{result.ceiling:.2f}x"
     assert float(m["Speedup"][:-1]) > 1.1
     specs = charts(at)
-    # per-round speedups, per-block truth, period and latency distributions, timeline, telemetry
-    assert len(specs) == 6
-    dist = [s for s in specs if "hconcat" in s]
-    assert len(dist) == 2
-    for s in dist:
-        assert {"bar", "line", "rule", "text"} <= marks(s)
-        assert {"value_ms", "share", "percentile", "mode"} <= fields(s)
-    assert any({"start_ms", "end_ms", "lane"} <= fields(s) for s in specs)
-    assert any({"t_s", "value", "metric", "series"} <= fields(s) for s in specs)
+    # paired, per-round, per-block, histogram and ECDF of two metrics, timeline, CPU telemetry
+    assert len(specs) == 9
+    paired = next(s for s in specs if "measure" in fields(s))
+    assert {"bar", "text", "tick"} <= marks(paired)
+    ecdfs = [s for s in specs if "share" in fields(s)]
+    assert len(ecdfs) == 2 and all({"line", "rule"} == marks(s) for s in ecdfs)
+    assert all(s["width"] == "container" for s in specs if "width" in s)  # nothing of a fixed width
+    assert any({"start_ms", "end_ms", "row"} <= fields(s) for s in specs)
+    assert any({"t_s", "value", "series"} <= fields(s) for s in specs)
     assert any({"round", "speedup", "counted"} <= fields(s) for s in specs)
     truth = next(s for s in specs if "schedule efficiency" in fields(s))
-    assert {"bar", "rule"} <= marks(truth) and "block" in fields(truth)
+    assert {"bar", "rule"} <= marks(truth)
     texts = [m.value for m in at.markdown]
-    headline = f"### {result.speedup:.2f}x of a {result.ceiling:.2f}x ceiling · {result.stability_text} · "
-    assert any(v.startswith(headline) for v in texts), texts
+    assert f"## {card_text(result)}" in texts
     assert any("**Most help:**" in v for v in texts)
-    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 4  # one row per block
-    assert [b.label for b in at.get("download_button")] == [
-        "Download result (JSON)",
-        "Download per-batch records (CSV)",
-    ]
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("PNG") == labels.count("SVG") == 9  # every chart, as an image for slides
+    assert labels[-3:] == ["Result (JSON)", "Per-batch records (CSV)", "Summary image (PNG)"]
+    # Stored at once, and the page's link now names it: a reload or a teammate opens the same run.
+    assert at.query_params["run"] == shown.run_id
+    stored = History().load(shown.run_id)
+    assert stored.to_dict()["runs"] == result.to_dict()["runs"]
+    teammate = app()
+    teammate.query_params["run"] = shown.run_id
+    teammate.switch_page("pages/lab.py").run()
+    assert not teammate.exception
+    assert any(c.value.startswith(f"Stored run {shown.run_id}, started ") for c in teammate.caption)
+    assert f"## {card_text(result)}" in [m.value for m in teammate.markdown]
     # A widget change reruns the page; the result survives.
-    at.slider(key="tl_first").set_value(0).run()
-    assert at.session_state["result"] is result and len(charts(at)) == 6
+    at.slider(key="r_tl_first").set_value(0).run()
+    assert at.session_state["result"] is shown and len(charts(at)) == 9
+
+
+def lab_with_run(run_id: str) -> AppTest:
+    at = app()
+    at.query_params["run"] = run_id
+    at.switch_page("pages/lab.py").run()
+    assert not at.exception
+    return at
 
 
 def test_lab_draws_a_recorded_h100_result_with_gpu_telemetry():
-    at = app()
-    at.switch_page("pages/lab.py")
-    at.session_state["result"] = Comparison.from_json(EXAMPLES / "h100_seed.json")
-    at.run()
-    assert not at.exception
+    at = lab_with_run("example-h100-seed")
     specs = charts(at)
-    assert len(specs) == 6
-    tele = next(s for s in specs if "t_s" in fields(s))
-    assert "line" in marks(tele) and {"value", "series", "metric"} <= fields(tele)
+    tele = [s for s in specs if "t_s" in fields(s)]
+    assert {s["title"] for s in tele} == {
+        "GPU utilisation (%)",
+        "GPU memory used (MiB)",
+        "GPU power (W)",
+        "CPU utilisation per core (%)",
+    }
+    assert all("line" in marks(s) and {"value", "series", "mode"} <= fields(s) for s in tele)
     assert any("NVML utilisation" in c.value for c in at.caption)
     env = at.table[0].value
     assert "NVIDIA H100 80GB HBM3" in env.to_string()
@@ -186,7 +209,7 @@ def test_lab_explains_the_article_loops_and_a_gated_run():
     c = dataclasses.replace(c, stability=Stability(0.03, 4, True, "stability target met"))
     at = app()
     at.switch_page("pages/lab.py")
-    at.session_state["result"] = c
+    at.session_state["result"] = Shown(c, None, "run")
     at.run()
     assert not at.exception
     assert any("computes `batch_id * 31 + i` on every iteration" in i.value for i in at.info)
@@ -199,18 +222,14 @@ def test_lab_explains_the_article_loops_and_a_gated_run():
 def test_a_hostile_preset_link_gets_a_message_and_the_defaults(value):
     at = lab_via_link(value)
     (warning,) = [w.value for w in at.warning if "This link's preset=" in w.value]
-    assert "is not allowed: one of seed, article" in warning and "The defaults are kept." in warning
+    assert "is not allowed: one of seed, article" in warning and "Defaults are kept for those." in warning
     assert len(warning) < 300
     assert at.session_state["preset"] in ("seed", "cpu-demo")
 
 
 def test_lab_draws_a_recorded_h200_run_until_stable():
-    at = app()
-    at.switch_page("pages/lab.py")
-    at.session_state["result"] = Comparison.from_json(EXAMPLES / "h200_balanced.json")
-    at.run()
-    assert not at.exception
+    at = lab_with_run("example-h200-balanced")
     texts = [m.value for m in at.markdown]
-    assert "### 1.90x of a 1.96x ceiling · stable: CV 0.1% · uncontended" in texts
+    assert "## 1.90x of a 1.96x ceiling · throughput +91% · end-to-end latency +2% · stable" in texts
     assert any("stopped by stability target met after 4 rounds" in c.value for c in at.caption)
     assert len(at.dataframe[0].value) == 8  # four rounds, two blocks each

@@ -1,91 +1,184 @@
 """Pure functions from engine frames to Altair charts, sized to be read from the back of a room.
 
-No statistic is computed here: percentiles, ECDFs and speedups arrive in the frames. Serial and
-overlap keep the same two colours everywhere; activities in timelines keep theirs.
+No statistic is computed here: percentiles, ECDFs, speedups and the x range a distribution shows
+arrive in the frames. Every chart is one view (or layers of one view) as wide as its container:
+concatenated and faceted charts cannot stretch, and at 1280x720 they ran off the screen. Serial and
+overlap keep the same two colours everywhere, activities in timelines keep theirs, and telemetry
+series use a third palette so that a CPU core is never mistaken for a mode.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TypeVar
 
 import altair as alt
 import pandas as pd
 
-MODE_SCALE = alt.Scale(domain=["serial", "overlap"], range=["#c0392b", "#1f6fb2"])
+from engine.frames import View
+
+MODES = ["serial", "overlap"]
+MODE_SCALE = alt.Scale(domain=MODES, range=["#c0392b", "#1f6fb2"])
 ACTIVITY_SCALE = alt.Scale(
     domain=["GPU forward", "launch", "post-process", "wait"],
     range=["#2e7d32", "#6d6d6d", "#e69f00", "#d9d9d9"],
 )
+SERIES_RANGE = ["#2e7d32", "#7b3294", "#8c6d31", "#008080", "#d01c8b", "#4d4d4d", "#a6761d", "#66a61e"]
+COUNTED_SCALE = alt.Scale(domain=["counted", "settling"], range=["#1f6fb2", "#b8b8b8"])
 FONT = 16
-WIDTH = 420
+PRESENT_FONT = 22  # presentation mode: read from the back of a room
+HEIGHT = 260
+
+Chart = TypeVar("Chart", alt.Chart, alt.LayerChart, alt.VConcatChart)
+AnyChart = alt.Chart | alt.LayerChart | alt.VConcatChart
 
 
-Chart = TypeVar("Chart", alt.HConcatChart, alt.FacetChart, alt.LayerChart)
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+INK = {False: "#111111", True: "#f2f2f2"}  # text on the light and the dark theme
+GRID = {False: "#dddddd", True: "#3a4150"}
 
 
-def _big(chart: Chart) -> Chart:
+@dataclass(frozen=True)
+class Style:
+    """Type size and theme of a chart. Charts draw with theme=None, so that their type stays as
+    large as set here (Streamlit's chart theme overrides it), and take the page's light or dark
+    theme from here instead."""
+
+    font: int = FONT
+    dark: bool = False
+
+    @property
+    def ink(self) -> str:
+        return INK[self.dark]
+
+
+def big(chart: Chart, style: Style = Style()) -> Chart:
+    """Large type, legends below, and axis labels that drop rather than run together.
+
+    The width fits the container and the height is the plot's own: with Streamlit's default
+    (fit both ways, padding included) a legend and large axis labels ate a short chart's height.
+    """
+    font, ink = style.font, style.ink
     return (
-        chart.configure_axis(labelFontSize=FONT, titleFontSize=FONT)
-        .configure_legend(labelFontSize=FONT, titleFontSize=FONT, orient="bottom")
-        .configure_header(labelFontSize=FONT + 1, titleFontSize=FONT + 1)
-        .configure_title(fontSize=FONT + 2)
+        chart.properties(autosize=FIT_WIDTH)
+        .configure(background="transparent")
+        .configure_axis(
+            labelFontSize=font,
+            titleFontSize=font,
+            labelOverlap=True,
+            labelSeparation=6,
+            labelLimit=260,
+            labelColor=ink,
+            titleColor=ink,
+            gridColor=GRID[style.dark],
+            domainColor=ink,
+            tickColor=ink,
+        )
+        .configure_legend(
+            labelFontSize=font,
+            titleFontSize=font,
+            orient="bottom",
+            labelLimit=320,
+            labelColor=ink,
+            titleColor=ink,
+        )
+        .configure_title(fontSize=font + 2, anchor="start", limit=0, color=ink)
+        .configure_text(fontSize=font, color=ink)
+        .configure_view(stroke=GRID[style.dark])
     )
 
 
 def _mode_color(title: str = "mode") -> alt.Color:
-    return alt.Color("mode:N", scale=MODE_SCALE, title=title)
+    return alt.Color("mode:N", scale=MODE_SCALE, title=title, sort=MODES)
 
 
-def distribution_chart(
-    samples: pd.DataFrame, ecdf: pd.DataFrame, pcts: pd.DataFrame, metric: str
-) -> alt.HConcatChart:
-    """Histogram and ECDF of one metric, serial vs overlap, with p50/p90/p99 marked on the ECDF."""
-    s = samples[samples.metric == metric]
-    e = ecdf[ecdf.metric == metric]
-    p = pcts[pcts.metric == metric]
-    x = alt.X("value_ms:Q", title=metric)
-    hist = (
+def _ms_axis(title: str, view: View | None = None) -> alt.X:
+    scale = alt.Scale(domain=[view.lo_ms, view.hi_ms], nice=False, zero=False) if view else alt.Undefined
+    return alt.X("value_ms:Q", title=title, scale=scale, axis=alt.Axis(format=",.0f", tickCount=6))
+
+
+def histogram_chart(samples: pd.DataFrame, metric: str, view: View, style: Style = Style()) -> alt.Chart:
+    """Both modes' samples binned over the same range, up to the larger p99 (View)."""
+    s = samples[(samples.metric == metric) & (samples.value_ms <= view.hi_ms)]
+    chart = (
         alt.Chart(s, title=f"{metric}: histogram")
         .mark_bar(opacity=0.6, binSpacing=0)
         .encode(
-            x=alt.X("value_ms:Q", bin=alt.Bin(maxbins=40), title=metric),
+            x=alt.X(
+                "value_ms:Q",
+                bin=alt.Bin(maxbins=40, extent=[view.lo_ms, view.hi_ms]),
+                title=metric,
+                axis=alt.Axis(format=",.0f", tickCount=6),
+            ),
             y=alt.Y("count():Q", stack=None, title="batches"),
             color=_mode_color(),
         )
-        .properties(width=WIDTH, height=260)
+        .properties(width="container", height=HEIGHT)
     )
+    return big(chart, style)
+
+
+def ecdf_chart(
+    ecdf: pd.DataFrame, pcts: pd.DataFrame, metric: str, view: View, style: Style = Style()
+) -> alt.LayerChart:
+    """Share of batches at or below each value; p50/p90/p99 as rules told apart by their dash, so
+    no label can collide with another (the values are in the tooltip and the table beside it)."""
+    e = ecdf[(ecdf.metric == metric) & (ecdf.value_ms <= view.hi_ms)]
+    p = pcts[(pcts.metric == metric) & (pcts.value_ms <= view.hi_ms)]
     line = (
         alt.Chart(e)
         .mark_line(interpolate="step-after", strokeWidth=3)
-        .encode(x=x, y=alt.Y("share:Q", title="share of batches at or below"), color=_mode_color())
+        .encode(
+            x=_ms_axis(metric, view),
+            y=alt.Y("share:Q", title="share at or below", axis=alt.Axis(format="%")),
+            color=_mode_color(),
+        )
     )
     rules = (
-        alt.Chart(p).mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(x="value_ms:Q", color=_mode_color())
-    )
-    # Staggered heights keep p50, p90 and p99 readable when they sit close together.
-    labels = (
         alt.Chart(p)
-        .transform_calculate(
-            label_y="datum.percentile == 'p50' ? 0.3 : datum.percentile == 'p90' ? 0.2 : 0.1"
-        )
-        .mark_text(fontSize=FONT - 2, align="left", dx=4, fontWeight="bold")
-        .encode(x="value_ms:Q", y="label_y:Q", text="percentile:N", color=_mode_color())
-    )
-    cdf = alt.layer(line, rules, labels, title=f"{metric}: ECDF, p50/p90/p99 dashed").properties(
-        width=WIDTH, height=260
-    )
-    return _big(alt.hconcat(hist, cdf))
-
-
-def timeline_chart(frame: pd.DataFrame, title: str = "") -> alt.FacetChart:
-    """CPU and GPU lanes per mode: the spans as recorded (or as the ideal model schedules them)."""
-    bars = (
-        alt.Chart(frame)
-        .mark_bar(height=26, stroke="white", strokeWidth=0.5)
+        .mark_rule(strokeWidth=2)
         .encode(
-            x=alt.X("start_ms:Q", title="time from the first launch shown (ms)"),
+            x="value_ms:Q",
+            color=_mode_color(),
+            strokeDash=alt.StrokeDash(
+                "percentile:N",
+                title="percentile",
+                scale=alt.Scale(domain=["p50", "p90", "p99"], range=[[1, 0], [8, 4], [2, 3]]),
+            ),
+            tooltip=["mode", "percentile", alt.Tooltip("value_ms:Q", format=",.1f", title="ms")],
+        )
+    )
+    chart = alt.LayerChart(layer=[line, rules], title=f"{metric}: ECDF", width="container", height=HEIGHT)
+    return big(chart, style)
+
+
+def timeline_chart(
+    frame: pd.DataFrame, title: str = "", style: Style = Style(), stepper: int = 0
+) -> alt.Chart:
+    """CPU and GPU lanes per mode, one row each, as recorded (or as the ideal model schedules them).
+
+    With `stepper` > 0 the chart carries a slider of its own, drawn and applied in the browser:
+    it shows the schedule up to one batch at a time, so a speaker can step through it with the
+    arrow keys and no round trip to the server.
+    """
+    lanes = [f"{m} · {lane}" for m in MODES for lane in ("CPU", "GPU")]
+    base = alt.Chart(frame, title=title or alt.Undefined)
+    if stepper:
+        shown = alt.param(
+            name="batches",
+            value=stepper,
+            bind=alt.binding_range(min=1, max=stepper, step=1, name="batches launched so far "),
+        )
+        base = base.add_params(shown).transform_filter("datum.step < batches")
+    chart = (
+        base.transform_calculate(row="datum.mode + ' · ' + datum.lane")
+        .mark_bar(height=max(18, style.font + 8), stroke="white", strokeWidth=0.5)
+        .encode(
+            x=alt.X(
+                "start_ms:Q", title="time from the first launch shown (ms)", axis=alt.Axis(format=",.0f")
+            ),
             x2="end_ms:Q",
-            y=alt.Y("lane:N", title=None, sort=["CPU", "GPU"]),
+            y=alt.Y("row:N", title=None, sort=lanes, scale=alt.Scale(domain=lanes)),
             color=alt.Color("activity:N", scale=ACTIVITY_SCALE, title="activity"),
             tooltip=[
                 "mode",
@@ -95,43 +188,81 @@ def timeline_chart(frame: pd.DataFrame, title: str = "") -> alt.FacetChart:
                 alt.Tooltip("end_ms:Q", format=".2f"),
             ],
         )
-        .properties(width=2 * WIDTH, height=80)
+        .properties(width="container", height=4 * (style.font + 22))
     )
-    chart = bars.facet(row=alt.Row("mode:N", sort=["serial", "overlap"], title=None), title=title)
-    return _big(chart.resolve_scale(x="shared"))
+    return big(chart, style)
 
 
-def telemetry_chart(frame: pd.DataFrame) -> alt.FacetChart:
-    """One row per metric, serial and overlap side by side on their own time axes."""
-    lines = (
-        alt.Chart(frame)
-        .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=20))
+def telemetry_chart(frame: pd.DataFrame, metric: str, style: Style = Style()) -> alt.Chart:
+    """One metric over each run's own time axis; mode by dash, series (GPU, cores) by colour."""
+    f = frame[frame.metric == metric]
+    chart = (
+        alt.Chart(f, title=metric)
+        .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=16))
         .encode(
             x=alt.X("t_s:Q", title="time from the run's start (s)"),
             y=alt.Y("value:Q", title=None),
-            color=alt.Color("series:N", title="series"),
+            color=alt.Color("series:N", title="series", scale=alt.Scale(range=SERIES_RANGE)),
+            strokeDash=alt.StrokeDash(
+                "mode:N", title="mode", sort=MODES, scale=alt.Scale(domain=MODES, range=[[1, 0], [6, 3]])
+            ),
+            detail="mode:N",
         )
-        .properties(width=WIDTH, height=150)
+        .properties(width="container", height=200)
     )
-    chart = lines.facet(
-        row=alt.Row("metric:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
-        column=alt.Column("mode:N", sort=["serial", "overlap"], title=None),
+    return big(chart, style)
+
+
+def paired_chart(frame: pd.DataFrame, ceiling_period_ms: float, style: Style = Style()) -> alt.LayerChart:
+    """Period and end-to-end latency, serial against overlap, with the period the ceiling allows."""
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(size=max(22, style.font + 10))
+        .encode(
+            y=alt.Y("measure:N", title=None, sort=["period p50", "latency p50"]),
+            yOffset=alt.YOffset("mode:N", sort=MODES),
+            x=alt.X("value_ms:Q", title="milliseconds", axis=alt.Axis(format=",.0f")),
+            color=_mode_color(),
+            tooltip=["measure", "mode", alt.Tooltip("value_ms:Q", format=",.1f", title="ms")],
+        )
     )
-    return _big(chart.resolve_scale(y="independent"))
+    text = bars.mark_text(align="left", dx=4, fontWeight="bold").encode(
+        text=alt.Text("value_ms:Q", format=",.1f"), color=alt.value(style.ink)
+    )
+    mark = pd.DataFrame({"value_ms": [ceiling_period_ms], "measure": ["period p50"], "what": ["ceiling"]})
+    ceiling = (
+        alt.Chart(mark)
+        .mark_tick(thickness=4, size=2 * max(22, style.font + 10) + 8, color=style.ink)
+        .encode(
+            x="value_ms:Q",
+            y=alt.Y("measure:N", sort=["period p50", "latency p50"]),
+            tooltip=[alt.Tooltip("value_ms:Q", format=",.1f", title="period at the ceiling (ms)")],
+        )
+    )
+    label = ceiling.mark_text(
+        dy=-(max(22, style.font + 10) + 8),
+        dx=-6,
+        align="right",
+        text="ceiling",
+        fontWeight="bold",
+        color=style.ink,
+    )
+    chart = alt.LayerChart(
+        layer=[bars, text, ceiling, label], width="container", height=2 * (2 * max(22, style.font + 10) + 24)
+    )
+    return big(chart, style)
 
 
-COUNTED_SCALE = alt.Scale(domain=["counted", "settling"], range=["#1f6fb2", "#b8b8b8"])
-
-
-def rounds_chart(frame: pd.DataFrame, ceiling: float) -> alt.LayerChart:
+def rounds_chart(frame: pd.DataFrame, ceiling: float, style: Style = Style()) -> alt.LayerChart:
     """Per-round speedups against the ceiling (dashed) and no gain (solid); settling rounds grey."""
     bars = (
         alt.Chart(frame)
-        .mark_bar(size=28)
+        .mark_bar()
         .encode(
             x=alt.X("round:O", title="round", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("speedup:Q", title="serial wall / overlap wall"),
+            y=alt.Y("speedup:Q", title="speedup"),
             color=alt.Color("counted:N", scale=COUNTED_SCALE, title=None),
+            tooltip=["round", alt.Tooltip("speedup:Q", format=".3f"), "counted"],
         )
     )
     marks = pd.DataFrame({"y": [1.0, ceiling], "what": ["no gain", "ceiling"]})
@@ -145,10 +276,10 @@ def rounds_chart(frame: pd.DataFrame, ceiling: float) -> alt.LayerChart:
             ),
         )
     )
-    return _big(alt.LayerChart(layer=[bars, rules], width=WIDTH, height=300))
+    return big(alt.LayerChart(layer=[bars, rules], width="container", height=HEIGHT), style)
 
 
-def blocks_chart(frame: pd.DataFrame, loop_ok: float) -> alt.LayerChart:
+def blocks_chart(frame: pd.DataFrame, loop_ok: float, style: Style = Style()) -> alt.LayerChart:
     """Each block's schedule efficiency: its own G, L and C's predicted period over the measured one.
 
     Grouped by round, serial and overlap side by side; settling rounds are drawn faint.
@@ -158,10 +289,10 @@ def blocks_chart(frame: pd.DataFrame, loop_ok: float) -> alt.LayerChart:
         .mark_bar()
         .encode(
             x=alt.X("round:O", title="round", axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset("mode:N", sort=["serial", "overlap"]),
+            xOffset=alt.XOffset("mode:N", sort=MODES),
             y=alt.Y(
                 "schedule efficiency:Q",
-                title="predicted / measured period",
+                title="predicted / measured",
                 scale=alt.Scale(domain=[0, 1.1]),
                 axis=alt.Axis(format="%"),
             ),
@@ -172,4 +303,19 @@ def blocks_chart(frame: pd.DataFrame, loop_ok: float) -> alt.LayerChart:
     )
     ok = pd.DataFrame({"y": [loop_ok]})
     rule = alt.Chart(ok).mark_rule(strokeDash=[8, 4], strokeWidth=2).encode(y="y:Q")
-    return _big(alt.LayerChart(layer=[bars, rule], width=WIDTH, height=300))
+    return big(alt.LayerChart(layer=[bars, rule], width="container", height=HEIGHT), style)
+
+
+def live_rounds_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.Chart:
+    """The rounds finished so far in a running comparison, one bar each as it lands."""
+    chart = (
+        alt.Chart(frame, title="speedup per finished round")
+        .mark_bar(color="#1f6fb2")
+        .encode(
+            x=alt.X("round:O", title="round", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("speedup:Q", title="speedup", scale=alt.Scale(zero=False)),
+            tooltip=["round", alt.Tooltip("speedup:Q", format=".3f")],
+        )
+        .properties(width="container", height=180)
+    )
+    return big(chart, style)

@@ -30,6 +30,8 @@ from engine.workload import (
     PRESETS,
     Workload,
 )
+from ui.links import Setup
+from ui.run import RunRequest
 
 CUSTOM = "custom"
 STANDIN_PRESET = "cpu-demo"  # what a link to a GPU-sized preset opens on a machine without CUDA
@@ -52,25 +54,31 @@ def load_preset(name: str) -> None:
         st.session_state[_key(f.name)] = getattr(PRESETS[name], f.name)
 
 
-def init_state(default_preset: str, on_gpu: bool) -> tuple[str | None, str | None]:
-    """Fill the controls on the first visit, and again when a link brings a new ?preset=...
+def init_state(default_preset: str, on_gpu: bool, link: Setup | None = None) -> tuple[str | None, str | None]:
+    """Fill the controls on the first visit, and again when a link brings a new setup.
 
     Returns (note, problem). Without a GPU, a link to a GPU-sized preset lands on cpu-demo
-    instead and the note says so; a link with an unknown preset keeps the defaults, and the
-    problem says why without echoing a long value whole.
+    instead and the note says so; parameters the link got wrong are listed in the problem, and
+    the rest of the link still applies.
     """
     note = problem = None
-    wanted = st.query_params.get("preset")
-    if wanted is not None and wanted not in PRESETS:
-        refused = WorkloadError("preset", wanted, "one of " + ", ".join(PRESETS))
-        problem = f"This link's {refused}. The defaults are kept."
-    elif wanted in PRESETS and st.session_state.get("_linked_preset") != wanted:
-        st.session_state._linked_preset = wanted
-        if not on_gpu and wanted != STANDIN_PRESET:
-            note = standin_note(wanted)
-            wanted = STANDIN_PRESET
-        st.session_state.preset = wanted
-        load_preset(wanted)
+    if link is not None:
+        if link.problems:
+            problem = "This link's " + "; ".join(link.problems) + ". Defaults are kept for those."
+        wanted = link.preset
+        if wanted is not None or link.overrides:
+            wanted = wanted or default_preset
+            if not on_gpu and wanted != STANDIN_PRESET and link.preset is not None:
+                note = standin_note(wanted)
+                wanted = STANDIN_PRESET
+            load_preset(wanted)
+            for name, value in link.overrides.items():
+                st.session_state[_key(name)] = value
+            st.session_state.preset = wanted if read_values() == PRESETS[wanted].to_dict() else CUSTOM
+        if link.rounds is not None:
+            st.session_state[ROUNDS_KEY] = link.rounds
+        if link.until_stable is not None:
+            st.session_state[STABLE_KEY] = link.until_stable
     if "preset" not in st.session_state:
         st.session_state.preset = default_preset
         load_preset(default_preset)
@@ -92,6 +100,27 @@ def standin_note(wanted: str) -> str:
         f"ceiling near 1.1x. The CPU stand-in opens {STANDIN_PRESET} instead, which is the opposite, "
         "balanced case (L + C = G, a ceiling near 2x). To see the host-heavy case here, raise "
         "'L + C as a multiple of G' to 5 or more."
+    )
+
+
+def request() -> RunRequest:
+    """The run the controls describe right now; a WorkloadError when they describe none."""
+    return RunRequest(
+        Workload(**read_values()),
+        st.session_state[ROUNDS_KEY],
+        telemetry_mode(),
+        stability_gate(),
+        st.session_state.preset,
+    )
+
+
+def link_state() -> tuple[str, dict[str, Any], int, bool]:
+    """What a link must carry to reproduce the current setup: preset, fields, rounds, until stable."""
+    return (
+        st.session_state.preset,
+        read_values(),
+        st.session_state[ROUNDS_KEY],
+        bool(st.session_state[STABLE_KEY]),
     )
 
 

@@ -1,19 +1,25 @@
-"""Drawing a Comparison: headline numbers, distributions, timeline, telemetry, rounds, downloads."""
+"""Drawing a Comparison: the message first (card and paired chart), then the evidence, folded.
+
+A reader of the first screen after a run should see "throughput up, latency up" without reading:
+so the card says it in one line and the paired chart shows it. The per-round speedups and the
+per-block truth say whether to believe it; distributions, timeline, telemetry and environment
+follow for whoever wants to dig. In presentation mode everything is one column, in larger type.
+"""
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 
 import streamlit as st
 
 from engine import frames
 from engine.records import Comparison
-from engine.report import cv_text, headline_text, iterations_used
+from engine.report import card_text, cv_text, iterations_used
 from engine.truth import LOOP_OK, shortfall_sentence
 from engine.verdict import verdict
-from ui import charts
+from ui import charts, exports
 
 NVML_CAVEAT = (
     "NVML utilisation is the share of the driver's last sample window (1/6 s to 1 s) in which any "
@@ -21,21 +27,65 @@ NVML_CAVEAT = (
 )
 
 
+@dataclass(frozen=True)
+class Look:
+    """How to draw: in larger type and one column (presentation mode), and a key prefix so that
+    two results can sit on one page without their widgets colliding."""
+
+    present: bool = False
+    key: str = "r"
+    name: str = "overlap-lab"  # file names of downloads start with this
+    dark: bool = field(default_factory=lambda: dark_theme())
+
+    @property
+    def style(self) -> charts.Style:
+        return charts.Style(charts.PRESENT_FONT if self.present else charts.FONT, self.dark)
+
+
+def dark_theme() -> bool:
+    """Whether the viewer's page is dark (the menu's theme switch), so charts draw light ink."""
+    try:
+        return st.context.theme.type == "dark"
+    except Exception:  # no browser context, as in a bare script or a test
+        return False
+
+
+def look_for(c: Comparison, run_id: str | None, present: bool, key: str = "r") -> Look:
+    """A Look whose download names carry the run's start time and id, so files sort and trace back."""
+    stamp = c.provenance.started_at[:19].replace(":", "").replace("-", "") or "recorded"
+    return Look(present, key, f"overlap-lab-{stamp}" + (f"-{run_id}" if run_id else ""))
+
+
 def _x(v: float) -> str:
     return "n/a" if math.isnan(v) else f"{v:.2f}x"
 
 
-def summary_card(c: Comparison) -> None:
-    """The answer first: speedup against ceiling with its stamps, the verdict, and any shortfall."""
+def _columns(look: Look, n: int = 2) -> list:
+    """Side by side on a desk screen, stacked in presentation mode where each chart gets the width."""
+    return [st.container() for _ in range(n)] if look.present else st.columns(n)
+
+
+def summary_card(c: Comparison, look: Look = Look()) -> None:
+    """The answer first: gain against ceiling, throughput and latency change, trust, the verdict."""
     v = verdict(c)
     box = st.container(border=True)
-    box.markdown(f"### {headline_text(c)}")
+    box.markdown(f"## {card_text(c)}")
     box.markdown(f"**Verdict.** {v.bounds}.  \n**Most help:** {v.advice}.")
     why = shortfall_sentence(c)
     if why:
         box.markdown(why)
     if c.contention.contended:
         box.warning(f"Contended: {c.contention.reason}. Another workload shared what was measured.")
+
+
+def paired(c: Comparison, look: Look) -> None:
+    chart = charts.paired_chart(frames.paired_frame(c), c.prediction.overlap_period_ms, look.style)
+    exports.show(chart, f"{look.name}-period-latency", f"{look.key}_paired")
+    st.caption(
+        "Period: time between finished batches (lower is more throughput). Latency: end to end, one "
+        "batch's launch to the end of its post-processing. The black tick is the period the ceiling "
+        "allows, max(G, L + C)."
+    )
 
 
 def article_note(c: Comparison) -> None:
@@ -70,10 +120,15 @@ def headline(c: Comparison) -> None:
         help=f"Spread of the per-round speedups; at most {c.stability.cv_target:.0%} is stable. "
         "With one round there is no spread to judge.",
     )
-    used = iterations_used(c)
+    used = iterations_used(c)["serial"]
+    loop = (
+        "loop iterations not recorded"
+        if math.isnan(used)
+        else f"{used:,.0f} loop iterations per batch as run"
+    )
     st.markdown(
         f"**G** {s.g.mean:.2f} ms · **L** {s.l.mean:.2f} ms · **C** {s.c.mean:.2f} ms (serial means; "
-        f"{used['serial']:,.0f} loop iterations per batch as run). "
+        f"{loop}). "
         f"Predicted period: serial {p.serial_period_ms:.1f} ms, overlap {p.overlap_period_ms:.1f} ms. "
         f"Measured p50: serial {s.period.p50:.1f} ms, overlap {o.period.p50:.1f} ms. "
         f"End-to-end latency p50 goes from {s.latency.p50:.1f} ms to {o.latency.p50:.1f} ms."
@@ -92,54 +147,21 @@ def headline(c: Comparison) -> None:
         )
 
 
-def distributions(c: Comparison) -> None:
-    st.subheader("Latency distributions")
-    samples, ecdf, pcts = frames.samples_frame(c), frames.ecdf_frame(c), frames.percentiles_frame(c)
-    for metric in frames.METRICS.values():
-        st.altair_chart(charts.distribution_chart(samples, ecdf, pcts, metric), theme=None)
-
-
-def timeline(c: Comparison) -> None:
-    st.subheader("Measured timeline")
-    st.caption(
-        "CPU and GPU spans as recorded, on one clock; GPU spans come from CUDA events (or the "
-        "stand-in worker's clock). A window of 10 steps from one round."
-    )
-    left, right = st.columns(2)
-    rnd = left.selectbox("Round", range(1, c.rounds + 1), key="tl_round") - 1
-    last_start = max(0, c.workload.steps - 10)
-    first = (
-        right.slider("First step shown", 0, last_start, min(5, last_start), key="tl_first")
-        if last_start > 0
-        else 0
-    )
-    frame = frames.timeline_frame(frames.round_runs(c, rnd), first, 10)
-    st.altair_chart(charts.timeline_chart(frame), theme=None)
-
-
-def telemetry(c: Comparison) -> None:
-    st.subheader("Telemetry")
-    t = c.telemetry
-    if t.gpu_status != "nvml":
-        st.caption(f"GPU telemetry: {t.gpu_status}. CPU utilisation per core is shown.")
-    else:
-        st.caption(NVML_CAVEAT)
-    frame = frames.telemetry_frame(c, 0)
-    if frame.empty:
-        st.caption("No samples in this run (telemetry off, or the runs were shorter than one sample).")
-        return
-    st.altair_chart(charts.telemetry_chart(frame), theme=None)
-
-
-def rounds_and_blocks(c: Comparison) -> None:
-    left, right = st.columns(2)
+def rounds_and_blocks(c: Comparison, look: Look) -> None:
+    left, right = _columns(look)
     with left:
         st.subheader("Speedup per round")
-        st.altair_chart(charts.rounds_chart(frames.rounds_frame(c), c.ceiling), theme=None)
+        exports.show(
+            charts.rounds_chart(frames.rounds_frame(c), c.ceiling, look.style),
+            f"{look.name}-rounds",
+            f"{look.key}_rounds",
+        )
+    table = frames.blocks_frame(c)
     with right:
         st.subheader("Per-block truth")
-        table = frames.blocks_frame(c)
-        st.altair_chart(charts.blocks_chart(table, LOOP_OK), theme=None)
+        exports.show(
+            charts.blocks_chart(table, LOOP_OK, look.style), f"{look.name}-blocks", f"{look.key}_blocks"
+        )
     st.caption(
         "Each block's period as its own mean G, L and C predict it (serial: max(G, L) + C; overlap: "
         f"max(G, L + C)), over the period it measured. Below {LOOP_OK:.0%} the loop itself lost time; "
@@ -152,8 +174,71 @@ def rounds_and_blocks(c: Comparison) -> None:
     )
 
 
+def distributions(c: Comparison, look: Look) -> None:
+    samples, ecdf, pcts = frames.samples_frame(c), frames.ecdf_frame(c), frames.percentiles_frame(c)
+    for metric, title in frames.METRICS.items():
+        view = frames.distribution_view(c, metric)
+        left, right = _columns(look)
+        with left:
+            exports.show(
+                charts.histogram_chart(samples, title, view, look.style),
+                f"{look.name}-{metric}-histogram",
+                f"{look.key}_{metric}_hist",
+            )
+        with right:
+            exports.show(
+                charts.ecdf_chart(ecdf, pcts, title, view, look.style),
+                f"{look.name}-{metric}-ecdf",
+                f"{look.key}_{metric}_ecdf",
+            )
+        shown = pcts[pcts.metric == title].pivot(index="mode", columns="percentile", values="value_ms")
+        st.dataframe(shown.loc[["serial", "overlap"]].round(2), width="content")
+        if view.beyond:
+            st.caption(
+                f"Drawn up to the larger p99, {view.hi_ms:,.1f} ms: {view.beyond} batch(es) lie beyond, "
+                f"up to {view.max_ms:,.1f} ms."
+            )
+
+
+def timeline(c: Comparison, look: Look) -> None:
+    st.caption(
+        "CPU and GPU spans as recorded, on one clock; GPU spans come from CUDA events (or the "
+        "stand-in worker's clock). A window of 10 steps from one round; spans of earlier steps that "
+        "run inside it are drawn too."
+    )
+    left, right = st.columns(2)
+    rnd = left.selectbox("Round", range(1, c.rounds + 1), key=f"{look.key}_tl_round") - 1
+    last_start = max(0, c.workload.steps - 10)
+    first = (
+        right.slider("First step shown", 0, last_start, min(2, last_start), key=f"{look.key}_tl_first")
+        if last_start > 0
+        else 0
+    )
+    frame = frames.timeline_frame(frames.round_runs(c, rnd), first, 10)
+    exports.show(
+        charts.timeline_chart(frame, style=look.style), f"{look.name}-timeline", f"{look.key}_timeline"
+    )
+
+
+def telemetry(c: Comparison, look: Look) -> None:
+    t = c.telemetry
+    if t.gpu_status != "nvml":
+        st.caption(f"GPU telemetry: {t.gpu_status}. CPU utilisation per core is shown.")
+    else:
+        st.caption(NVML_CAVEAT + " Solid lines: serial; dashed: overlap. Round 1.")
+    frame = frames.telemetry_frame(c, 0)
+    if frame.empty:
+        st.caption("No samples in this run (telemetry off, or the runs were shorter than one sample).")
+        return
+    for i, metric in enumerate(dict.fromkeys(frame.metric)):
+        exports.show(
+            charts.telemetry_chart(frame, metric, look.style),
+            f"{look.name}-telemetry-{i}",
+            f"{look.key}_tel{i}",
+        )
+
+
 def environment(c: Comparison) -> None:
-    st.subheader("Environment")
     env = {k: str(v) for k, v in asdict(c.environment).items() if v is not None}
     env.update({f"calibration: {k}": str(v) for k, v in asdict(c.calibration).items()})
     env.update({f"run: {k}": str(v) for k, v in asdict(c.provenance).items()})
@@ -161,31 +246,42 @@ def environment(c: Comparison) -> None:
     st.table(env)
 
 
-def downloads(c: Comparison) -> None:
-    left, right = st.columns(2)
-    left.download_button(
-        "Download result (JSON)",
-        json.dumps(c.to_dict()),
-        "overlap-lab-result.json",
+def downloads(c: Comparison, look: Look) -> None:
+    cols = st.columns(3)
+    cols[0].download_button(
+        "Result (JSON)",
+        lambda: json.dumps(c.to_dict()),
+        f"{look.name}.json",
         "application/json",
         on_click="ignore",
+        key=f"{look.key}_json",
+        icon=":material/data_object:",
     )
-    right.download_button(
-        "Download per-batch records (CSV)",
-        frames.records_frame(c).to_csv(index=False),
-        "overlap-lab-records.csv",
+    cols[1].download_button(
+        "Per-batch records (CSV)",
+        lambda: frames.records_frame(c).to_csv(index=False),
+        f"{look.name}-records.csv",
         "text/csv",
         on_click="ignore",
+        key=f"{look.key}_csv",
+        icon=":material/table:",
     )
+    with cols[2]:
+        exports.summary_button(c, look.name, look.key)
 
 
-def render(c: Comparison) -> None:
-    summary_card(c)
+def render(c: Comparison, look: Look = Look()) -> None:
+    summary_card(c, look)
+    paired(c, look)
     headline(c)
     article_note(c)
-    rounds_and_blocks(c)
-    distributions(c)
-    timeline(c)
-    telemetry(c)
-    environment(c)
-    downloads(c)
+    rounds_and_blocks(c, look)
+    with st.expander("Latency distributions", expanded=False):
+        distributions(c, look)
+    st.subheader("Measured timeline")
+    timeline(c, look)
+    with st.expander("Telemetry", expanded=False):
+        telemetry(c, look)
+    with st.expander("Environment and provenance", expanded=False):
+        environment(c)
+    downloads(c, look)

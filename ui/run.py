@@ -1,27 +1,35 @@
-"""Running a comparison from a browser session: progress, queue position, Stop, errors.
+"""Running a comparison from a browser session: progress, queue position, Stop, errors, storing.
 
 The engine does the timing and holds the device lock; this module only turns its progress reports
 into widgets. A click anywhere in the session (Stop included) makes Streamlit raise inside the next
 widget update, which unwinds through the engine's finally blocks and releases the worker process,
 the sampler and the lock. With fast reruns the next script run starts while that unwinding is
 still under way, so session state, not the running thread, says whether a run is requested.
+
+A finished run is stored in the box's history at once, and the page's link then points at it, so
+a reload or a teammate's browser opens the same result. The progress area shows each round's
+speedup as it lands, by redrawing one placeholder: nothing else on the page reruns.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
+from engine import frames
 from engine.errors import OverlapLabError
 from engine.fingerprint import Environment, fingerprint
+from engine.history import History, data_dir
 from engine.progress import Cancelled, Progress, Throttle
 from engine.protocol import compare
 from engine.records import Comparison
 from engine.stability import StabilityGate
 from engine.workload import Workload
+from ui import charts
 
 REQUEST_KEY = "run_request"
 CANCEL_KEY = "run_cancel"  # a threading.Event the running comparison looks at on every step
@@ -47,6 +55,34 @@ class RunRequest:
         return f"lab: preset {self.preset or 'custom'}, {how}, telemetry {self.telemetry}"
 
 
+@dataclass(frozen=True)
+class Shown:
+    """The result on screen, and where it came from: this session's run, or the history."""
+
+    comparison: Comparison
+    run_id: str | None  # None when it could not be stored
+    origin: str  # "run" (measured in this session) or "stored" (opened from the history)
+
+
+def store() -> History:
+    """The box's history, opened once per server and folder; raises OverlapLabError when it cannot
+    be used."""
+    return _open_store(str(data_dir()))
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(folder: str) -> History:
+    return History(folder)
+
+
+def open_stored(run_id: str) -> None:
+    """Show a stored run (a ?run=... link); a run that is not there is said, and nothing else changes."""
+    try:
+        st.session_state[RESULT_KEY] = Shown(store().load(run_id), run_id, "stored")
+    except OverlapLabError as exc:
+        st.session_state[ERROR_KEY] = f"This link's run could not be opened: {exc}"
+
+
 @st.cache_resource(show_spinner=False)
 def environment() -> Environment:
     """Fingerprint of this server (imports torch once); shared by every session."""
@@ -57,12 +93,16 @@ def device_choices(env: Environment) -> list[str]:
     return ["auto", "cpu", *(f"cuda:{i}" for i in range(env.cuda_devices))]
 
 
-def request_run(
-    workload: Workload, rounds: int, telemetry: str, gate: StabilityGate | None = None, preset: str = ""
-) -> None:
-    st.session_state[REQUEST_KEY] = RunRequest(workload, rounds, telemetry, gate, preset)
+def request_run(read: Callable[[], RunRequest]) -> None:
+    """Run's callback. It reads the controls as they are at the click, not as they were when the
+    button was drawn: a script run that a fragment or a fast click cut short could otherwise leave
+    the button holding an earlier setup (three rounds run while the slider said one)."""
     st.session_state[ERROR_KEY] = None
     st.session_state[NOTICE_KEY] = None
+    try:
+        st.session_state[REQUEST_KEY] = read()
+    except OverlapLabError as exc:
+        st.session_state[ERROR_KEY] = str(exc)
 
 
 def request_stop() -> None:
@@ -85,8 +125,10 @@ def is_running() -> bool:
 def run_pending(area: Any) -> None:
     """Run the requested comparison, drawing progress into `area`; always clears the request."""
     req: RunRequest = st.session_state[REQUEST_KEY]
-    bar = area.progress(0.0, text="starting")
+    bar = area.progress(0.0, text="starting: waiting for the device")
     line = area.empty()
+    live = area.empty()
+    drawn = [0]
 
     def progress(p: Progress) -> None:
         if p.waiting is not None:
@@ -94,12 +136,16 @@ def run_pending(area: Any) -> None:
         else:
             line.empty()
         bar.progress(p.fraction, text=p.message)
+        if len(p.round_speedups) != drawn[0]:
+            drawn[0] = len(p.round_speedups)
+            chart = charts.live_rounds_chart(frames.live_rounds_frame(p.round_speedups))
+            live.altair_chart(chart, width="stretch", theme=None)
 
     # Throttled: a redraw per step competes with the run for the host's cores (engine/progress.py).
     cancel = threading.Event()
     st.session_state[CANCEL_KEY] = cancel
     try:
-        st.session_state[RESULT_KEY] = compare(
+        result = compare(
             req.workload,
             req.rounds,
             progress=Throttle(progress),
@@ -108,6 +154,7 @@ def run_pending(area: Any) -> None:
             command=req.command,
             cancel=cancel,
         )
+        st.session_state[RESULT_KEY] = Shown(result, _save(result), "run")
     except Cancelled:
         pass  # Stop already said so
     except OverlapLabError as exc:
@@ -117,5 +164,25 @@ def run_pending(area: Any) -> None:
     st.rerun()
 
 
-def result() -> Comparison | None:
+def _save(result: Comparison) -> str | None:
+    """Store a finished run; if the history cannot be used, keep the result on screen and say so."""
+    try:
+        return store().save(result, "lab")
+    except OverlapLabError as exc:
+        st.session_state[NOTICE_KEY] = f"This run is shown but was not stored in the history: {exc}"
+        return None
+
+
+def origin_line(s: Shown, earlier: bool) -> str:
+    """Where the result on screen came from, and when; an earlier run says so while a new one goes."""
+    p = s.comparison.provenance
+    when = p.started_at[:16].replace("T", " ") + " UTC" if p.started_at else "at an unrecorded time"
+    who = f" by {p.user} on {p.host}" if p.user else ""
+    kind = "Earlier run" if earlier else ("Stored run" if s.origin == "stored" else "This run")
+    if s.run_id is None:
+        return f"{kind} (not stored), started {when}{who}."
+    return f"{kind} {s.run_id}, started {when}{who}. This page's link opens it: ?run={s.run_id}"
+
+
+def shown() -> Shown | None:
     return st.session_state.get(RESULT_KEY)

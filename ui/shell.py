@@ -9,6 +9,10 @@ st.navigation's mode and reruns, which runs app.py with the same page requested.
 
 Switching the mode is the one private Streamlit attribute this project touches; it lives in
 `_leave_pages_folder_mode` alone, and tests/test_shell.py fails if Streamlit renames it.
+
+The shell also holds presentation mode, which every page honours: set by a toggle in the sidebar
+or by `?present=1` in a link, it folds the sidebar on arrival, enlarges the type and makes every
+chart take the full width (ui/results.Look).
 """
 
 from __future__ import annotations
@@ -22,11 +26,22 @@ import streamlit as st
 _local = threading.local()
 
 
+PRESENT_KEY = "present"
+PRESENT_CSS = """
+<style>
+html { font-size: 24px; }
+.stMainBlockContainer { padding-left: 2rem; padding-right: 2rem; max-width: 100%; }
+h1 { font-size: 2.2rem !important; }
+</style>
+"""
+
+
 @contextmanager
 def running() -> Iterator[None]:
     """app.py wraps the page it runs in this, so the page knows the shell is there."""
     _local.active = True
     try:
+        presentation()
         yield
     finally:
         _local.active = False
@@ -49,3 +64,39 @@ def _leave_pages_folder_mode() -> None:
     from streamlit.runtime.pages_manager import PagesManager
 
     PagesManager.uses_pages_directory = False
+
+
+def presentation() -> bool:
+    """Presentation mode from a link's ?present=..., else the sidebar toggle; the link follows it."""
+    from engine.errors import WorkloadError
+    from ui.links import FLAGS
+
+    raw = st.query_params.get(PRESENT_KEY)
+    if raw is not None and st.session_state.get("_present_link") != raw:
+        st.session_state._present_link = raw
+        flag = FLAGS.get(raw.strip().lower())
+        if flag is None:
+            st.warning(f"This link's {WorkloadError('present', raw, 'one of 1, 0, true, false, on, off')}.")
+        else:
+            st.session_state[PRESENT_KEY] = flag
+    st.session_state.setdefault(PRESENT_KEY, False)
+    on = st.sidebar.toggle(
+        "Presentation mode",
+        key=PRESENT_KEY,
+        help="Large type, one chart per row at full width, the sidebar folded when a link opens "
+        "with ?present=1. Light and dark themes are in the menu (top right), under Settings.",
+    )
+    if on:
+        st.set_page_config(initial_sidebar_state="collapsed")
+        st.html(PRESENT_CSS)
+    if on and st.query_params.get(PRESENT_KEY) != "1":
+        st.query_params[PRESENT_KEY] = "1"
+        st.session_state._present_link = "1"
+    elif not on and PRESENT_KEY in st.query_params:
+        del st.query_params[PRESENT_KEY]
+        st.session_state._present_link = None
+    return on
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get(PRESENT_KEY, False))

@@ -1,0 +1,129 @@
+"""History: every run kept on this box, from the lab or the CLI, and two recorded GPU results.
+
+Open one to see the lab's charts, pick two to compare them side by side, import a JSON result, or
+delete a run. The page's link names what it shows (?run=ID or ?compare=A,B), so it can be sent.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from engine.errors import OverlapLabError
+from ui import links, results, run, shell, side_by_side
+
+shell.require()
+PICK = "h_pick"
+
+st.title("History: runs kept on this box")
+try:
+    store = run.store()
+except OverlapLabError as exc:
+    st.error(f"The history cannot be opened: {exc}")
+    st.stop()
+entries = {e.id: e for e in store.entries()}
+
+query = {k: st.query_params[k] for k in st.query_params}
+if query != st.session_state.get("_history_link"):
+    link = links.parse({k: v for k, v in query.items() if k in ("run", "compare", "present")}, "seed")
+    for problem in link.problems:
+        st.warning(f"This link's {problem}.")
+    wanted = list(link.compare) or ([link.run] if link.run else [])
+    missing = [i for i in wanted if i not in entries]
+    if missing:
+        st.warning(f"Run {', '.join(missing)} is not in the history at {store.path}.")
+    st.session_state[PICK] = [i for i in wanted if i in entries]
+
+st.caption(
+    f"Stored in {store.path}, shared by every user of this box (set OVERLAP_LAB_DATA_DIR, or "
+    "`--data-dir` in the CLI, to keep runs elsewhere). The two example runs were recorded on real GPUs "
+    "and open on any machine."
+)
+with st.expander("Import a result file (JSON)"):
+    upload = st.file_uploader("A file written by `--json` or the lab's download", type=["json"])
+    if upload is not None and st.session_state.get("_imported") != upload.file_id:
+        try:
+            new_id = store.import_json(upload.getvalue(), upload.name)
+            st.session_state["_imported"] = upload.file_id
+            st.session_state[PICK] = [new_id]
+            st.rerun()
+        except OverlapLabError as exc:
+            st.error(f"{upload.name} was not imported: {exc}")
+
+
+table = pd.DataFrame(
+    [
+        {
+            "time (UTC)": e.started_at[:16].replace("T", " ") or "recorded",
+            "who": e.user,
+            "preset": e.preset,
+            "model": e.model,
+            "batch": e.batch_size,
+            "device": f"{e.device} · {e.card}",
+            "speedup": e.speedup,
+            "ceiling": e.ceiling,
+            "efficiency": e.efficiency,
+            "stability": e.stability,
+            "id": e.id,
+        }
+        for e in entries.values()
+    ]
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "speedup": st.column_config.NumberColumn(format="%.2fx"),
+        "ceiling": st.column_config.NumberColumn(format="%.2fx"),
+        "efficiency": st.column_config.NumberColumn(format="percent"),
+    },
+)
+st.session_state[PICK] = [i for i in st.session_state.get(PICK, []) if i in entries]
+picked = st.multiselect(
+    "Open one run, or pick two to compare side by side",
+    list(entries),
+    format_func=lambda i: entries[i].label,
+    max_selections=2,
+    key=PICK,
+)
+
+
+def delete_confirmed(run_id: str) -> None:
+    store.delete(run_id)
+    st.session_state[PICK] = []
+    st.session_state.h_confirm = None
+
+
+present = shell.presenting()
+if len(picked) == 1:
+    run_id = picked[0]
+    if entries[run_id].source != "example":
+        if st.session_state.get("h_confirm") == run_id:
+            st.warning(f"Delete {entries[run_id].label}? It goes for every user of this box.")
+            yes, no = st.columns(2)
+            yes.button(
+                "Yes, delete it",
+                type="primary",
+                key="h_delete_yes",
+                on_click=delete_confirmed,
+                args=(run_id,),
+            )
+            no.button("Keep it", key="h_delete_no", on_click=lambda: st.session_state.update(h_confirm=None))
+        else:
+            st.button(
+                "Delete this run",
+                icon=":material/delete:",
+                key="h_delete",
+                on_click=lambda: st.session_state.update(h_confirm=run_id),
+            )
+    st.caption(f"Link to this run in the lab: ?run={run_id}")
+    c = store.load(run_id)
+    results.render(c, results.look_for(c, run_id, present, key="h"))
+elif len(picked) == 2:
+    side_by_side.render([(i, store.load(i)) for i in picked], present)
+
+written = {"run": picked[0]} if len(picked) == 1 else {"compare": ",".join(picked)} if picked else {}
+if present:
+    written["present"] = "1"
+if written != query:
+    st.query_params.from_dict(written)
+st.session_state["_history_link"] = written

@@ -1,0 +1,121 @@
+"""Charts for slides: every chart with PNG and SVG buttons, and a one-image summary of a run.
+
+Images are rendered by vl-convert (Vega-Lite in-process, no browser) only when a button is
+clicked: Streamlit calls the data function then, so a page with a dozen charts does not render a
+dozen PNGs on every rerun. On screen the charts stretch to their container; an exported image
+needs a width of its own, so `fixed` gives it one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import streamlit as st
+
+from engine import frames
+from engine.records import Comparison
+from engine.report import card_text
+from engine.verdict import verdict
+from ui import charts
+
+EXPORT_WIDTH_PX = 1200
+PNG_SCALE = 2  # sharp on a 4K projector and in a slide deck
+
+
+def fixed(spec: Any, width_px: int = EXPORT_WIDTH_PX) -> Any:
+    """A chart spec with every container width replaced by a width in pixels."""
+    if isinstance(spec, dict):
+        return {
+            k: width_px if k == "width" and v == "container" else fixed(v, width_px) for k, v in spec.items()
+        }
+    if isinstance(spec, list):
+        return [fixed(v, width_px) for v in spec]
+    return spec
+
+
+def png(chart: charts.AnyChart) -> bytes:
+    import vl_convert as vlc
+
+    return bytes(vlc.vegalite_to_png(fixed(chart.to_dict()), scale=PNG_SCALE))
+
+
+def svg(chart: charts.AnyChart) -> str:
+    import vl_convert as vlc
+
+    return str(vlc.vegalite_to_svg(fixed(chart.to_dict())))
+
+
+def show(chart: charts.AnyChart, name: str, key: str) -> None:
+    """Draw a chart at the container's width, with PNG and SVG downloads built on click."""
+    st.altair_chart(chart, width="stretch", theme=None)
+    row = st.container(horizontal=True)
+    row.download_button(
+        "PNG",
+        lambda: png(chart),
+        f"{name}.png",
+        "image/png",
+        key=f"{key}_png",
+        icon=":material/image:",
+        on_click="ignore",
+        help="This chart as an image for slides (rendered when clicked)",
+    )
+    row.download_button(
+        "SVG",
+        lambda: svg(chart),
+        f"{name}.svg",
+        "image/svg+xml",
+        key=f"{key}_svg",
+        icon=":material/draw:",
+        on_click="ignore",
+        help="This chart as a vector image",
+    )
+
+
+def summary_chart(c: Comparison, title: str = "") -> alt.VConcatChart:
+    """One image of a run: the card's message, the paired chart and a window of the timeline."""
+    v = verdict(c)
+    where = c.environment.gpu_name or c.device_kind
+    w = c.workload
+    lines = [
+        card_text(c),
+        f"{w.model}, batch {w.batch_size}, {w.precision}, {w.describe_cpu_work()}, depth {w.depth} · {where}",
+        f"G {c.serial.g.mean:.1f} ms · L {c.serial.l.mean:.2f} ms · C {c.serial.c.mean:.1f} ms · {v.bounds}",
+    ]
+    rows = alt.Data(values=[{"line": t, "y": 0 if i == 0 else 30 + 28 * i} for i, t in enumerate(lines)])
+    base = alt.Chart(rows).encode(text="line:N", y=alt.Y("y:Q", axis=None, scale=None), x=alt.value(0))
+    headline = base.transform_filter("datum.y == 0").mark_text(
+        align="left", baseline="top", fontSize=30, fontWeight="bold"
+    )
+    rest = base.transform_filter("datum.y > 0").mark_text(align="left", baseline="top", fontSize=18)
+    text = alt.layer(headline, rest).properties(
+        width=EXPORT_WIDTH_PX, height=120, title=title or "Overlap Lab"
+    )
+    first = min(2, max(0, w.steps - 10))
+    frame = frames.timeline_frame(frames.round_runs(c, c.counted_rounds[0]), first, 8)
+    paired = _body(charts.paired_chart(frames.paired_frame(c), c.prediction.overlap_period_ms))
+    timeline = _body(charts.timeline_chart(frame, "measured timeline, 8 steps"))
+    chart = alt.vconcat(text, paired, timeline).properties(padding=24).resolve_scale(color="independent")
+    sized = charts.big(chart, charts.Style(18)).configure_view(stroke=None)
+    return sized.properties(autosize=alt.AutoSizeParams(type="pad"))
+
+
+def _body(chart: charts.AnyChart) -> Any:
+    """A chart without its top-level config, so it can sit inside a concatenation."""
+    out = chart.copy(deep=True)
+    out.config = alt.Undefined
+    out.autosize = alt.Undefined
+    return out.properties(width=EXPORT_WIDTH_PX)
+
+
+def summary_button(c: Comparison, name: str, key: str) -> None:
+    st.download_button(
+        "Summary image (PNG)",
+        lambda: png(summary_chart(c)),
+        f"{name}-summary.png",
+        "image/png",
+        key=f"{key}_summary",
+        icon=":material/slideshow:",
+        on_click="ignore",
+        help="The card, the paired chart and the timeline in one image, for a slide",
+    )

@@ -1,0 +1,60 @@
+"""Two stored runs side by side: an H100 against the stand-in, fp32 against bf16, depth 2 against 3.
+
+Each run keeps its own card and paired chart; one table lines up the numbers that differ between
+setups (G, L, C, periods, latency, throughput, speedup against ceiling), read from each result's
+own properties, so nothing is recomputed for the comparison.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from engine import frames
+from engine.records import Comparison
+from engine.report import card_text
+from ui import charts, exports
+from ui.results import Look
+
+
+def numbers(c: Comparison) -> dict[str, str]:
+    s, o, w = c.serial, c.overlap, c.workload
+
+    def ms(x: float) -> str:
+        return "n/a" if math.isnan(x) else f"{x:,.2f}"
+
+    return {
+        "card": c.environment.gpu_name or c.device_kind,
+        "setup": f"{w.model}, batch {w.batch_size}, {w.precision}, depth {w.depth}",
+        "CPU work": w.describe_cpu_work(),
+        "G (ms)": ms(s.g.mean),
+        "L (ms)": ms(s.l.mean),
+        "C (ms)": ms(s.c.mean),
+        "serial period p50 (ms)": ms(s.period.p50),
+        "overlap period p50 (ms)": ms(o.period.p50),
+        "serial latency p50 (ms)": ms(s.latency.p50),
+        "overlap latency p50 (ms)": ms(o.latency.p50),
+        "serial images/s": ms(s.throughput_ips),
+        "overlap images/s": ms(o.throughput_ips),
+        "speedup": f"{c.speedup:.3f}x",
+        "ceiling": f"{c.ceiling:.3f}x",
+        "efficiency": "n/a" if math.isnan(c.efficiency) else f"{c.efficiency:.0%}",
+        "stability": c.stability_text,
+        "contention": c.contention.stamp,
+    }
+
+
+def render(runs: list[tuple[str, Comparison]], present: bool) -> None:
+    cols = [st.container() for _ in runs] if present else st.columns(len(runs))
+    for i, ((run_id, c), col) in enumerate(zip(runs, cols)):
+        look = Look(present, f"cmp{i}", f"overlap-lab-{run_id}")
+        with col:
+            st.subheader(run_id)
+            box = st.container(border=True)
+            box.markdown(f"### {card_text(c)}")
+            chart = charts.paired_chart(frames.paired_frame(c), c.prediction.overlap_period_ms, look.style)
+            exports.show(chart, f"{look.name}-period-latency", f"{look.key}_paired")
+    table = pd.DataFrame({run_id: numbers(c) for run_id, c in runs})
+    st.table(table)

@@ -36,7 +36,9 @@ def app_run_s(name: str, rounds: int) -> tuple[float, float, int]:
     elapsed = time.perf_counter() - t0
     if at.exception or at.error:
         raise RuntimeError(f"the lab failed: {at.exception or [e.value for e in at.error]}")
-    last_step_ns = max(r.end_ns for r in at.session_state["result"].runs)  # same clock as perf_counter
+    last_step_ns = max(
+        r.end_ns for r in at.session_state["result"].comparison.runs
+    )  # same clock as perf_counter
     return elapsed, (t1_ns - last_step_ns) / 1e9, len(at.get("vega_lite_chart"))
 
 

@@ -34,7 +34,8 @@ def free_port() -> int:
 
 
 def serve_app(lock_dir: Path, log: IO[str]) -> tuple[subprocess.Popen[bytes], str]:
-    """`streamlit run app.py` on a free port with its own lock folder; returns once it is healthy."""
+    """`streamlit run app.py` on a free port with its own lock folder, and its history in a folder
+    beside it (`history_dir(lock_dir)`); returns once it is healthy."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
@@ -42,7 +43,11 @@ def serve_app(lock_dir: Path, log: IO[str]) -> tuple[subprocess.Popen[bytes], st
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "OVERLAP_LAB_LOCK_DIR": str(lock_dir)},
+        env={
+            **os.environ,
+            "OVERLAP_LAB_LOCK_DIR": str(lock_dir),
+            "OVERLAP_LAB_DATA_DIR": str(history_dir(lock_dir)),
+        },
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -56,6 +61,10 @@ def serve_app(lock_dir: Path, log: IO[str]) -> tuple[subprocess.Popen[bytes], st
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"streamlit did not become healthy; log at {log.name}")
         time.sleep(0.3)
+
+
+def history_dir(lock_dir: Path) -> Path:
+    return lock_dir.parent / f"{lock_dir.name}-history"
 
 
 def launch_chromium(playwright: Any) -> Any:

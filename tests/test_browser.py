@@ -16,7 +16,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.browser_kit import CHROMIUM, ROOT, launch_chromium, open_page, serve_app, set_rounds
+from engine.history import History
+from tests.browser_kit import CHROMIUM, ROOT, history_dir, launch_chromium, open_page, serve_app, set_rounds
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -34,7 +35,13 @@ def server(tmp_path_factory):
     lock_dir = tmp_path_factory.mktemp("locks")
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")  # noqa: SIM115
     proc, url = serve_app(lock_dir, log)
-    yield {"url": url, "proc": proc, "lock": lock_dir / "cpu.lock", "log": Path(log.name)}
+    yield {
+        "url": url,
+        "proc": proc,
+        "lock": lock_dir / "cpu.lock",
+        "log": Path(log.name),
+        "history": History(history_dir(lock_dir)),
+    }
     proc.terminate()
     proc.wait(15)
     log.close()
@@ -242,6 +249,7 @@ def _seconds_until_free(server, limit_s: float = 15.0) -> float:
     [("mid-run", r"round 1/\d+: serial"), ("during start-up", r"loading the model in the worker")],
 )
 def test_stop_frees_the_device_within_a_second(server, browser, when, waiting_for):
+    stored = server["history"].count()
     page = open_page(browser, server["url"], lab=True)
     page.get_by_text("Lab: serial vs overlap").wait_for()
     page.get_by_role("button", name="Run", exact=True).click()
@@ -257,6 +265,7 @@ def test_stop_frees_the_device_within_a_second(server, browser, when, waiting_fo
     assert page.get_by_role("button", name="Run", exact=True).is_enabled()
     page.wait_for_timeout(3000)
     assert page.get_by_text("Latency distributions").count() == 0, "a stopped run must not produce a result"
+    assert server["history"].count() == stored, "a stopped run is never stored"
     page.screenshot(path=str(SHOTS / f"lab-stopped-{when.replace(' ', '-')}.png"))
     page.close()
 

@@ -165,7 +165,7 @@ def test_compare_on_the_standin_prints_a_table_and_writes_json(tmp_path):
     assert listed.stdout.splitlines()[2].startswith(run_id) and "mobilenet" in listed.stdout
 
 
-def test_ctrl_c_ends_a_run_with_one_line_and_status_130():
+def test_ctrl_c_ends_a_run_with_one_line_and_status_130(own_history):
     proc = subprocess.Popen(
         [sys.executable, "-m", "engine", "compare", "--model", "mobilenet_v3_small", "--batch-size", "1"]
         + ["--steps", "400", "--rounds", "3", "--device", "cpu"],
@@ -186,6 +186,9 @@ def test_ctrl_c_ends_a_run_with_one_line_and_status_130():
     assert err.strip().splitlines() == [
         "python -m engine: interrupted; the device and its lock were released"
     ]
+    from engine.history import History
+
+    assert History(own_history).count() == 0  # a stopped run is never stored
 
 
 def test_history_lists_the_bundled_gpu_results_on_a_machine_without_one():

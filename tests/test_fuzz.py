@@ -33,3 +33,19 @@ def test_bad_values_get_one_short_line_and_exit_2(flag, data, capsys):
     lines = err.strip().splitlines()
     assert len(lines) == 1 and len(lines[0]) < 400, lines
     assert flag in lines[0]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(run_id=st.one_of(st.text(max_size=200), st.from_regex(r"[0-9A-Fa-f]{1,12}", fullmatch=True)))
+def test_any_run_id_for_show_gets_one_short_line(run_id, capsys):
+    if run_id.startswith("-"):
+        run_id = " " + run_id  # argparse would read it as a flag
+    status = main(["show", run_id])
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    if status == 0:  # a bundled example id is a real run
+        assert run_id in ("example-h100-seed", "example-h200-balanced") and out
+        return
+    assert status in (1, 2) and out == ""
+    assert len(lines) == 1 and len(lines[0]) < 400, lines
+    assert lines[0].startswith("python -m engine: error: "), lines

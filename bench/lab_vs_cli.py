@@ -45,7 +45,7 @@ def lab_run(browser: Any, url: str, preset: str, rounds: int, fixed: str | None)
         page.get_by_role("button", name="Run", exact=True).click()
         page.get_by_text("Speedup per round", exact=True).wait_for(timeout=RUN_TIMEOUT_MS)
         with page.expect_download() as download:
-            page.get_by_role("button", name="Download result (JSON)").click()
+            page.get_by_role("button", name="Result (JSON)").click()
         return Comparison.from_dict(json.loads(Path(download.value.path()).read_text()))
     finally:
         page.close()

@@ -259,7 +259,7 @@ def _open_history(folder: str | None) -> Any:
 
 def _browse(prog: str, args: argparse.Namespace) -> int:
     """`history` and `show`: read the store; nothing is measured."""
-    from engine.history import HistoryError
+    from engine.history import MissingRun
     from engine.report import format_comparison, format_history
 
     try:
@@ -282,7 +282,10 @@ def _browse(prog: str, args: argparse.Namespace) -> int:
         if out is not None:
             print(f"wrote {out.write(json.dumps(result.to_dict(), indent=1))}")
         return 0
-    except (OverlapLabError, HistoryError) as exc:
+    except MissingRun as exc:
+        print(f"{prog}: error: {exc} ({exc.where})", file=sys.stderr)
+        return EXIT_DEVICE
+    except OverlapLabError as exc:
         return _fail(prog, exc)
 
 

@@ -78,6 +78,15 @@ class HistoryError(OverlapLabError):
     """A run id that is not in the history, or a file that is not a result; the message says which."""
 
 
+class MissingRun(HistoryError):
+    """A well-formed id with no run behind it. The message leaves the store's path out, since a
+    link's visitor need not see the server's folders; `where` has it for the CLI's user."""
+
+    def __init__(self, run_id: str, where: Path) -> None:
+        self.where = where
+        super().__init__(f"run {run_id} is not in this box's history")
+
+
 @dataclass(frozen=True)
 class Entry:
     """One row of the history table: what a person scans to pick a run."""
@@ -248,7 +257,7 @@ class History:
         with self._connect() as db:
             row = db.execute("SELECT result_json FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
-            raise HistoryError(f"run {run_id} is not in the history at {self.path}")
+            raise MissingRun(run_id, self.path)
         return parse_result(row[0], f"stored run {run_id}")
 
     def delete(self, run_id: str) -> None:
@@ -258,7 +267,7 @@ class History:
         with self._connect() as db:
             gone = db.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount
         if not gone:
-            raise HistoryError(f"run {run_id} is not in the history at {self.path}")
+            raise MissingRun(run_id, self.path)
 
     def count(self) -> int:
         with self._connect() as db:

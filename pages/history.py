@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.errors import OverlapLabError
+from engine.records import Comparison
 from ui import links, results, run, shell, side_by_side
 
 shell.require()
@@ -29,7 +30,7 @@ if query != st.session_state.get("_history_link"):
     wanted = list(link.compare) or ([link.run] if link.run else [])
     missing = [i for i in wanted if i not in entries]
     if missing:
-        st.warning(f"Run {', '.join(missing)} is not in the history at {store.path}.")
+        st.warning(f"Run {', '.join(missing)} is not in this box's history.")
     st.session_state[PICK] = [i for i in wanted if i in entries]
 
 st.caption(
@@ -88,11 +89,25 @@ picked = st.multiselect(
 
 
 def delete_confirmed(run_id: str) -> None:
-    store.delete(run_id)
-    st.session_state[PICK] = []
     st.session_state.h_confirm = None
+    st.session_state[PICK] = []
+    try:
+        store.delete(run_id)
+    except OverlapLabError as exc:  # a teammate deleted it first, say
+        st.session_state.h_problem = str(exc)
 
 
+def load(run_id: str) -> Comparison | None:
+    """A stored run, or None after saying why it could not be opened."""
+    try:
+        return store.load(run_id)
+    except OverlapLabError as exc:
+        st.error(f"Run {run_id} could not be opened: {exc}")
+        return None
+
+
+if st.session_state.get("h_problem"):
+    st.warning(st.session_state.pop("h_problem"))
 present = shell.presenting()
 if len(picked) == 1:
     run_id = picked[0]
@@ -116,10 +131,14 @@ if len(picked) == 1:
                 on_click=lambda: st.session_state.update(h_confirm=run_id),
             )
     st.caption(f"Link to this run in the lab: ?run={run_id}")
-    c = store.load(run_id)
-    results.render(c, results.look_for(c, run_id, present, key="h"))
+    c = load(run_id)
+    if c is not None:
+        results.render(c, results.look_for(c, run_id, present, key="h"))
 elif len(picked) == 2:
-    side_by_side.render([(i, store.load(i)) for i in picked], present)
+    pair = [(i, load(i)) for i in picked]
+    opened = [(i, c) for i, c in pair if c is not None]
+    if len(opened) == 2:
+        side_by_side.render(opened, present)
 
 written = {"run": picked[0]} if len(picked) == 1 else {"compare": ",".join(picked)} if picked else {}
 if present:

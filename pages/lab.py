@@ -39,7 +39,8 @@ if problem:
     st.warning(problem)
 running = run.is_running()
 workload, _ = controls.render(disabled=running, devices=run.device_choices(env), on_gpu=on_gpu)
-box.in_use()
+if not running:  # while this session runs, its progress says it all, and no timer reruns the page
+    box.in_use()
 
 # Run and Stop share one key, so the browser swaps one button for the other instead of keeping the
 # idle Run on screen (stale) beside Stop for as long as the run lasts.

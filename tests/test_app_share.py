@@ -77,7 +77,7 @@ def test_a_stored_run_is_deleted_only_after_the_confirmation():
     ("query", "says"),
     [
         ({"run": "../../etc/passwd"}, "run='../../etc/passwd' is not allowed: an id from the history"),
-        ({"run": "0123abcd"}, "Run 0123abcd is not in the history"),
+        ({"run": "0123abcd"}, "Run 0123abcd is not in this box's history."),
         ({"compare": "example-h100-seed,<script>"}, "compare='<script>' is not allowed"),
     ],
 )

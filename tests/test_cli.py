@@ -210,5 +210,5 @@ def test_show_of_a_run_not_stored_says_where_it_looked_and_exits_1(own_history):
     r = cli("show", "0123abcd")
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr.strip() == (
-        f"python -m engine: error: run 0123abcd is not in the history at {own_history}/history.sqlite3"
+        f"python -m engine: error: run 0123abcd is not in this box's history ({own_history}/history.sqlite3)"
     )

@@ -182,6 +182,24 @@ def test_charts_fit_the_screen_at_both_sizes(server, browser, size, where, prese
     page.close()
 
 
+def test_the_menu_switches_to_the_dark_theme_and_the_charts_follow(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server['url']}/lab?run=example-h200-balanced")
+    page.get_by_role("heading", name=re.compile(r"of a .*x ceiling")).first.wait_for(timeout=60_000)
+    page.get_by_test_id("stMainMenu").click()
+    page.get_by_test_id("stMainMenuPopover").get_by_text("Dark").last.click(force=True)
+    page.keyboard.press("Escape")
+    page.reload()  # the charts take their ink from the theme the page reports on its next run
+    page.get_by_role("heading", name=re.compile(r"of a .*x ceiling")).first.wait_for(timeout=60_000)
+    page.wait_for_timeout(2500)
+    background = page.evaluate(
+        "() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"
+    )
+    assert background == "rgb(16, 20, 27)", background  # [theme.dark] in .streamlit/config.toml
+    page.screenshot(path=str(SHOTS / "lab-dark-1280x720.png"))
+    page.close()
+
+
 def test_history_imports_a_result_and_refuses_a_file_that_is_not_one(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.goto(f"{server['url']}/history")

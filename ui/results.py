@@ -83,8 +83,8 @@ def paired(c: Comparison, look: Look) -> None:
     exports.show(chart, f"{look.name}-period-latency", f"{look.key}_paired")
     st.caption(
         "Period: time between finished batches (lower is more throughput). Latency: end to end, one "
-        "batch's launch to the end of its post-processing. The black tick is the period the ceiling "
-        "allows, max(G, L + C)."
+        "batch's launch to the end of its post-processing. The tick marked ceiling is the period the "
+        "ceiling allows, max(G, L + C)."
     )
 
 

@@ -8,6 +8,7 @@ needs a width of its own, so `fixed` gives it one.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import altair as alt
@@ -50,26 +51,21 @@ def show(chart: charts.AnyChart, name: str, key: str) -> None:
     """Draw a chart at the container's width, with PNG and SVG downloads built on click."""
     st.altair_chart(chart, width="stretch", theme=None)
     row = st.container(horizontal=True)
-    row.download_button(
-        "PNG",
-        lambda: png(chart),
-        f"{name}.png",
-        "image/png",
-        key=f"{key}_png",
-        icon=":material/image:",
-        on_click="ignore",
-        help="This chart as an image for slides (rendered when clicked)",
+    formats = (
+        ("png", png, "image/png", ":material/image:", "This chart as an image for slides"),
+        ("svg", svg, "image/svg+xml", ":material/draw:", "This chart as a vector image"),
     )
-    row.download_button(
-        "SVG",
-        lambda: svg(chart),
-        f"{name}.svg",
-        "image/svg+xml",
-        key=f"{key}_svg",
-        icon=":material/draw:",
-        on_click="ignore",
-        help="This chart as a vector image",
-    )
+    for ext, render, mime, icon, what in formats:
+        row.download_button(
+            ext.upper(),
+            functools.partial(render, chart),
+            f"{name}.{ext}",
+            mime,
+            key=f"{key}_{ext}",
+            icon=icon,
+            on_click="ignore",
+            help=f"{what} (rendered when clicked)",
+        )
 
 
 def summary_chart(c: Comparison, title: str = "") -> alt.VConcatChart:

@@ -67,7 +67,7 @@ if st.session_state.get(run.NOTICE_KEY):
 
 if shown is not None:
     st.divider()
-    st.caption(run.origin_line(shown, earlier=running or bool(st.session_state.get(run.NOTICE_KEY))))
+    st.caption(run.origin_line(shown, earlier=running or bool(st.session_state.get(run.STOPPED_KEY))))
     results.render(shown.comparison, results.look_for(shown.comparison, shown.run_id, shell.presenting()))
 written = links.encode(*controls.link_state(), shell.presenting(), shown.run_id if shown else None, default)
 if written != query:

@@ -140,3 +140,21 @@ def test_the_downloads_carry_provenance_and_the_summary_image_renders():
     header = csv.splitlines()[0].split(",")
     assert header[:5] == ["started_at", "host", "user", "version", "command"]
     assert json.loads(json.dumps(c.to_dict()))["provenance"]["host"] == "vm"
+
+
+def test_after_a_stop_the_result_on_screen_is_labelled_as_the_earlier_run():
+    from ui.run import Shown
+
+    c = load_example("example-h200-balanced")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/lab.py")
+    at.session_state["result"] = Shown(c, "0123abcd", "run")
+    at.session_state["run_stopped"] = True
+    at.run()
+    assert any(
+        x.value.startswith("Earlier run 0123abcd, started 2026-11-27 09:28 UTC by root on vm.")
+        for x in at.caption
+    )
+    at.session_state["run_stopped"] = False
+    at.run()
+    assert any(x.value.startswith("This run 0123abcd, started") for x in at.caption)

@@ -36,6 +36,7 @@ CANCEL_KEY = "run_cancel"  # a threading.Event the running comparison looks at o
 RESULT_KEY = "result"
 ERROR_KEY = "run_error"
 NOTICE_KEY = "run_notice"
+STOPPED_KEY = "run_stopped"  # the last run was stopped: what is on screen is an earlier one
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def request_run(read: Callable[[], RunRequest]) -> None:
     the button holding an earlier setup (three rounds run while the slider said one)."""
     st.session_state[ERROR_KEY] = None
     st.session_state[NOTICE_KEY] = None
+    st.session_state[STOPPED_KEY] = False
     try:
         st.session_state[REQUEST_KEY] = read()
     except OverlapLabError as exc:
@@ -110,6 +112,7 @@ def request_stop() -> None:
     while the stopped one is still unwinding, so the request is cleared here, or the new run
     would see it and start the comparison again."""
     st.session_state[REQUEST_KEY] = None
+    st.session_state[STOPPED_KEY] = True
     cancel = st.session_state.get(CANCEL_KEY)
     if cancel is not None:
         cancel.set()  # the engine notices within one step, without waiting for a redraw

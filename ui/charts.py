@@ -27,13 +27,12 @@ SERIES_RANGE = ["#2e7d32", "#7b3294", "#8c6d31", "#008080", "#d01c8b", "#4d4d4d"
 COUNTED_SCALE = alt.Scale(domain=["counted", "settling"], range=["#1f6fb2", "#b8b8b8"])
 FONT = 16
 PRESENT_FONT = 22  # presentation mode: read from the back of a room
-HEIGHT = 260
+HEIGHT = 360  # axes and legend included
 
 Chart = TypeVar("Chart", alt.Chart, alt.LayerChart, alt.VConcatChart)
 AnyChart = alt.Chart | alt.LayerChart | alt.VConcatChart
 
 
-FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 INK = {False: "#111111", True: "#f2f2f2"}  # text on the light and the dark theme
 GRID = {False: "#dddddd", True: "#3a4150"}
 
@@ -55,13 +54,12 @@ class Style:
 def big(chart: Chart, style: Style = Style()) -> Chart:
     """Large type, legends below, and axis labels that drop rather than run together.
 
-    The width fits the container and the height is the plot's own: with Streamlit's default
-    (fit both ways, padding included) a legend and large axis labels ate a short chart's height.
+    Streamlit fits a chart into its width and height with axes and legend included, so every
+    height here leaves room for them; that is also what lets a chart fill the screen in fullscreen.
     """
     font, ink = style.font, style.ink
     return (
-        chart.properties(autosize=FIT_WIDTH)
-        .configure(background="transparent")
+        chart.configure(background="transparent")
         .configure_axis(
             labelFontSize=font,
             titleFontSize=font,
@@ -172,7 +170,7 @@ def timeline_chart(
         base = base.add_params(shown).transform_filter("datum.step < batches")
     chart = (
         base.transform_calculate(row="datum.mode + ' · ' + datum.lane")
-        .mark_bar(height=max(18, style.font + 8), stroke="white", strokeWidth=0.5)
+        .mark_bar(stroke="white", strokeWidth=0.5)
         .encode(
             x=alt.X(
                 "start_ms:Q", title="time from the first launch shown (ms)", axis=alt.Axis(format=",.0f")
@@ -188,7 +186,7 @@ def timeline_chart(
                 alt.Tooltip("end_ms:Q", format=".2f"),
             ],
         )
-        .properties(width="container", height=4 * (style.font + 22))
+        .properties(width="container", height=4 * (style.font + 22) + 6 * style.font + 40)
     )
     return big(chart, style)
 
@@ -208,18 +206,24 @@ def telemetry_chart(frame: pd.DataFrame, metric: str, style: Style = Style()) ->
             ),
             detail="mode:N",
         )
-        .properties(width="container", height=200)
+        .properties(width="container", height=300)
     )
     return big(chart, style)
 
 
 def paired_chart(frame: pd.DataFrame, ceiling_period_ms: float, style: Style = Style()) -> alt.LayerChart:
-    """Period and end-to-end latency, serial against overlap, with the period the ceiling allows."""
+    """Period and end-to-end latency, serial against overlap, with the period the ceiling allows.
+
+    Bars fill their bands, so the chart scales with its container (fullscreen included). The
+    ceiling's tick crosses both period bars, and its label sits inside the serial bar, which
+    always reaches past it: serial period max(G, L) + C is never shorter than max(G, L + C).
+    """
+    order = ["period p50", "latency p50"]
     bars = (
         alt.Chart(frame)
-        .mark_bar(size=max(22, style.font + 10))
+        .mark_bar()
         .encode(
-            y=alt.Y("measure:N", title=None, sort=["period p50", "latency p50"]),
+            y=alt.Y("measure:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.25)),
             yOffset=alt.YOffset("mode:N", sort=MODES),
             x=alt.X("value_ms:Q", title="milliseconds", axis=alt.Axis(format=",.0f")),
             color=_mode_color(),
@@ -229,27 +233,23 @@ def paired_chart(frame: pd.DataFrame, ceiling_period_ms: float, style: Style = S
     text = bars.mark_text(align="left", dx=4, fontWeight="bold").encode(
         text=alt.Text("value_ms:Q", format=",.1f"), color=alt.value(style.ink)
     )
-    mark = pd.DataFrame({"value_ms": [ceiling_period_ms], "measure": ["period p50"], "what": ["ceiling"]})
+    mark = pd.DataFrame({"value_ms": [ceiling_period_ms], "measure": ["period p50"], "mode": ["serial"]})
     ceiling = (
         alt.Chart(mark)
-        .mark_tick(thickness=4, size=2 * max(22, style.font + 10) + 8, color=style.ink)
+        .mark_tick(thickness=4, color=style.ink)
         .encode(
             x="value_ms:Q",
-            y=alt.Y("measure:N", sort=["period p50", "latency p50"]),
+            y=alt.Y("measure:N", sort=order),
             tooltip=[alt.Tooltip("value_ms:Q", format=",.1f", title="period at the ceiling (ms)")],
         )
     )
-    label = ceiling.mark_text(
-        dy=-(max(22, style.font + 10) + 8),
-        dx=-6,
-        align="right",
-        text="ceiling",
-        fontWeight="bold",
-        color=style.ink,
+    label = (
+        alt.Chart(mark)
+        .mark_text(align="left", dx=8, text="ceiling", fontWeight="bold", color="white")
+        .encode(x="value_ms:Q", y=alt.Y("measure:N", sort=order), yOffset=alt.YOffset("mode:N", sort=MODES))
     )
-    chart = alt.LayerChart(
-        layer=[bars, text, ceiling, label], width="container", height=2 * (2 * max(22, style.font + 10) + 24)
-    )
+    height = 2 * (2 * (style.font + 14) + 20) + 4 * style.font + 60  # bars, axis and legend
+    chart = alt.LayerChart(layer=[bars, text, ceiling, label], width="container", height=height)
     return big(chart, style)
 
 
@@ -316,6 +316,6 @@ def live_rounds_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.Chart:
             y=alt.Y("speedup:Q", title="speedup", scale=alt.Scale(zero=False)),
             tooltip=["round", alt.Tooltip("speedup:Q", format=".3f")],
         )
-        .properties(width="container", height=180)
+        .properties(width="container", height=240)
     )
     return big(chart, style)

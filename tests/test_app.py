@@ -74,12 +74,13 @@ def test_explainer_renders_and_reacts_to_its_sliders():
     assert link.proto.page == "lab" and link.proto.query_string == "preset=seed"
 
 
-def lab_via_link(preset: str) -> AppTest:
-    """The lab opened first through a link carrying ?preset=..., as a teammate would."""
+def page(name: str, **query: str) -> AppTest:
+    """A page opened first through a link carrying these query parameters, as a teammate would."""
     at = app()
-    at.query_params["preset"] = preset
-    at.switch_page("pages/lab.py").run()
-    assert not at.exception
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(f"pages/{name}.py").run()
+    assert not at.exception, at.exception
     return at
 
 
@@ -101,7 +102,7 @@ def test_lab_without_gpu_shows_the_standin_banner_and_cpu_demo():
 
 @pytest.mark.skipif(_has_cuda(), reason="the redirect to cpu-demo happens only without CUDA")
 def test_link_to_a_gpu_preset_opens_cpu_demo_on_the_standin():
-    at = lab_via_link("balanced")
+    at = page("lab", preset="balanced")
     assert at.session_state["preset"] == "cpu-demo"
     assert any("The balanced preset is sized for a GPU" in c.value for c in at.caption)
 
@@ -166,16 +167,8 @@ def test_lab_runs_cpu_demo_for_real_stores_it_and_a_link_reopens_it():
     assert at.session_state["result"] is shown and len(charts(at)) == 9
 
 
-def lab_with_run(run_id: str) -> AppTest:
-    at = app()
-    at.query_params["run"] = run_id
-    at.switch_page("pages/lab.py").run()
-    assert not at.exception
-    return at
-
-
 def test_lab_draws_a_recorded_h100_result_with_gpu_telemetry():
-    at = lab_with_run("example-h100-seed")
+    at = page("lab", run="example-h100-seed")
     specs = charts(at)
     tele = [s for s in specs if "t_s" in fields(s)]
     assert {s["title"] for s in tele} == {
@@ -192,7 +185,7 @@ def test_lab_draws_a_recorded_h100_result_with_gpu_telemetry():
 
 @pytest.mark.skipif(_has_cuda(), reason="the redirect to cpu-demo happens only without CUDA")
 def test_link_to_the_seed_preset_on_the_standin_says_it_is_the_opposite_case():
-    at = lab_via_link("seed")
+    at = page("lab", preset="seed")
     note = next(c.value for c in at.caption if "seed preset is sized for a GPU" in c.value)
     assert "host-heavy case" in note and "opposite, balanced case" in note
     assert "plays the same case" not in note
@@ -220,7 +213,7 @@ def test_lab_explains_the_article_loops_and_a_gated_run():
 
 @pytest.mark.parametrize("value", ["fast", "<script>alert(1)</script>", "../../etc/passwd", "x" * 5000])
 def test_a_hostile_preset_link_gets_a_message_and_the_defaults(value):
-    at = lab_via_link(value)
+    at = page("lab", preset=value)
     (warning,) = [w.value for w in at.warning if "This link's preset=" in w.value]
     assert "is not allowed: one of seed, article" in warning and "Defaults are kept for those." in warning
     assert len(warning) < 300
@@ -228,7 +221,7 @@ def test_a_hostile_preset_link_gets_a_message_and_the_defaults(value):
 
 
 def test_lab_draws_a_recorded_h200_run_until_stable():
-    at = lab_with_run("example-h200-balanced")
+    at = page("lab", run="example-h200-balanced")
     texts = [m.value for m in at.markdown]
     assert "## 1.90x of a 1.96x ceiling · throughput +91% · end-to-end latency +2% · stable" in texts
     assert any("stopped by stability target met after 4 rounds" in c.value for c in at.caption)

@@ -7,21 +7,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.history import EXAMPLES_DIR, History, load_example
-from tests.test_app import APP, charts, fields
+from tests.test_app import APP, charts, fields, page
 
 
 @pytest.fixture(autouse=True)
 def private_lock_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("OVERLAP_LAB_LOCK_DIR", str(tmp_path))
-
-
-def page(name: str, **query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.switch_page(f"pages/{name}.py").run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_history_lists_the_bundled_gpu_runs_and_opens_one_with_the_labs_charts():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 from dataclasses import dataclass, fields
@@ -93,8 +94,40 @@ def fingerprint(device: str = "auto") -> Environment:
     if resolved.startswith("cuda") and torch.cuda.is_available():
         index = torch.device(resolved).index or 0
         env["gpu_name"] = torch.cuda.get_device_name(index)
-        env.update(_nvml_facts(index))
+        env.update(_nvml_facts(physical_gpu(index)[0]))
     return Environment(**env)
+
+
+@functools.cache
+def physical_gpu(index: int) -> tuple[int, str | None]:
+    """NVML's index and the UUID of the card that torch calls cuda:index.
+
+    torch numbers only the cards CUDA_VISIBLE_DEVICES lets it see; NVML numbers every card on the
+    box. Two users with different CUDA_VISIBLE_DEVICES call one card by different cuda:N, so the
+    device lock, the telemetry and the contention check go by the card's UUID, not by N.
+    """
+    try:
+        import torch
+
+        uuid = str(torch.cuda.get_device_properties(index).uuid)
+    except Exception:  # an older torch without .uuid, or no CUDA
+        return index, None
+    uuid = uuid if uuid.startswith("GPU-") else f"GPU-{uuid}"
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+    except Exception:
+        return index, uuid
+    try:
+        for i in range(pynvml.nvmlDeviceGetCount()):
+            if _text(pynvml.nvmlDeviceGetUUID(pynvml.nvmlDeviceGetHandleByIndex(i))) == uuid:
+                return i, uuid
+    except Exception:
+        pass
+    finally:
+        pynvml.nvmlShutdown()
+    return index, uuid
 
 
 def _text(value: Any) -> str:

@@ -99,8 +99,9 @@ class Holding:
 
 
 class DeviceQueue:
-    def __init__(self, device: str, directory: Path | None = None) -> None:
-        self.device = device
+    def __init__(self, device: str, directory: Path | None = None, label: str = "") -> None:
+        self.device = device  # the lock's key: a GPU's UUID, or the stand-in's device name
+        self.label = label or device  # what waiters and the lab call it
         folder = shared_folder(directory or lock_dir(), "device lock", ENV_VAR)
         self.path = folder / (re.sub(r"[^A-Za-z0-9_.-]", "_", device) + ".lock")
         self._cond = threading.Condition()
@@ -140,7 +141,7 @@ class DeviceQueue:
                     on_wait(Waiting(ahead, other, holder))
                 with self._cond:
                     self._cond.wait(POLL_S)
-            yield Holding(fd, Holder(self.device, _user(), os.getpid(), what, since=time.time()))
+            yield Holding(fd, Holder(self.label, _user(), os.getpid(), what, since=time.time()))
         finally:
             if fd is not None:
                 os.ftruncate(fd, 0)
@@ -202,9 +203,9 @@ _queues: dict[str, DeviceQueue] = {}
 _queues_lock = threading.Lock()
 
 
-def queue_for(device: str) -> DeviceQueue:
+def queue_for(device: str, label: str = "") -> DeviceQueue:
     """The process-wide queue of a device, shared by every session and thread."""
     with _queues_lock:
         if device not in _queues:
-            _queues[device] = DeviceQueue(device)
+            _queues[device] = DeviceQueue(device, label=label)
         return _queues[device]

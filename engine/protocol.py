@@ -25,7 +25,7 @@ from engine import __version__
 from engine.circumstances import Calibration, Provenance, Stability
 from engine.contention import ContentionWatch
 from engine.devices.base import Device
-from engine.fingerprint import Environment, fingerprint, resolve_device, usable_cores
+from engine.fingerprint import Environment, fingerprint, physical_gpu, resolve_device, usable_cores
 from engine.lock import Waiting, queue_for
 from engine.postprocess import iterations_for, ms_per_iteration, post_for
 from engine.progress import Cancelled, Progress, ProgressFn
@@ -35,7 +35,7 @@ from engine.stability import StabilityGate
 from engine.telemetry import Sampler
 from engine.workload import Workload, WorkloadError
 
-__all__ = ["calibrate", "check_device", "check_rounds", "compare", "open_device"]
+__all__ = ["calibrate", "check_device", "check_rounds", "compare", "lock_name", "open_device"]
 
 PROBE_STEPS = 5  # batches timed to measure G before match_g sizes the CPU work
 MAX_ROUNDS = 50
@@ -187,7 +187,8 @@ def compare(
     def loading() -> None:
         report(Progress("starting", 0, total, 0, budget, note="loading the model in the worker"))
 
-    with queue_for(resolved).hold(waiting, what=command or "a comparison") as holding:
+    key, label = lock_name(resolved)
+    with queue_for(key, label).hold(waiting, what=command or "a comparison") as holding:
         last_published = [0.0]
 
         def report_and_publish(p: Progress) -> None:
@@ -352,7 +353,17 @@ def _block(
 
 
 def _gpu_index(dev: Device) -> int | None:
+    """NVML's index of the card a CUDA device runs on (not torch's: see physical_gpu)."""
     torch_device = getattr(dev, "device", None)
     if getattr(dev, "kind", "") != "cuda" or torch_device is None:
         return None
-    return torch_device.index or 0
+    return physical_gpu(torch_device.index or 0)[0]
+
+
+def lock_name(resolved: str) -> tuple[str, str]:
+    """The lock's key and the name people see: a GPU by its UUID, so that one card is one queue
+    whatever CUDA_VISIBLE_DEVICES each user set; the stand-in by its device name."""
+    if not resolved.startswith("cuda"):
+        return resolved, resolved
+    uuid = physical_gpu(int(resolved.partition(":")[2] or 0))[1]
+    return (uuid, f"{resolved} ({uuid[:12]})") if uuid else (resolved, resolved)

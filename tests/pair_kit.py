@@ -12,13 +12,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start(device: str, out: Path, lock_dir: Path, *args: str) -> subprocess.Popen[str]:
-    """`python -m engine compare` on one device, writing its result to `out`; not stored."""
+def start(
+    device: str, out: Path, lock_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """`python -m engine compare` on one device, writing its result to `out`; not stored. `env`
+    adds to the environment (CUDA_VISIBLE_DEVICES, say)."""
     return subprocess.Popen(
         [sys.executable, "-m", "engine", "compare", "--device", device, "--json", str(out)]
         + ["--no-save", "--quiet", *args],
         cwd=ROOT,
-        env={**os.environ, "OVERLAP_LAB_LOCK_DIR": str(lock_dir)},
+        env={**os.environ, "OVERLAP_LAB_LOCK_DIR": str(lock_dir), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -217,7 +217,8 @@ class History:
         """
         from datetime import datetime, timezone
 
-        text = json.dumps(c.to_dict())
+        data = c.to_dict()  # builds the summary: once, not once per use
+        text = json.dumps(data)
         saved_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._connect() as db:
             for _attempt in range(5):
@@ -229,7 +230,7 @@ class History:
                     db.execute(
                         f"INSERT INTO runs ({COLUMNS}, schema_version, result_json) VALUES "
                         f"({', '.join(':' + k for k in row)}, :schema_version, :result_json)",
-                        {**row, "schema_version": c.to_dict()["schema_version"], "result_json": text},
+                        {**row, "schema_version": data["schema_version"], "result_json": text},
                     )
                 except sqlite3.IntegrityError:  # an id already taken: draw another
                     db.execute("ROLLBACK")

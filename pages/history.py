@@ -22,7 +22,7 @@ except OverlapLabError as exc:
     st.stop()
 entries = {e.id: e for e in store.entries()}
 
-query = {k: st.query_params[k] for k in st.query_params}
+query = st.query_params.to_dict()
 if query != st.session_state.get("_history_link"):
     link = links.parse({k: v for k, v in query.items() if k in ("run", "compare", "present")}, "seed")
     for problem in link.problems:

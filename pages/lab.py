@@ -27,7 +27,7 @@ elif not on_gpu:
             "(`python -m engine compare`) with the browser closed."
         )
 # A link sets the page up once; after that the page writes the link, and only a changed link applies.
-query = {k: st.query_params[k] for k in st.query_params}
+query = st.query_params.to_dict()
 fresh = query != st.session_state.get("_link_written")
 link = links.parse(query, default) if fresh else None
 note, problem = controls.init_state(default, on_gpu, link)

@@ -92,15 +92,13 @@ def summary_chart(c: Comparison, title: str = "") -> alt.VConcatChart:
     paired = _body(charts.paired_chart(frames.paired_frame(c), c.prediction.overlap_period_ms))
     timeline = _body(charts.timeline_chart(frame, "measured timeline, 8 steps"))
     chart = alt.vconcat(text, paired, timeline).properties(padding=24).resolve_scale(color="independent")
-    sized = charts.big(chart, charts.Style(18)).configure_view(stroke=None)
-    return sized.properties(autosize=alt.AutoSizeParams(type="pad"))
+    return charts.big(chart, charts.Style(18)).configure_view(stroke=None)
 
 
 def _body(chart: charts.AnyChart) -> Any:
     """A chart without its top-level config, so it can sit inside a concatenation."""
     out = chart.copy(deep=True)
     out.config = alt.Undefined
-    out.autosize = alt.Undefined
     return out.properties(width=EXPORT_WIDTH_PX)
 
 

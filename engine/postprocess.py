@@ -113,3 +113,33 @@ def post_for(cpu_work: str, cpu_fixed: str, iterations: int, target_c_ms: float,
     if cpu_work == "article" and mode != "serial":
         return ArticleOverlapPost(iterations)
     return LoopPost(iterations)
+
+
+TOP_K = 5  # classes read per image, as a classifier's serving code would
+
+
+def top_k(logits: Any, k: int = TOP_K) -> Any:
+    """The k best classes of each row, best first: the part of post-processing that reads the output."""
+    import numpy as np
+
+    x = np.asarray(logits)
+    k = min(k, x.shape[-1])
+    best = np.argpartition(-x, k - 1, axis=-1)[..., :k]
+    order = np.argsort(-np.take_along_axis(x, best, axis=-1), axis=-1)
+    return np.take_along_axis(best, order, axis=-1)
+
+
+@dataclass(frozen=True)
+class ReadPost:
+    """Post-processing that reads: the top-k of the batch's logits, then the configured CPU work.
+
+    The output arrives already read (by the device's readback); a loop without a readback passes
+    the batch's handle, and then only the CPU work runs.
+    """
+
+    work: Any
+
+    def __call__(self, step: int, output: Any) -> Any:
+        if output is not None and not isinstance(output, int) and hasattr(output, "shape"):
+            top_k(output)
+        return self.work(step, None)

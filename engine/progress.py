@@ -16,11 +16,13 @@ from engine.errors import OverlapLabError
 from engine.lock import Waiting, duration_text
 
 UPDATE_INTERVAL_S = 0.5  # at most two redraws a second
+# Phases outside the rounds; any other phase is the name of the variant a round is running.
+NOT_IN_A_ROUND = ("starting", "waiting", "warm-up", "calibrating", "checking syncs", "tracing", "done")
 
 
 @dataclass(frozen=True)
 class Progress:
-    phase: str  # starting, warm-up, calibrating, serial, overlap, done
+    phase: str  # starting, warm-up, calibrating, a variant's name (serial, overlap, ...), checking, done
     done_steps: int
     total_steps: int
     round_index: int = 0
@@ -47,7 +49,7 @@ class Progress:
         left = ""
         if self.eta_s is not None:
             left = f" · {'at most' if self.eta_is_bound else 'about'} {duration_text(self.eta_s)} left"
-        if self.phase in ("serial", "overlap"):
+        if self.phase not in NOT_IN_A_ROUND:
             return f"round {self.round_index + 1}/{self.rounds}: {self.phase} {counts}{note}{left}"
         return f"{self.phase} {counts}{note}{left}"
 

@@ -1,7 +1,8 @@
 """The measurement protocol: warm up, calibrate the CPU work, then interleaved rounds.
 
-Each round runs one serial and one overlap block of the same workload, and the order flips every
-round (AB BA AB ...), so a CPU clock that drifts during the run weighs on both modes alike. The
+Each round runs one block of every variant of the same workload, and the order rotates every
+round (AB BA AB ... for two; ABC BCA CAB ... for three), so a CPU clock that drifts during the
+run weighs on every variant alike. The
 spread of the per-round speedups is the honest error bar: above the stability target (3%) the
 result says "unstable". With a StabilityGate, rounds go on until the last few agree or a budget
 runs out (see engine/stability.py). Between blocks, never inside one, the run checks for other
@@ -27,19 +28,25 @@ from engine.contention import ContentionWatch
 from engine.devices.base import Device
 from engine.fingerprint import Environment, fingerprint, physical_gpu, resolve_device, usable_cores
 from engine.lock import Waiting, queue_for
-from engine.postprocess import iterations_for, ms_per_iteration, post_for
+from engine.postprocess import iterations_for, ms_per_iteration
 from engine.progress import Cancelled, Progress, ProgressFn
 from engine.records import Comparison, RunResult
-from engine.runners import run_overlap, run_serial
+from engine.rig import Rig
 from engine.stability import StabilityGate
 from engine.telemetry import Sampler
+from engine.variants import Variant, check_variants, pair
 from engine.workload import Workload, WorkloadError
 
 __all__ = ["calibrate", "check_device", "check_rounds", "compare", "lock_name", "open_device"]
 
 PROBE_STEPS = 5  # batches timed to measure G before match_g sizes the CPU work
 MAX_ROUNDS = 50
-MODES = ("serial", "overlap")
+
+
+def rotation(variants: tuple[Variant, ...], r: int) -> tuple[Variant, ...]:
+    """Round r's order: the list turned by r places, so each variant takes each place equally."""
+    k = r % len(variants)
+    return variants[k:] + variants[:k]
 
 
 def check_rounds(rounds: object) -> None:
@@ -150,19 +157,29 @@ def compare(
     gate: StabilityGate | None = None,
     command: str = "",
     cancel: threading.Event | None = None,
+    variants: tuple[Variant, ...] | None = None,
+    check_syncs: bool = True,
+    trace_path: str | None = None,
+    nvtx: bool = False,
+    pool: Any = None,
 ) -> Comparison:
-    """Measure serial vs overlap in interleaved rounds, holding the device's lock.
+    """Measure variants (serial vs overlap unless told) in rotating rounds, holding the device's lock.
 
     `rounds` rounds are run, or with a `gate`, rounds until the last few agree (or its budget
     runs out). `command` records how the run was asked for. `device`, `post` and `clock` are for
     tests: a device of fixed costs on a fake clock, no lock. A progress callback may raise to
     stop the run; so does setting `cancel`, which is looked at on every step and every wait,
     however rarely the progress callback draws. The device, the sampler and the lock are
-    released either way.
+    released either way. After the rounds, each variant runs a few untimed batches under the
+    hidden-sync watch (`check_syncs`) and, with `trace_path`, once more under torch.profiler.
+    `nvtx` puts NVTX ranges around every phase, for nsys. `pool` is a test's fake worker pool.
     """
     check_rounds(rounds)
     # Before anything is reported or read: a device that cannot run says so and nothing else.
     resolved = check_device(workload) if device is None else ""
+    variants = variants or pair(workload.depth)
+    on_gpu = resolved.startswith("cuda") if device is None else device.kind != "standin"
+    check_variants(variants, on_gpu)
     shown = progress or (lambda _p: None)
 
     def report(p: Progress) -> None:
@@ -172,12 +189,28 @@ def compare(
 
     budget = gate.max_rounds if gate is not None else rounds
     probe = PROBE_STEPS if workload.cpu_work == "match_g" else 0
-    total = workload.warmup_steps + probe + budget * 2 * workload.steps
+    total = workload.warmup_steps + probe + budget * len(variants) * workload.steps
     report(Progress("starting", 0, total, 0, budget))
     # Read before the device opens: the stand-in narrows this thread's CPU affinity while it runs.
     environment = fingerprint(workload.device) if with_environment else Environment()
     made = provenance(command)
-    plan = _Plan(workload, budget, gate, total, telemetry, post, clock, environment, made, usable_cores())
+    plan = _Plan(
+        workload,
+        budget,
+        gate,
+        total,
+        telemetry,
+        post,
+        clock,
+        environment,
+        made,
+        usable_cores(),
+        variants,
+        check_syncs,
+        trace_path,
+        nvtx,
+        pool,
+    )
     if device is not None:
         return _measure(plan, device, report)
 
@@ -222,6 +255,11 @@ class _Plan:
     environment: Environment
     provenance: Provenance
     cores: int  # usable by this process before a stand-in narrows the thread's affinity
+    variants: tuple[Variant, ...]
+    check_syncs: bool
+    trace_path: str | None
+    nvtx: bool
+    pool: Any
 
 
 def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
@@ -257,22 +295,29 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
         dev.release(handle)
         tick(1, "warm-up")
     calibration = calibrate(workload, dev, lambda n: tick(n, "calibrating"), clock)
-    posts = _posts(workload, calibration, plan.post)
+
+    def starting() -> None:
+        report(Progress("starting", done, plan.total_steps, note="starting the post-processing pool"))
+
+    rig = Rig(dev, workload, plan.variants, calibration, plan.post, plan.pool, starting, plan.nvtx)
     runs: list[RunResult] = []
+    found: list[Any] = []
     stop_reason = "round budget" if gate is not None else "fixed rounds"
     watch = ContentionWatch(_gpu_index(dev), plan.cores)
+    headline = plan.variants[-1].name
     try:
         watch.check()
         with Sampler(_gpu_index(dev), mode=plan.telemetry) as sampler:
             started = clock()
             for r in range(plan.rounds):
-                pair: dict[str, RunResult] = {}
-                for mode in MODES if r % 2 == 0 else MODES[::-1]:
-                    step_tick = lambda _i, m=mode, r=r: tick(1, m, r)  # noqa: E731
-                    pair[mode] = _block(dev, posts[mode], workload, mode, r, clock, step_tick)
-                    runs.append(pair[mode])
+                walls: dict[str, float] = {}
+                for v in rotation(plan.variants, r):
+                    step_tick = lambda _i, m=v.name, r=r: tick(1, m, r)  # noqa: E731
+                    run = rig.block(v, r, clock, step_tick)
+                    runs.append(run)
+                    walls[v.name] = run.wall_s
                     watch.check()
-                speedups.append(pair["serial"].wall_s / pair["overlap"].wall_s)
+                speedups.append(walls[plan.variants[0].name] / walls[headline])
                 if gate is None:
                     continue
                 note = _gate_note(gate, speedups)
@@ -282,8 +327,32 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
                 if (clock() - started) / 1e9 >= gate.max_s:
                     stop_reason = f"time budget of {gate.max_s:g} s"
                     break
+        on_cuda = dev.kind == "cuda"
+        if plan.check_syncs:
+            report(
+                Progress(
+                    "checking syncs",
+                    done,
+                    plan.total_steps,
+                    note="a few untimed batches per variant",
+                    round_speedups=tuple(speedups),
+                )
+            )
+            found = rig.check_syncs(clock, on_cuda)
+        if plan.trace_path is not None:
+            report(
+                Progress(
+                    "tracing",
+                    done,
+                    plan.total_steps,
+                    note="torch.profiler, untimed",
+                    round_speedups=tuple(speedups),
+                )
+            )
+            rig.trace(plan.trace_path, clock, on_cuda)
     finally:
         watch.close()
+        rig.close()
     report(
         Progress(
             "done",
@@ -306,6 +375,9 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
         stability,
         watch.result(),
         plan.provenance,
+        plan.variants,
+        tuple(found),
+        plan.check_syncs,
     )
 
 
@@ -313,43 +385,6 @@ def _gate_note(gate: StabilityGate, speedups: list[float]) -> str:
     cv = gate.window_cv(speedups)
     now = "n/a" if math.isnan(cv) else f"{cv:.1%}"
     return f"until the last {gate.window} rounds agree within {gate.cv_target:.0%} (now {now})"
-
-
-def _posts(workload: Workload, calibration: Calibration, post: Any) -> dict[str, Any]:
-    """The post-processing of each loop shape; a test's `post` stands in for both."""
-    if post is not None:
-        return dict.fromkeys(MODES, post)
-    return {
-        mode: post_for(
-            workload.cpu_work,
-            workload.cpu_fixed,
-            calibration.cpu_iterations,
-            calibration.target_c_ms or 0.0,
-            mode,
-        )
-        for mode in MODES
-    }
-
-
-def _block(
-    dev: Device,
-    post: Any,
-    workload: Workload,
-    mode: str,
-    r: int,
-    clock: Callable[[], int],
-    on_step: Callable[[int], None],
-) -> RunResult:
-    dev.start_block()
-    common: dict[str, Any] = {
-        "round_index": r,
-        "batch_size": workload.batch_size,
-        "clock": clock,
-        "on_step": on_step,
-    }
-    if mode == "serial":
-        return run_serial(dev, post, workload.steps, **common)
-    return run_overlap(dev, post, workload.steps, depth=workload.depth, **common)
 
 
 def _gpu_index(dev: Device) -> int | None:

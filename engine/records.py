@@ -13,174 +13,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from engine.blocks import NS_PER_MS, RunResult, StepRecord, TelemetryTrace
 from engine.circumstances import Calibration, Contention, Provenance, Stability
 from engine.fingerprint import Environment
-from engine.schedule import Prediction, block_period_ms, efficiency, predict
+from engine.schedule import Prediction, efficiency, predict, predict_shape
 from engine.schema import SCHEMA_VERSION, upgrade
 from engine.stats import Summary, coefficient_of_variation, summarize
+from engine.syncs import SyncFinding
+from engine.variants import Variant, pair
 from engine.workload import Workload
 
-NS_PER_MS = 1_000_000
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    """One batch, all on the host's monotonic clock (perf_counter_ns), device spans included."""
-
-    step: int
-    launch_start_ns: int
-    launch_end_ns: int
-    device_start_ns: int
-    device_end_ns: int
-    wait_start_ns: int  # the host blocked on this batch from here ...
-    wait_end_ns: int  # ... to here (equal when it was already done)
-    post_start_ns: int
-    post_end_ns: int
-    post_iterations: int = -1  # loop iterations the post-processing ran; -1 where unknown
-
-    @property
-    def l_ms(self) -> float:
-        return (self.launch_end_ns - self.launch_start_ns) / NS_PER_MS
-
-    @property
-    def g_ms(self) -> float:
-        return (self.device_end_ns - self.device_start_ns) / NS_PER_MS
-
-    @property
-    def c_ms(self) -> float:
-        return (self.post_end_ns - self.post_start_ns) / NS_PER_MS
-
-    @property
-    def latency_ms(self) -> float:
-        """End-to-end: from this batch's launch to the end of its post-processing."""
-        return (self.post_end_ns - self.launch_start_ns) / NS_PER_MS
-
-
-@dataclass(frozen=True)
-class TelemetryTrace:
-    """Samples on the same clock as the step records; empty lists where a source was unavailable."""
-
-    gpu_status: str = "unavailable"  # "nvml" when the GPU columns hold data, else why not
-    t_ns: list[int] = field(default_factory=list)
-    gpu_util_pct: list[float] = field(default_factory=list)
-    gpu_mem_used_mib: list[float] = field(default_factory=list)
-    gpu_power_w: list[float] = field(default_factory=list)
-    sm_clock_mhz: list[float] = field(default_factory=list)
-    cpu_pct_per_core: list[list[float]] = field(default_factory=list)
-    sampler_cpu_s: float = 0.0  # CPU time the sampler itself used: its cost, stated
-
-    def window(self, start_ns: int, end_ns: int) -> TelemetryTrace:
-        keep = [i for i, t in enumerate(self.t_ns) if start_ns <= t <= end_ns]
-
-        def pick(col: list[Any]) -> list[Any]:
-            return [col[i] for i in keep] if col else []
-
-        return TelemetryTrace(
-            self.gpu_status,
-            pick(self.t_ns),
-            pick(self.gpu_util_pct),
-            pick(self.gpu_mem_used_mib),
-            pick(self.gpu_power_w),
-            pick(self.sm_clock_mhz),
-            pick(self.cpu_pct_per_core),
-            self.sampler_cpu_s,
-        )
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """One block of `steps` batches in one loop shape."""
-
-    mode: str  # "serial" or "overlap"
-    depth: int
-    round_index: int
-    batch_size: int
-    start_ns: int  # first launch
-    end_ns: int  # last post-processing done and the device drained
-    steps: tuple[StepRecord, ...]
-
-    @property
-    def wall_s(self) -> float:
-        return (self.end_ns - self.start_ns) / 1e9
-
-    @property
-    def periods_ms(self) -> list[float]:
-        """Gaps between consecutive launches: the steady-state cost of one iteration."""
-        s = self.steps
-        return [(b.launch_start_ns - a.launch_start_ns) / NS_PER_MS for a, b in zip(s, s[1:], strict=False)]
-
-    @property
-    def latencies_ms(self) -> list[float]:
-        return [r.latency_ms for r in self.steps]
-
-    @property
-    def throughput_ips(self) -> float:
-        return len(self.steps) * self.batch_size / self.wall_s if self.wall_s > 0 else float("nan")
-
-    @cached_property
-    def period(self) -> Summary:
-        return summarize(self.periods_ms)
-
-    @cached_property
-    def latency(self) -> Summary:
-        return summarize(self.latencies_ms)
-
-    @property
-    def g_ms(self) -> Summary:
-        return summarize([r.g_ms for r in self.steps])
-
-    @property
-    def l_ms(self) -> Summary:
-        return summarize([r.l_ms for r in self.steps])
-
-    @property
-    def c_ms(self) -> Summary:
-        return summarize([r.c_ms for r in self.steps])
-
-    @property
-    def steady_periods_ms(self) -> list[float]:
-        """Periods once the queue is full: an overlap block's first depth - 1 launches come early."""
-        return self.periods_ms[self.depth - 1 :]
-
-    @property
-    def predicted_period_ms(self) -> float:
-        """The period this block's own mean G, L and C predict for its loop shape."""
-        return block_period_ms(self.g_ms.mean, self.l_ms.mean, self.c_ms.mean, self.depth)
-
-    @property
-    def measured_period_ms(self) -> float:
-        steady = self.steady_periods_ms
-        return sum(steady) / len(steady) if steady else float("nan")
-
-    @property
-    def schedule_efficiency(self) -> float:
-        """Predicted over measured period: 1 when the loop did exactly what its own costs allow.
-
-        It separates the loop from the host: a block whose C drifted still scores 1, because its
-        prediction uses the C it actually had; a loop that stalls or waits too long scores below.
-        """
-        measured = self.measured_period_ms
-        return self.predicted_period_ms / measured if measured > 0 else float("nan")
-
-    @property
-    def ms_per_iteration(self) -> float:
-        """The host's speed during this block: post-processing time per loop iteration."""
-        known = [r for r in self.steps if r.post_iterations > 0]
-        iterations = sum(r.post_iterations for r in known)
-        return sum(r.c_ms for r in known) / iterations if iterations else float("nan")
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["steps"] = [list(asdict(r).values()) for r in self.steps]
-        d["step_fields"] = list(StepRecord.__dataclass_fields__)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RunResult:
-        names = d["step_fields"]
-        steps = tuple(StepRecord(**dict(zip(names, row, strict=False))) for row in d["steps"])
-        keep = {k: v for k, v in d.items() if k not in ("steps", "step_fields")}
-        return cls(**keep, steps=steps)
+__all__ = ["NS_PER_MS", "Comparison", "ModeSummary", "RunResult", "StepRecord", "TelemetryTrace"]
 
 
 @dataclass(frozen=True)
@@ -198,6 +41,13 @@ class ModeSummary:
 
 @dataclass(frozen=True)
 class Comparison:
+    """Variants measured against one baseline (the first), in rounds that rotate their order.
+
+    `serial` and `overlap` are the baseline's and the headline variant's pooled summaries: in the
+    article's pair they are exactly the serial and the overlap loop; in a ladder the headline is
+    the top rung.
+    """
+
     workload: Workload
     device_kind: str  # "cuda" or "standin"
     runs: tuple[RunResult, ...]
@@ -207,6 +57,27 @@ class Comparison:
     stability: Stability = field(default_factory=Stability)
     contention: Contention = field(default_factory=Contention)
     provenance: Provenance = field(default_factory=Provenance)
+    variants: tuple[Variant, ...] = field(default_factory=pair)
+    syncs: tuple[SyncFinding, ...] = ()  # synchronisations found inside the loops, per variant
+    syncs_checked: bool = False
+
+    @property
+    def baseline_name(self) -> str:
+        return self.variants[0].name
+
+    @property
+    def headline_name(self) -> str:
+        return self.variants[-1].name
+
+    @property
+    def variant_names(self) -> list[str]:
+        return [v.name for v in self.variants]
+
+    def variant(self, name: str) -> Variant:
+        for v in self.variants:
+            if v.name == name:
+                return v
+        raise KeyError(name)
 
     @property
     def counted_rounds(self) -> list[int]:
@@ -223,19 +94,31 @@ class Comparison:
     def rounds(self) -> int:
         return len({r.round_index for r in self.runs})
 
+    def all_round_speedups_of(self, name: str) -> list[tuple[int, float]]:
+        """(round, baseline wall / this variant's wall) for every round run, settling ones included."""
+        out = []
+        base = self.baseline_name
+        for i in sorted({r.round_index for r in self.runs}):
+            both = {r.mode: r for r in self.runs if r.round_index == i}
+            if base in both and name in both:
+                out.append((i, both[base].wall_s / both[name].wall_s))
+        return out
+
+    def round_speedups_of(self, name: str) -> list[float]:
+        counted = set(self.counted_rounds)
+        return [x for i, x in self.all_round_speedups_of(name) if i in counted]
+
+    def speedup_of(self, name: str) -> float:
+        return summarize(self.round_speedups_of(name)).p50
+
     @cached_property
     def all_round_speedups(self) -> list[tuple[int, float]]:
-        """(round, serial wall / overlap wall) for every round run, settling ones included."""
-        out = []
-        for i in sorted({r.round_index for r in self.runs}):
-            pair = {r.mode: r for r in self.runs if r.round_index == i}
-            if "serial" in pair and "overlap" in pair:
-                out.append((i, pair["serial"].wall_s / pair["overlap"].wall_s))
-        return out
+        """(round, baseline wall / headline wall) for every round run, settling ones included."""
+        return self.all_round_speedups_of(self.headline_name)
 
     @property
     def round_speedups(self) -> list[float]:
-        """Serial wall over overlap wall for each counted round, in round order."""
+        """Baseline wall over headline wall for each counted round, in round order."""
         counted = set(self.counted_rounds)
         return [x for i, x in self.all_round_speedups if i in counted]
 
@@ -268,18 +151,44 @@ class Comparison:
         return self.stability_state == "unstable"
 
     @cached_property
-    def serial(self) -> ModeSummary:
-        return _pool(self.mode_runs("serial"))
+    def _summaries(self) -> dict[str, ModeSummary]:
+        return {name: _pool(self.mode_runs(name)) for name in self.variant_names}
 
-    @cached_property
+    def summary_of(self, name: str) -> ModeSummary:
+        return self._summaries[name]
+
+    @property
+    def serial(self) -> ModeSummary:
+        return self.summary_of(self.baseline_name)
+
+    @property
     def overlap(self) -> ModeSummary:
-        return _pool(self.mode_runs("overlap"))
+        return self.summary_of(self.headline_name)
+
+    def prediction_of(self, name: str) -> Prediction:
+        """G, L and C from the baseline's blocks, where nothing competes with the GPU or the host.
+
+        A CUDA Graph variant brings its own G and L: replaying changes what launching costs,
+        which is the whole point of it, while the baseline keeps its eager launches.
+        """
+        s, v = self.serial, self.variant(name)
+        own = self.summary_of(name)
+        g, l_ms = (own.g.mean, own.l.mean) if v.launch != self.variants[0].launch else (s.g.mean, s.l.mean)
+        return predict_shape(g, l_ms, s.c.mean, s.l.mean, v.depth, v.workers)
+
+    def ceiling_of(self, name: str) -> float:
+        return self.prediction_of(name).ceiling
+
+    def efficiency_of(self, name: str) -> float:
+        return efficiency(self.speedup_of(name), self.ceiling_of(name))
 
     @cached_property
     def prediction(self) -> Prediction:
-        """From the serial runs, where nothing competes with the GPU or the post-processing."""
-        s = self.serial
-        return predict(s.g.mean, s.l.mean, s.c.mean)
+        """The headline variant's prediction; for the article's pair, serial against depth 2."""
+        if len(self.variants) == 2 and self.variants[1] == Variant("overlap", depth=self.variants[1].depth):
+            s = self.serial
+            return predict(s.g.mean, s.l.mean, s.c.mean)
+        return self.prediction_of(self.headline_name)
 
     @property
     def ceiling(self) -> float:
@@ -299,6 +208,9 @@ class Comparison:
             "provenance": asdict(self.provenance),
             "workload": self.workload.to_dict(),
             "device_kind": self.device_kind,
+            "variants": [v.to_dict() for v in self.variants],
+            "syncs_checked": self.syncs_checked,
+            "syncs": [asdict(f) for f in self.syncs],
             "calibration": asdict(self.calibration),
             "stability": asdict(self.stability),
             "contention": asdict(self.contention),
@@ -320,6 +232,9 @@ class Comparison:
             stability=Stability(**d.get("stability", {})),
             contention=Contention(**d.get("contention", {})),
             provenance=Provenance(**d.get("provenance", {})),
+            variants=tuple(Variant.from_dict(v) for v in d["variants"]),
+            syncs=tuple(SyncFinding(**f) for f in d.get("syncs", [])),
+            syncs_checked=bool(d.get("syncs_checked", False)),
         )
 
     def to_json(self, path: str | Path) -> None:

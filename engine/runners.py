@@ -1,24 +1,43 @@
-"""The loop shapes, and nothing else: serial, and overlap through a deque of depth d.
+"""The loop shapes, and nothing else: serial, overlap through a deque of depth d, and a pool.
 
 For depth 2 the overlap loop is the article's step for step: launch batch i, post-process batch
 i-1 (already finished), then wait for batch i before the next iteration starts. Depth 1 is the
 article's serial loop: launch, wait, post-process. Deeper queues keep d-1 batches in flight.
+
+With a readback the host reads the batch's output (through the device, which decides whether that
+read waits for one batch or for everything queued) before its post-processing. In the pool shape
+the launching thread only launches and reads; k worker processes post-process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from engine.blocks import RunResult, StepRecord
 from engine.devices.base import Device
-from engine.records import RunResult, StepRecord
 
 Clock = Callable[[], int]
 PostProcess = Callable[[int, Any], object]  # may return the loop iterations it ran
 StepCallback = Callable[[int], None]
+Read = Callable[[Any], Any]  # a batch's handle -> its output on the host
+
+
+class Pool(Protocol):
+    """Post-processing outside the launching thread; results carry the worker's own clock."""
+
+    def submit(self, step: int, payload: Any) -> None: ...
+
+    def collect(self, block: bool) -> list[tuple[int, int, int, int]]:
+        """Finished tasks as (step, post_start_ns, post_end_ns, iterations); with block, at least one."""
+        ...
+
+    @property
+    def pending(self) -> int: ...
 
 
 @dataclass
@@ -29,6 +48,88 @@ class _InFlight:
     launch_end_ns: int
     wait_start_ns: int = -1
     wait_end_ns: int = -1
+    read_start_ns: int = -1
+    read_end_ns: int = -1
+
+
+Phase = Callable[[str, int], Any]  # (phase, step) -> a context manager around that phase
+
+
+def _no_phase(_name: str, _step: int) -> Any:
+    return contextlib.nullcontext()
+
+
+class _Loop:
+    """What every shape shares: launching with its timestamps, waiting, reading, the records."""
+
+    def __init__(self, device: Device, clock: Clock, read: Read | None, phase: Phase | None) -> None:
+        self.device, self.clock, self.read = device, clock, read
+        self.phase = phase or _no_phase
+        self.finished: dict[int, tuple[_InFlight, int, int, int]] = {}
+        self.items: dict[int, _InFlight] = {}
+
+    def launch(self, i: int) -> _InFlight:
+        with self.phase("launch", i):
+            t0 = self.clock()
+            handle = self.device.launch(i)
+            item = _InFlight(i, handle, t0, self.clock())
+        self.items[i] = item
+        return item
+
+    def wait_for(self, item: _InFlight) -> None:
+        if item.wait_start_ns < 0:
+            with self.phase("wait", item.step):
+                item.wait_start_ns = self.clock()
+                self.device.wait(item.handle)
+                item.wait_end_ns = self.clock()
+
+    def take_output(self, item: _InFlight) -> Any:
+        """The batch's output on the host, or its handle when the loop does not read it."""
+        if self.read is None:
+            return item.handle
+        with self.phase("read", item.step):
+            item.read_start_ns = self.clock()
+            out = self.read(item.handle)
+            item.read_end_ns = self.clock()
+        return out
+
+    def done(self, step: int, post_start: int, post_end: int, work: object) -> None:
+        iterations = work if isinstance(work, int) and not isinstance(work, bool) else -1
+        self.finished[step] = (self.items[step], post_start, post_end, iterations)
+
+    def result(self, mode: str, depth: int, workers: int, round_index: int, batch_size: int) -> RunResult:
+        self.device.synchronize()
+        end = self.clock()
+        records = []
+        for step in sorted(self.finished):
+            item, post_start, post_end, iterations = self.finished[step]
+            dev_start, dev_end = self.device.device_span_ns(item.handle)
+            records.append(
+                StepRecord(
+                    item.step,
+                    item.launch_start_ns,
+                    item.launch_end_ns,
+                    dev_start,
+                    dev_end,
+                    item.wait_start_ns,
+                    item.wait_end_ns,
+                    post_start,
+                    post_end,
+                    iterations,
+                    item.read_start_ns,
+                    item.read_end_ns,
+                )
+            )
+        return RunResult(
+            mode=mode,
+            depth=depth,
+            round_index=round_index,
+            batch_size=batch_size,
+            start_ns=records[0].launch_start_ns if records else end,
+            end_ns=max(end, max((r.post_end_ns for r in records), default=end)),
+            steps=tuple(records),
+            workers=workers,
+        )
 
 
 def run_loop(
@@ -42,76 +143,94 @@ def run_loop(
     batch_size: int = 1,
     clock: Clock = time.perf_counter_ns,
     on_step: StepCallback | None = None,
+    read: Read | None = None,
+    phase: Phase | None = None,
 ) -> RunResult:
     """Run `steps` batches keeping up to `depth` of them queued; the drain is part of the run."""
     if depth < 1:
         raise ValueError(f"depth={depth!r} is not allowed: a whole number of at least 1")
+    loop = _Loop(device, clock, read, phase)
     queue: deque[_InFlight] = deque()
-    finished: list[tuple[_InFlight, int, int, int]] = []
-
-    def wait_for(item: _InFlight) -> None:
-        if item.wait_start_ns < 0:
-            item.wait_start_ns = clock()
-            device.wait(item.handle)
-            item.wait_end_ns = clock()
 
     def finish(item: _InFlight) -> None:
-        wait_for(item)
-        post_start = clock()
-        work = post(item.step, item.handle)
-        post_end = clock()
+        loop.wait_for(item)
+        out = loop.take_output(item)
+        with loop.phase("post", item.step):
+            post_start = clock()
+            work = post(item.step, out)
+            post_end = clock()
         device.release(item.handle)
-        iterations = work if isinstance(work, int) and not isinstance(work, bool) else -1
-        finished.append((item, post_start, post_end, iterations))
+        loop.done(item.step, post_start, post_end, work)
 
     for i in range(steps):
-        t0 = clock()
-        handle = device.launch(i)
-        queue.append(_InFlight(i, handle, t0, clock()))
+        queue.append(loop.launch(i))
         if len(queue) >= depth:
             finish(queue.popleft())
         if queue:
             # The batch the next iteration will post-process must be done before it starts.
-            wait_for(queue[0])
+            loop.wait_for(queue[0])
         if on_step is not None:
             on_step(i + 1)
     while queue:
         finish(queue.popleft())
-    device.synchronize()
-    end = clock()
+    return loop.result(mode or ("serial" if depth == 1 else "overlap"), depth, 0, round_index, batch_size)
 
-    records = []
-    for item, post_start, post_end, iterations in finished:
-        dev_start, dev_end = device.device_span_ns(item.handle)
-        records.append(
-            StepRecord(
-                item.step,
-                item.launch_start_ns,
-                item.launch_end_ns,
-                dev_start,
-                dev_end,
-                item.wait_start_ns,
-                item.wait_end_ns,
-                post_start,
-                post_end,
-                iterations,
-            )
-        )
-    return RunResult(
-        mode=mode or ("serial" if depth == 1 else "overlap"),
-        depth=depth,
-        round_index=round_index,
-        batch_size=batch_size,
-        start_ns=records[0].launch_start_ns if records else end,
-        end_ns=max(end, max((r.post_end_ns for r in records), default=end)),
-        steps=tuple(records),
-    )
+
+def run_pool(
+    device: Device,
+    pool: Pool,
+    steps: int,
+    workers: int,
+    *,
+    mode: str = "pool",
+    round_index: int = 0,
+    batch_size: int = 1,
+    clock: Clock = time.perf_counter_ns,
+    on_step: StepCallback | None = None,
+    read: Read | None = None,
+    phase: Phase | None = None,
+) -> RunResult:
+    """Launch batch i, then read batch i-1 and hand it to the pool: the launching thread never
+    post-processes, so the period falls to max(G, L, C / k) while k workers keep up.
+
+    At most 2k tasks wait in the pool: enough that no worker idles between tasks, few enough that
+    a pool slower than the device is seen at once instead of as a growing backlog.
+    """
+    loop = _Loop(device, clock, read, phase)
+    in_flight_max = 2 * max(1, workers)
+
+    def collect(block: bool) -> None:
+        for step, start, end, work in pool.collect(block):
+            loop.done(step, start, end, work)
+
+    def hand_over(item: _InFlight) -> None:
+        loop.wait_for(item)
+        payload = loop.take_output(item)
+        device.release(item.handle)
+        while pool.pending >= in_flight_max:
+            collect(True)
+        pool.submit(item.step, payload if read is not None else None)
+
+    prev: _InFlight | None = None
+    for i in range(steps):
+        current = loop.launch(i)
+        if prev is not None:
+            hand_over(prev)
+        collect(False)
+        prev = current
+        if on_step is not None:
+            on_step(i + 1)
+    if prev is not None:
+        hand_over(prev)
+    while pool.pending:
+        collect(True)
+    return loop.result(mode, 2, workers, round_index, batch_size)
 
 
 def run_serial(device: Device, post: PostProcess, steps: int, **kwargs: Any) -> RunResult:
     """Launch, wait, post-process: nothing overlaps but the launch with the device's own work."""
-    return run_loop(device, post, steps, 1, mode="serial", **kwargs)
+    return run_loop(device, post, steps, 1, mode=kwargs.pop("mode", "serial"), **kwargs)
 
 
 def run_overlap(device: Device, post: PostProcess, steps: int, depth: int = 2, **kwargs: Any) -> RunResult:
-    return run_loop(device, post, steps, depth, mode="overlap", **kwargs)
+    return run_loop(device, post, steps, depth, mode=kwargs.pop("mode", "overlap"), **kwargs)

@@ -54,10 +54,35 @@ def predict(g_ms: float, l_ms: float, c_ms: float, pool_workers: int = 0) -> Pre
     return Prediction(g_ms, l_ms, c_ms, serial, overlap, serial, overlap_latency)
 
 
-def block_period_ms(g_ms: float, l_ms: float, c_ms: float, depth: int) -> float:
-    """The steady period one block should reach from its own G, L and C: serial or overlapped."""
+def block_period_ms(g_ms: float, l_ms: float, c_ms: float, depth: int, workers: int = 0) -> float:
+    """The steady period one block should reach from its own G, L and C: serial, overlapped, or
+    with k post-processing workers."""
     busy = max(g_ms, l_ms)
+    if workers > 0:
+        return max(busy, c_ms / workers)
     return busy + c_ms if depth == 1 else max(busy, l_ms + c_ms)
+
+
+def predict_shape(
+    g_ms: float, l_ms: float, c_ms: float, serial_l_ms: float, depth: int, workers: int
+) -> Prediction:
+    """The serial loop (with the baseline's L) against one loop shape (with its own L).
+
+    Two launch costs, because a CUDA Graph replay launches in a fraction of the eager L: the
+    baseline keeps its eager launches while the graph variant's host work shrinks. A batch waits
+    depth - 1 periods in the deque before its post-processing, which is what deeper queues cost.
+    """
+    if min(g_ms, l_ms, c_ms, serial_l_ms) < 0:
+        raise ValueError("G, L and C must be non-negative")
+    serial = max(g_ms, serial_l_ms) + c_ms
+    period = block_period_ms(g_ms, l_ms, c_ms, depth, workers)
+    if workers > 0:
+        latency = period + max(g_ms, l_ms) + c_ms
+    elif depth == 1:
+        latency = max(g_ms, l_ms) + c_ms
+    else:
+        latency = (depth - 1) * period + l_ms + c_ms
+    return Prediction(g_ms, l_ms, c_ms, serial, period, serial, latency)
 
 
 def block_wall_ratio(serial_period_ms: float, overlap_period_ms: float, steps: int) -> float:

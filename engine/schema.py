@@ -11,8 +11,9 @@ from typing import Any
 from engine.errors import shorten
 
 # 2: per-batch post_iterations, typed calibration, stability, contention and provenance.
-SCHEMA_VERSION = 2
-READABLE_SCHEMAS = (1, 2)
+# 3: variants (any number against one baseline), per-batch read spans, per-block workers, syncs.
+SCHEMA_VERSION = 3
+READABLE_SCHEMAS = (1, 2, 3)
 
 
 def upgrade(d: dict[str, Any]) -> dict[str, Any]:
@@ -41,4 +42,15 @@ def upgrade(d: dict[str, Any]) -> dict[str, Any]:
         d.setdefault("stability", {})
         d.setdefault("contention", {})
         d.setdefault("provenance", {})
+    if d["schema_version"] == 2:
+        # Version 2 compared exactly two loops, named by their modes: serial, and the deque at the
+        # workload's depth. No output was read, so no batch has a read span.
+        depth = d["workload"].get("depth", 2)
+        d = {**d, "schema_version": 3}
+        d["variants"] = [
+            {"name": "serial", "depth": 1, "workers": 0, "readback": "none", "launch": "eager"},
+            {"name": "overlap", "depth": depth, "workers": 0, "readback": "none", "launch": "eager"},
+        ]
+        d.setdefault("syncs", [])
+        d.setdefault("syncs_checked", False)
     return d

@@ -172,8 +172,15 @@ def test_a_version_1_result_is_upgraded_step_by_step():
     old = json.loads(SEED.read_text())
     assert old["schema_version"] == 1
     new = upgrade(old)
-    assert new["schema_version"] == 2 and new["workload"]["cpu_fixed"] == "work"
+    assert new["schema_version"] == 3 and new["workload"]["cpu_fixed"] == "work"
+    assert [v["name"] for v in new["variants"]] == ["serial", "overlap"]
+    assert [v["depth"] for v in new["variants"]] == [1, old["workload"].get("depth", 2)]
     assert all(r["step_fields"][-1] == "post_iterations" for r in new["runs"])
     assert all(len(s) == len(r["step_fields"]) and s[-1] == -1 for r in new["runs"] for s in r["steps"])
     assert old["schema_version"] == 1  # the input is left as it was
     assert Comparison.from_dict(new).to_dict()["runs"] == Comparison.from_dict(old).to_dict()["runs"]
+    c = Comparison.from_dict(old)
+    # Loaded through the new variants, the old pair reports what it always did.
+    assert c.variant_names == ["serial", "overlap"] and c.headline_name == "overlap"
+    assert all(s.read_start_ns == -1 for r in c.runs for s in r.steps) and not c.syncs_checked
+    assert c.round_speedups == [x for _, x in c.all_round_speedups_of("overlap")]

@@ -86,7 +86,7 @@ def test_json_round_trip_keeps_every_number(tmp_path):
     assert back == c
     assert back.headline() == c.headline()
     data = json.loads(path.read_text())
-    assert list(data)[0] == "summary" and data["schema_version"] == 2
+    assert list(data)[0] == "summary" and data["schema_version"] == 3
     assert data["summary"]["speedup"] == pytest.approx(c.speedup)
     assert len(data["summary"]["blocks"]) == len(c.runs) and data["summary"]["verdict"]
 

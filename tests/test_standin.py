@@ -115,3 +115,27 @@ def test_no_worker_or_sampler_is_left_after_an_aborted_run(tiny_workload, teleme
     assert after - before == set()
     assert not [t for t in threading.enumerate() if t.name == "overlap-lab-sampler"]
     assert os.sched_getaffinity(0) == cores_before  # the stand-in gave this thread its cores back
+
+
+def test_readbacks_and_a_pool_run_for_real_on_the_stand_in(tiny_workload):
+    """Logits come home through the pipe; naive waits for every batch sent, and the watch says so;
+    a pool worker process post-processes on the same clock as the launches."""
+    from engine.variants import Variant
+
+    variants = (
+        Variant("serial", readback="pinned"),
+        Variant("naive", depth=2, readback="naive"),
+        Variant("pinned", depth=2, readback="pinned"),
+        Variant("pool1", depth=2, workers=1, readback="pinned"),
+    )
+    c = compare(tiny_workload.replace(steps=8), 1, variants=variants, telemetry="off")
+    assert c.variant_names == ["serial", "naive", "pinned", "pool1"]
+    assert [f.variant for f in c.syncs] == ["naive"] and c.syncs[0].count >= 3
+    assert "standin.py" in c.syncs[0].where
+    for name in c.variant_names:
+        steps = c.summary_of(name)
+        assert steps.c.mean > 0 and steps.g.mean > 0
+    pool = c.mode_runs("pool1")[0]
+    assert pool.workers == 1
+    assert all(s.launch_start_ns < s.device_start_ns < s.device_end_ns <= s.post_start_ns for s in pool.steps)
+    assert all(s.read_start_ns >= s.wait_end_ns for s in pool.steps)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from engine import syncs
+
 
 class FakeClock:
     """Nanoseconds that move only when a fake cost is paid."""
@@ -31,10 +33,15 @@ class IdealDevice:
 
     kind = "ideal"
 
-    def __init__(self, clock: FakeClock, g_ns: int, l_ns: int, log: list[str] | None = None) -> None:
+    def __init__(
+        self, clock: FakeClock, g_ns: int, l_ns: int, log: list[str] | None = None, graph_l_ns: int = 0
+    ) -> None:
         self.clock = clock
         self.g_ns = g_ns
         self.l_ns = l_ns
+        self.eager_l_ns = l_ns
+        self.graph_l_ns = graph_l_ns  # what one graph replay costs to launch
+        self.readback = "none"
         self.log = log if log is not None else []
         self.free_at_ns = clock()
         self.spans: dict[int, tuple[int, int]] = {}
@@ -66,6 +73,22 @@ class IdealDevice:
     def device_span_ns(self, handle: int) -> tuple[int, int]:
         return self.spans[handle]
 
+    def set_variant(self, readback: str, launch: str) -> None:
+        self.readback = readback
+        self.l_ns = self.graph_l_ns if launch == "graph" else self.eager_l_ns
+
+    def read(self, handle: int) -> int:
+        """naive waits for everything launched so far, as a copy on a FIFO stream does; pinned
+        waits for this batch's own copy, which ends with the batch."""
+        self.log.append(f"read{handle}")
+        if self.readback == "naive":
+            if self.free_at_ns > self.spans[handle][1]:
+                syncs.note("read waited for every batch launched, not only its own")
+            self.clock.now_ns = max(self.clock(), self.free_at_ns)
+        else:
+            self.clock.now_ns = max(self.clock(), self.spans[handle][1])
+        return handle
+
     def release(self, handle: int) -> None:
         pass
 
@@ -79,3 +102,35 @@ def fixed_post(clock: FakeClock, c_ns: int, log: list[str] | None = None) -> Cal
         clock.advance(c_ns)
 
     return post
+
+
+class FakePool:
+    """k post-processing workers on the fake clock: each task takes exactly C on the first free one."""
+
+    def __init__(self, clock: FakeClock, workers: int, c_ns: int, log: list[str] | None = None) -> None:
+        self.clock = clock
+        self.free_at_ns = [clock()] * workers
+        self.c_ns = c_ns
+        self.log = log if log is not None else []
+        self.tasks: list[tuple[int, int, int, int]] = []
+
+    @property
+    def pending(self) -> int:
+        return len(self.tasks)
+
+    def use(self, workers: int, post: object) -> None:
+        self.free_at_ns = [self.clock()] * workers
+
+    def submit(self, step: int, payload: object) -> None:
+        lane = min(range(len(self.free_at_ns)), key=self.free_at_ns.__getitem__)
+        start = max(self.clock(), self.free_at_ns[lane])
+        self.free_at_ns[lane] = start + self.c_ns
+        self.tasks.append((step, start, start + self.c_ns, -1))
+        self.log.append(f"submit{step}")
+
+    def collect(self, block: bool) -> list[tuple[int, int, int, int]]:
+        if block and self.tasks:
+            self.clock.now_ns = max(self.clock(), min(t[2] for t in self.tasks))
+        done = [t for t in self.tasks if t[2] <= self.clock()]
+        self.tasks = [t for t in self.tasks if t[2] > self.clock()]
+        return done

@@ -5,22 +5,22 @@ model, and reports each batch's compute span on its own monotonic clock, which o
 clock as the parent's perf_counter_ns. A process rather than a thread: a thread running the model
 would fight the post-processing loop for the GIL and the overlap would vanish.
 
-Commands and results travel over plain pipes, which send synchronously: a multiprocessing.Queue
-would hand the send to a feeder thread that itself needs the GIL while the loop is running.
+Commands and results travel over the plain pipes of engine.spawn.Worker. With a readback, the
+worker sends each batch's logits back through its pipe, which is a real cost, as a copy is on a GPU.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing as mp
 import os
 import signal
 import time
 from collections.abc import Callable
 from typing import Any
 
+from engine import syncs
 from engine.devices.base import DeviceError
-from engine.spawn import start_without_main
+from engine.spawn import Worker
 from engine.workload import Workload
 
 STARTUP_TIMEOUT_S = 180.0
@@ -55,12 +55,14 @@ def _worker_main(workload: dict[str, Any], core: int | None, commands: Any, resu
         results.send(("ready", -1, 0, 0, str(next(model.parameters()).dtype)))
         with torch.inference_mode():
             while True:
-                step = commands.recv()
-                if step is None:
+                command = commands.recv()
+                if command is None:
                     return
+                step, ship = command
                 t0 = time.perf_counter_ns()
-                model(x)
-                results.send(("done", step, t0, time.perf_counter_ns()))
+                out = model(x)
+                t1 = time.perf_counter_ns()
+                results.send(("done", step, t0, t1, out.float().numpy() if ship else None))
     except (EOFError, KeyboardInterrupt, BrokenPipeError):
         return
     except BaseException as exc:  # report anything else to the parent instead of dying silently
@@ -77,19 +79,15 @@ class StandinDevice:
         `on_wait` is called every poll while waiting, so a caller can report progress, or raise
         to stop: the worker is then ended at once instead of being waited for.
         """
-        ctx = mp.get_context("spawn")
-        self._cmd_recv, self._cmd_send = ctx.Pipe(duplex=False)
-        self._res_recv, self._res_send = ctx.Pipe(duplex=False)
         self.core = worker_core()
-        self._proc = ctx.Process(
-            target=_worker_main,
-            args=(workload.to_dict(), self.core, self._cmd_recv, self._res_send),
-            name="overlap-lab-standin",
-            daemon=True,
-        )
-        start_without_main(self._proc)
+        self._worker = Worker(_worker_main, (workload.to_dict(), self.core), "overlap-lab-standin")
+        self._proc = self._worker.proc
+        self._res_recv = self._worker.results
         self._host_mask = _keep_off_core(self.core)
         self._spans: dict[int, tuple[int, int]] = {}
+        self._outputs: dict[int, Any] = {}
+        self._ship = False
+        self._readback = "none"
         self._last_launched = -1
         self.model_dtype = ""  # the worker's model parameters, e.g. torch.bfloat16
         try:
@@ -118,6 +116,8 @@ class StandinDevice:
                     raise DeviceError(f"the CPU stand-in worker failed while {doing}: {msg[4]}")
                 if msg[0] == "done":
                     self._spans[msg[1]] = (msg[2], msg[3])
+                    if msg[4] is not None:
+                        self._outputs[msg[1]] = msg[4]
                 elif msg[0] == "ready":
                     self.model_dtype = msg[4]
                 if done(msg):
@@ -130,8 +130,23 @@ class StandinDevice:
     def start_block(self) -> None:
         self._spans.clear()
 
+    def set_variant(self, readback: str, launch: str) -> None:
+        """Readbacks ship the logits home; a graph launch was refused before the device opened."""
+        self._ship = readback != "none"
+        self._readback = readback
+
+    def read(self, handle: int) -> Any:
+        """naive waits for every batch sent, as `.cpu()` on a FIFO stream does; pinned for its own."""
+        if self._readback == "naive":
+            if self._last_launched > handle:
+                syncs.note("read waited for every batch launched, not only its own")
+            self.synchronize()
+        else:
+            self.wait(handle)
+        return self._outputs.pop(handle)
+
     def launch(self, step: int) -> int:
-        self._cmd_send.send(step)
+        self._worker.send((step, self._ship))
         self._last_launched = step
         return step
 
@@ -149,24 +164,11 @@ class StandinDevice:
         return self._spans[handle]
 
     def release(self, handle: int) -> None:
-        pass
+        self._outputs.pop(handle, None)
 
     def close(self) -> None:
-        """End the worker at once, by escalation, so no process outlives the run.
-
-        It holds nothing that needs a tidy exit (a model in its own memory, two pipes), and a
-        polite exit makes a torch process tear down its modules first: 1.3 to 1.8 s during which
-        a stopped run still held the device's lock. SIGTERM ends it in milliseconds.
-        """
-        proc = self._proc
-        if proc.is_alive():
-            proc.terminate()
-            proc.join(timeout=2)
-        if proc.is_alive():
-            proc.kill()
-            proc.join(timeout=5)
-        for conn in (self._cmd_send, self._cmd_recv, self._res_send, self._res_recv):
-            conn.close()
+        """End the worker at once (see Worker.stop) and give this thread its cores back."""
+        self._worker.stop()
         if self._host_mask is not None:
             os.sched_setaffinity(0, self._host_mask)
             self._host_mask = None

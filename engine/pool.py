@@ -1,0 +1,125 @@
+"""k post-processing worker processes: how servers get past the 2x that one host thread allows.
+
+With the post-processing inline, the launching thread does L + C per batch, so the period cannot
+fall below L + C however deep the queue. Handing each batch's read-back output to one of k
+processes leaves the launching thread only L and the read, and the period falls to
+max(G, L, C / k). Processes, not threads: the CPU work is pure Python and holds the GIL.
+
+Each worker reports its task's start and end on its own monotonic clock, which on Linux is the
+parent's perf_counter_ns clock, so its post spans sit on the same timeline as the launches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import time
+from collections.abc import Callable
+from multiprocessing.connection import wait as wait_any
+from typing import Any
+
+from engine.errors import DeviceError
+from engine.spawn import Worker
+
+STARTUP_TIMEOUT_S = 60.0
+TASK_TIMEOUT_S = 300.0
+POLL_S = 0.1
+
+
+def _pool_main(commands: Any, results: Any) -> None:
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a worker stops
+        from engine.postprocess import ReadPost
+
+        post: Any = None
+        results.send(("ready", -1, 0, 0, 0))
+        while True:
+            msg = commands.recv()
+            if msg is None:
+                return
+            if msg[0] == "post":
+                post = ReadPost(msg[1])
+                continue
+            _, step, payload = msg
+            t0 = time.perf_counter_ns()
+            work = post(step, payload)
+            results.send(("done", step, t0, time.perf_counter_ns(), work))
+    except (EOFError, KeyboardInterrupt, BrokenPipeError):
+        return
+    except BaseException as exc:  # tell the parent instead of dying silently
+        with contextlib.suppress(Exception):
+            results.send(("error", -1, 0, 0, f"{type(exc).__name__}: {exc}"))
+
+
+class ProcessPool:
+    """Started once per comparison, so no block pays for spawning; a block uses the first k."""
+
+    def __init__(self, workers: int, on_wait: Callable[[], None] | None = None) -> None:
+        self._workers: list[Worker] = []
+        try:
+            for i in range(workers):
+                self._workers.append(Worker(_pool_main, (), f"overlap-lab-post-{i}"))
+            deadline = time.monotonic() + STARTUP_TIMEOUT_S
+            for w in self._workers:
+                while not w.results.poll(POLL_S):
+                    if on_wait is not None:
+                        on_wait()
+                    if time.monotonic() > deadline or not w.proc.is_alive():
+                        raise DeviceError(f"a post-processing worker did not start (pid {w.pid})")
+                self._check(w.results.recv())
+        except BaseException:
+            self.close()
+            raise
+        self._active = self._workers
+        self._outstanding = {id(w): 0 for w in self._workers}
+        self._pending = 0
+
+    @property
+    def size(self) -> int:
+        return len(self._workers)
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def use(self, workers: int, post: Any) -> None:
+        """The next block's pool: its first `workers` processes, each running `post` per task."""
+        if not 1 <= workers <= len(self._workers):
+            raise DeviceError(f"a block asked for {workers} workers; the pool has {len(self._workers)}")
+        self._active = self._workers[:workers]
+        for w in self._active:
+            w.send(("post", post))
+
+    def submit(self, step: int, payload: Any) -> None:
+        """To the worker with the fewest tasks queued: a task never waits behind a busy worker
+        while another sits idle."""
+        w = min(self._active, key=lambda w: self._outstanding[id(w)])
+        w.send(("task", step, payload))
+        self._outstanding[id(w)] += 1
+        self._pending += 1
+
+    def collect(self, block: bool) -> list[tuple[int, int, int, int]]:
+        done: list[tuple[int, int, int, int]] = []
+        deadline = time.monotonic() + TASK_TIMEOUT_S
+        while True:
+            ready = wait_any([w.results for w in self._active], timeout=POLL_S if block else 0)
+            for w in self._active:
+                while w.results in ready and w.results.poll():
+                    msg = self._check(w.results.recv())
+                    self._outstanding[id(w)] -= 1
+                    self._pending -= 1
+                    done.append((msg[1], msg[2], msg[3], msg[4]))
+            if done or not block or not self._pending:
+                return done
+            if time.monotonic() > deadline or not all(w.proc.is_alive() for w in self._active):
+                raise DeviceError("a post-processing worker stopped answering")
+
+    @staticmethod
+    def _check(msg: Any) -> Any:
+        if msg[0] == "error":
+            raise DeviceError(f"a post-processing worker failed: {msg[4]}")
+        return msg
+
+    def close(self) -> None:
+        for w in self._workers:
+            w.stop()

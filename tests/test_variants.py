@@ -1,0 +1,167 @@
+"""Loop variants on the fake device: exact orders and periods for every shape, readback and launch."""
+
+import pytest
+
+from engine.devices.ideal import FakeClock, FakePool, IdealDevice, fixed_post
+from engine.errors import WorkloadError
+from engine.protocol import compare, rotation
+from engine.runners import run_loop, run_pool
+from engine.variants import SETS, Variant, check_variants, ladder, variant_set
+from engine.workload import Workload
+from tests.conftest import MS
+
+W = Workload(model="resnet18", batch_size=1, steps=8, warmup_steps=1, cpu_work="ms", cpu_ms=5.0, device="cpu")
+
+
+def _device(readback="none", launch="eager", g=10, l_ms=2, log=None):
+    clock = FakeClock()
+    device = IdealDevice(clock, g_ns=g * MS, l_ns=l_ms * MS, log=log, graph_l_ns=MS // 20)
+    device.set_variant(readback, launch)
+    return clock, device
+
+
+def test_naive_readback_waits_for_the_batch_just_launched_and_loses_the_overlap():
+    log: list[str] = []
+    clock, device = _device("naive", log=log)
+    run = run_loop(device, fixed_post(clock, 5 * MS, log), 5, 2, clock=clock, read=device.read)
+    assert log[:6] == ["launch0", "wait0", "launch1", "read0", "post0", "wait1"]
+    # read0 returns when batch 1 ends (FIFO), so C runs with the GPU idle: the serial period G + C.
+    assert run.periods_ms == [10.0, 15.0, 15.0, 15.0]
+    assert [(s.read_end_ns - s.read_start_ns) / MS for s in run.steps][:2] == [8.0, 8.0]
+
+
+def test_pinned_readback_waits_only_for_its_own_batch_and_keeps_the_overlap():
+    clock, device = _device("pinned")
+    run = run_loop(device, fixed_post(clock, 5 * MS), 5, 2, clock=clock, read=device.read)
+    assert run.periods_ms == [10.0] * 4  # max(G, L + C), as with no readback at all
+    assert all(s.read_end_ns == s.read_start_ns for s in run.steps)
+
+
+@pytest.mark.parametrize(("workers", "period_ms"), [(1, 30.0), (2, 15.0), (4, 10.0)])
+def test_a_pool_of_k_reaches_max_g_l_c_over_k(workers, period_ms):
+    clock, device = _device("pinned")
+    pool = FakePool(clock, workers, 30 * MS)
+    run = run_pool(device, pool, 40, workers, clock=clock, read=device.read)
+    # Once the pool's backlog is full, launches follow the pool's pace: k tasks per C.
+    assert sum(run.periods_ms[-10:]) == pytest.approx(10 * period_ms)
+    assert max(run.periods_ms[-10:]) <= 2 * period_ms
+    assert [s.step for s in run.steps] == list(range(40))
+    assert run.predicted_period_ms == period_ms and run.workers == workers
+
+
+def test_the_pool_hands_over_the_previous_batch_after_each_launch():
+    log: list[str] = []
+    clock, device = _device("pinned", log=log)
+    run_pool(device, FakePool(clock, 2, 5 * MS, log), 3, 2, clock=clock, read=device.read)
+    assert [e for e in log if not e.startswith("wait")] == [
+        "launch0",
+        "launch1",
+        "read0",
+        "submit0",
+        "launch2",
+        "read1",
+        "submit1",
+        "read2",
+        "submit2",
+        "sync",
+    ]
+
+
+def test_a_graph_launch_costs_its_own_l():
+    clock, device = _device(launch="graph", l_ms=4)
+    run = run_loop(device, fixed_post(clock, 8 * MS), 6, 2, clock=clock)
+    assert run.l_ms.mean == pytest.approx(0.05)
+    assert run.periods_ms[-3:] == [10.0] * 3  # L + C fell from 12 ms under G
+
+
+def test_rounds_rotate_every_variant_through_every_place():
+    v = ladder(on_gpu=True)
+    orders = [[x.name for x in rotation(v, r)] for r in range(len(v))]
+    for place in range(len(v)):
+        assert sorted(o[place] for o in orders) == sorted(x.name for x in v)
+    two = variant_set("pair")
+    assert [[x.name for x in rotation(two, r)] for r in range(3)] == [
+        ["serial", "overlap"],
+        ["overlap", "serial"],
+        ["serial", "overlap"],
+    ]
+
+
+def test_every_named_set_has_a_serial_baseline_first():
+    for name in SETS:
+        variants = variant_set(name, on_gpu=True)
+        check_variants(variants, on_gpu=True)
+        assert variants[0].shape == "serial"
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: Variant("x", depth=0), "depth"),
+        (lambda: Variant("x", workers=-1), "workers"),
+        (lambda: Variant("x", readback="copy"), "readback"),
+        (lambda: Variant("x", launch="jit"), "launch"),
+        (lambda: Variant("a b"), "variant"),
+        (lambda: Variant("x", depth=3, workers=2), "depth"),
+        (lambda: variant_set("everything"), "variants"),
+    ],
+)
+def test_bad_variants_name_the_field(make, field):
+    with pytest.raises(WorkloadError) as err:
+        make()
+    assert err.value.field == field and "is not allowed" in str(err.value)
+
+
+def test_graphs_on_the_stand_in_are_refused_before_anything_starts():
+    seen = []
+    with pytest.raises(WorkloadError, match="launch=.graph. is not allowed: eager: CUDA Graphs need"):
+        compare(W, 1, variants=variant_set("graphs"), progress=seen.append)
+    assert seen == []
+
+
+def _ladder_run(rounds=2):
+    clock = FakeClock()
+    device = IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS, graph_l_ns=MS // 20)
+    return compare(
+        W.replace(steps=40),
+        rounds,
+        device=device,
+        post=fixed_post(clock, 24 * MS),
+        pool=FakePool(clock, 8, 24 * MS),
+        clock=clock,
+        telemetry="off",
+        with_environment=False,
+        variants=ladder(on_gpu=True),
+    )
+
+
+def test_the_ladder_measures_every_rung_against_one_serial_baseline():
+    c = _ladder_run()
+    assert c.variant_names == ["serial", "overlap", "pinned", "pool8", "graphs"]
+    assert c.headline_name == "graphs" and len(c.runs) == 10
+    # serial G + C = 34 ms; naive falls back to it; pinned reaches L + C = 26 ms; the pool and the
+    # graphs are held by G = 10 ms.
+    periods = {n: c.summary_of(n).period.p50 for n in c.variant_names}
+    assert periods == {"serial": 34.0, "overlap": 34.0, "pinned": 26.0, "pool8": 10.0, "graphs": 10.0}
+    assert c.ceiling_of("overlap") == pytest.approx(34 / 26)
+    assert c.ceiling_of("pool8") == pytest.approx(3.4)
+    assert c.speedup_of("overlap") == pytest.approx(1.0)
+    assert c.efficiency_of("pinned") == pytest.approx((c.speedup_of("pinned") - 1) / (34 / 26 - 1))
+    assert c.speedup == c.speedup_of("graphs") > c.speedup_of("pinned") > 1.2
+
+
+def test_the_sync_watch_catches_the_naive_readback_and_clears_the_pinned_one():
+    c = _ladder_run(rounds=1)
+    assert c.syncs_checked
+    naive = [f for f in c.syncs if f.variant == "overlap"]
+    assert len(naive) == 1 and naive[0].count >= 4
+    assert naive[0].where.startswith("engine/devices/ideal.py:") and "syncs.note" in naive[0].code
+    assert not [f for f in c.syncs if f.variant in ("serial", "pinned", "pool8", "graphs")]
+
+
+def test_a_ladder_survives_json():
+    c = _ladder_run(rounds=1)
+    from engine.records import Comparison
+
+    back = Comparison.from_dict(c.to_dict())
+    assert back == c and back.ceiling_of("graphs") == c.ceiling_of("graphs")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, fields
+from pathlib import Path
 from typing import Any, NoReturn
 
 from engine.errors import OverlapLabError
 from engine.fingerprint import Environment
+from engine.variants import SET_HELP, SETS
 from engine.workload import (
     FIELDS,
     PRESET_NOTES,
@@ -43,7 +46,31 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m engine", description="Measure CPU/GPU overlap in a PyTorch inference loop."
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    cmp_ = sub.add_parser("compare", help="serial vs overlap, interleaved rounds, a table of results")
+    cmp_ = sub.add_parser(
+        "compare", help="serial vs overlap (or a set of variants), rotating rounds, a table"
+    )
+    _compare_flags(cmp_)
+    cmp_.add_argument(
+        "--variants",
+        default="pair",
+        choices=list(SETS),
+        help="what to compare: " + "; ".join(f"{k}: {v}" for k, v in SET_HELP.items()),
+    )
+    lad = sub.add_parser("ladder", help="the technique ladder: every rung against one serial baseline")
+    _compare_flags(lad)
+    sweep = sub.add_parser("sweep", help="speedup against the predicted ceiling over a range of (L + C) / G")
+    _sweep_flags(sweep)
+    sub.add_parser("info", help="the environment, and which device a run would use")
+    hist = sub.add_parser("history", help="the runs kept on this box, newest first, and the bundled examples")
+    _data_dir_flag(hist)
+    show = sub.add_parser("show", help="one stored run's table, as `compare` printed it")
+    show.add_argument("id", help="a run id from `history` (8 hex digits, or an example's id)")
+    show.add_argument("--json", metavar="PATH", help="also write the full result there")
+    _data_dir_flag(show)
+    return parser
+
+
+def _compare_flags(cmp_: argparse.ArgumentParser) -> None:
     cmp_.add_argument(
         "--preset",
         default=None,
@@ -100,14 +127,36 @@ def build_parser() -> argparse.ArgumentParser:
             help=_field_help(f.name),
             metavar="{" + ",".join(FIELDS[f.name].choices) + "}" if FIELDS[f.name].choices else None,
         )
-    sub.add_parser("info", help="the environment, and which device a run would use")
-    hist = sub.add_parser("history", help="the runs kept on this box, newest first, and the bundled examples")
-    _data_dir_flag(hist)
-    show = sub.add_parser("show", help="one stored run's table, as `compare` printed it")
-    show.add_argument("id", help="a run id from `history` (8 hex digits, or an example's id)")
-    show.add_argument("--json", metavar="PATH", help="also write the full result there")
-    _data_dir_flag(show)
-    return parser
+    cmp_.add_argument(
+        "--trace",
+        metavar="PATH",
+        help="after the rounds, run each variant once more under torch.profiler and write a "
+        "Chrome/Perfetto trace there, with launch, wait, read and post as named ranges",
+    )
+    cmp_.add_argument(
+        "--nvtx", action="store_true", help="NVTX ranges around every phase, for `nsys profile` (CUDA)"
+    )
+
+
+def _sweep_flags(sweep: argparse.ArgumentParser) -> None:
+    sweep.add_argument(
+        "--ratios",
+        default="0.25,0.5,1,2,4",
+        help="(L + C) / G at each point, comma-separated (default 0.25,0.5,1,2,4); the CPU work is held "
+        "for a fixed duration, so every point is steady",
+    )
+    sweep.add_argument(
+        "--preset",
+        default=None,
+        choices=list(PRESETS),
+        help="starting workload (default: balanced with CUDA, cpu-demo on the CPU stand-in)",
+    )
+    sweep.add_argument("--rounds", type=int, default=3, help="rotating rounds per point (default 3)")
+    sweep.add_argument("--json", metavar="PATH", help="write every point's full result")
+    sweep.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    for name in ("batch_size", "steps", "model", "precision", "device"):
+        kind = int if name in ("batch_size", "steps") else str
+        sweep.add_argument(_flag(name), dest=name, type=kind, default=None, help=_field_help(name))
 
 
 def _data_dir_flag(parser: argparse.ArgumentParser) -> None:
@@ -201,7 +250,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command in ("history", "show"):
         return _browse(parser.prog, args)
-    out = None
+    if args.command == "sweep":
+        from engine.sweep import run_sweep_command
+
+        return run_sweep_command(parser.prog, args, argv)
+    if args.command == "ladder":
+        args.variants = "ladder"
+    out = trace_out = None
+    trace_tmp: str | None = None
     store = None
     try:
         from engine.progress import Throttle
@@ -215,22 +271,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         on_standin = check_device(workload) == "cpu"
         # Opened before the run: a path that cannot be written fails now, not after it.
         out = ResultFile(args.json) if args.json is not None else None
+        trace_out = ResultFile(args.trace, "trace") if args.trace is not None else None
+        trace_tmp = _temp_path("trace") if trace_out is not None else None
         store = _open_history(args.data_dir) if args.save else None
         if on_standin and not args.quiet:
             _say_estimate(workload, gate.max_rounds if gate else rounds)
         printer = None if args.quiet else Throttle(_ProgressPrinter(sys.stderr))
         command = "python -m engine " + shlex.join(sys.argv[1:] if argv is None else argv)
+        from engine.variants import variant_set
+
+        variants = variant_set(args.variants, workload.depth, on_gpu=not on_standin)
         result = compare(
-            workload, rounds, progress=printer, telemetry=args.telemetry, gate=gate, command=command
+            workload,
+            rounds,
+            progress=printer,
+            telemetry=args.telemetry,
+            gate=gate,
+            command=command,
+            variants=variants,
+            trace_path=trace_tmp,
+            nvtx=args.nvtx,
         )
     except BaseException as exc:
-        if out is not None:
-            out.discard()
+        for f in (out, trace_out):
+            if f is not None:
+                f.discard()
+        if trace_tmp is not None:
+            Path(trace_tmp).unlink(missing_ok=True)
         return _fail(parser.prog, exc)
     from engine.report import format_comparison
 
     print(format_comparison(result))
     status = 0
+    if trace_out is not None and trace_tmp is not None:
+        try:
+            where = trace_out.write(Path(trace_tmp).read_text())
+            print(f"wrote the trace to {where}: open it in https://ui.perfetto.dev or chrome://tracing")
+        except OverlapLabError as exc:
+            status = _fail(parser.prog, exc)
+        finally:
+            Path(trace_tmp).unlink(missing_ok=True)
     if out is not None:
         try:
             print(f"wrote {out.write(json.dumps(result.to_dict(), indent=1))}")
@@ -243,6 +323,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OverlapLabError as exc:
             status = _fail(parser.prog, exc)
     return status
+
+
+def _temp_path(what: str) -> str:
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix=f"overlap-lab-{what}-", suffix=".json")
+    os.close(fd)
+    return path
 
 
 def _open_history(folder: str | None) -> Any:

@@ -12,10 +12,12 @@ parent's perf_counter_ns clock, so its post spans sit on the same timeline as th
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import time
 from collections.abc import Callable
 from multiprocessing.connection import wait as wait_any
+from pathlib import Path
 from typing import Any
 
 from engine.errors import DeviceError
@@ -26,9 +28,44 @@ TASK_TIMEOUT_S = 300.0
 POLL_S = 0.1
 
 
-def _pool_main(commands: Any, results: Any) -> None:
+def _siblings(cpu: int) -> frozenset[int]:
+    """The logical cores sharing `cpu`'s physical core (hyper-threads), from sysfs; {cpu} if unknown."""
+    try:
+        text = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology/thread_siblings_list").read_text().strip()
+    except OSError:
+        return frozenset({cpu})
+    out: set[int] = set()
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return frozenset(out)
+
+
+def plan_cores(workers: int, allowed: set[int], main_core: int) -> tuple[set[int], list[int | None]]:
+    """Where the launching thread and each worker run: the launcher keeps its physical core to
+    itself, and workers take one hyper-thread per physical core before doubling up.
+
+    Left to the scheduler, a worker's pure-Python loop shared a physical core with the launching
+    thread, and L, the one cost a pool cannot spread, went up by half or more.
+    """
+    keep = set(_siblings(main_core)) & allowed or {main_core}
+    free = sorted(allowed - keep)
+    firsts: list[int] = []
+    seconds: list[int] = []
+    seen: set[frozenset[int]] = set()
+    for c in free:
+        key = _siblings(c)
+        (seconds if key in seen else firsts).append(c)
+        seen.add(key)
+    order = firsts + seconds
+    return keep, [order[i % len(order)] if order else None for i in range(workers)]
+
+
+def _pool_main(core: int | None, commands: Any, results: Any) -> None:
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a worker stops
+        if core is not None:
+            os.sched_setaffinity(0, {core})
         from engine.postprocess import ReadPost
 
         post: Any = None
@@ -56,9 +93,16 @@ class ProcessPool:
 
     def __init__(self, workers: int, on_wait: Callable[[], None] | None = None) -> None:
         self._workers: list[Worker] = []
+        self._host_mask: set[int] | None = None
         try:
+            allowed = os.sched_getaffinity(0)
+            keep, cores = plan_cores(workers, allowed, min(allowed))
+            if len(allowed) > 1 and keep != allowed:
+                self._host_mask = allowed
+                os.sched_setaffinity(0, keep)  # this thread only: the one that launches
+            self.cores = cores
             for i in range(workers):
-                self._workers.append(Worker(_pool_main, (), f"overlap-lab-post-{i}"))
+                self._workers.append(Worker(_pool_main, (cores[i],), f"overlap-lab-post-{i}"))
             deadline = time.monotonic() + STARTUP_TIMEOUT_S
             for w in self._workers:
                 while not w.results.poll(POLL_S):
@@ -123,3 +167,6 @@ class ProcessPool:
     def close(self) -> None:
         for w in self._workers:
             w.stop()
+        if self._host_mask is not None:
+            os.sched_setaffinity(0, self._host_mask)
+            self._host_mask = None

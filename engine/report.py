@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from engine.ladder import format_rungs, format_syncs, rungs
 from engine.records import Comparison
 from engine.truth import blocks, shortfall_sentence
 from engine.verdict import verdict
@@ -59,7 +60,7 @@ def card_text(c: Comparison) -> str:
 def iterations_used(c: Comparison) -> dict[str, float]:
     """Loop iterations per batch as actually run, per mode (fixed duration runs vary per batch)."""
     out = {}
-    for mode in ("serial", "overlap"):
+    for mode in c.variant_names:
         counts = [s.post_iterations for r in c.mode_runs(mode) for s in r.steps if s.post_iterations >= 0]
         out[mode] = sum(counts) / len(counts) if counts else float("nan")
     return out
@@ -79,6 +80,7 @@ def summary(c: Comparison) -> dict[str, Any]:
         "cpu_iterations_per_batch": iterations_used(c),
         "counted_rounds": [i + 1 for i in c.counted_rounds],
         "blocks": [asdict(b) for b in blocks(c)],
+        "variants": [asdict(r) for r in rungs(c)],
     }
 
 
@@ -112,11 +114,10 @@ def format_comparison(c: Comparison) -> str:
     used = iterations_used(c)
     lines = [
         f"{w.model}, batch {w.batch_size}, {w.precision}, {w.describe_cpu_work()}, depth {w.depth}",
-        f"device: {env.device or c.device_kind} ({where}); {c.rounds} rounds x {w.steps} steps per mode",
-        f"loop iterations per batch as run: serial {fmt(used['serial'], 0)}, "
-        f"overlap {fmt(used['overlap'], 0)}",
+        f"device: {env.device or c.device_kind} ({where}); {c.rounds} rounds x {w.steps} steps per variant",
+        "loop iterations per batch as run: " + ", ".join(f"{k} {fmt(v, 0)}" for k, v in used.items()),
         "",
-        f"{'':30}{'serial':>12}{'overlap':>12}",
+        f"{'':30}{c.baseline_name[:12]:>12}{c.headline_name[:12]:>12}",
     ]
     lines += [f"{name:30}{fmt(a):>12}{fmt(b):>12}" for name, a, b in rows]
     ratios = " ".join(f"{x:.3f}" for _, x in c.all_round_speedups)
@@ -129,12 +130,17 @@ def format_comparison(c: Comparison) -> str:
         "",
         f"G {fmt(s.g.mean)} ms   L {fmt(s.l.mean, 2)} ms   C {fmt(s.c.mean)} ms"
         "   (means over the counted serial blocks)",
-        f"predicted period: serial {fmt(p.serial_period_ms)} ms, overlap {fmt(p.overlap_period_ms)} ms",
+        f"predicted period: {c.baseline_name} {fmt(p.serial_period_ms)} ms, "
+        f"{c.headline_name} {fmt(p.overlap_period_ms)} ms",
         f"speedup {c.speedup:.3f}x   ceiling {c.ceiling:.3f}x   efficiency {eff}",
         f"per-round speedups: {ratios}{counted}",
         f"{c.stability_text} (stopped by: {rule.stop_reason}) · {c.contention.stamp}",
         "",
         *format_blocks(c),
+        "",
+        *format_rungs(c),
+        "",
+        *format_syncs(c),
         "",
         f"verdict: {verdict(c).bounds}",
         f"most help: {verdict(c).advice}",

@@ -23,9 +23,9 @@ PLACEHOLDER = '{"summary": "a run is writing here"}\n'
 
 
 class ResultFile:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, field: str = "json") -> None:
         if not path.strip():
-            raise WorkloadError("json", path, "a file path (it is empty)")
+            raise WorkloadError(field, path, "a file path (it is empty)")
         self.path = path
         self._created = not os.path.exists(path)
         self._file: IO[str] | None = None
@@ -35,7 +35,7 @@ class ResultFile:
             self._file.flush()
         except OSError as exc:
             self.discard()
-            raise WorkloadError("json", path, f"a file this user can write ({exc.strerror})") from None
+            raise WorkloadError(field, path, f"a file this user can write ({exc.strerror})") from None
 
     def write(self, text: str) -> str:
         """Write the result; returns where it went (a temp file when the path fails now)."""

@@ -39,10 +39,11 @@ def _where(filename: str, lineno: int) -> tuple[str, str]:
 
 
 def note(what: str) -> None:
-    """A device without CUDA drained its queue on its caller's behalf; counted inside a watch."""
+    """A device without CUDA drained its queue on its caller's behalf; counted inside a watch, and
+    placed at the line that called the device (there is no `.cpu()` line to point at)."""
     if _active is None:
         return
-    frame = sys._getframe(1)
+    frame = sys._getframe(2)
     where, _code = _where(frame.f_code.co_filename, frame.f_lineno)
     _active.append((where, what))
 
@@ -69,7 +70,8 @@ def watch(variant: str, on_cuda: bool, found: list[SyncFinding]) -> Iterator[Non
                 torch.cuda.set_sync_debug_mode(old_mode)
                 torch = None
         for w in caught:
-            if "synchroniz" in str(w.message).lower():
+            # Only the per-call warnings: switching the mode on warns once that it is experimental.
+            if "called a synchronizing" in str(w.message):
                 where, _ = _where(w.filename, w.lineno)
                 seen.append((where, str(w.message).split("\n")[0]))
     finally:

@@ -131,7 +131,7 @@ def test_readbacks_and_a_pool_run_for_real_on_the_stand_in(tiny_workload):
     c = compare(tiny_workload.replace(steps=8), 1, variants=variants, telemetry="off")
     assert c.variant_names == ["serial", "naive", "pinned", "pool1"]
     assert [f.variant for f in c.syncs] == ["naive"] and c.syncs[0].count >= 3
-    assert "standin.py" in c.syncs[0].where
+    assert "runners.py" in c.syncs[0].where and "waited for every batch" in c.syncs[0].what
     for name in c.variant_names:
         steps = c.summary_of(name)
         assert steps.c.mean > 0 and steps.g.mean > 0

@@ -155,7 +155,7 @@ def test_the_sync_watch_catches_the_naive_readback_and_clears_the_pinned_one():
     assert c.syncs_checked
     naive = [f for f in c.syncs if f.variant == "overlap"]
     assert len(naive) == 1 and naive[0].count >= 4
-    assert naive[0].where.startswith("engine/devices/ideal.py:") and "syncs.note" in naive[0].code
+    assert naive[0].where.startswith("engine/runners.py:") and "self.read(item.handle)" in naive[0].code
     assert not [f for f in c.syncs if f.variant in ("serial", "pinned", "pool8", "graphs")]
 
 
@@ -165,3 +165,40 @@ def test_a_ladder_survives_json():
 
     back = Comparison.from_dict(c.to_dict())
     assert back == c and back.ceiling_of("graphs") == c.ceiling_of("graphs")
+
+
+def test_idle_gaps_are_labelled_by_their_cause():
+    from engine.gaps import block_gaps, idle_ms_per_batch
+
+    clock, device = _device("naive")
+    naive = run_loop(device, fixed_post(clock, 5 * MS), 5, 2, clock=clock, read=device.read)
+    # After each naive read the GPU idles through the whole C: a drain, 5 ms per gap.
+    assert [(g.cause, g.ms) for g in block_gaps(naive)] == [("sync drain", 5.0)] * 3
+    clock, device = _device()
+    serial = run_loop(device, fixed_post(clock, 5 * MS), 5, 1, clock=clock)
+    # Serial: C (5 ms), then the next launch, whose kernels start as it begins: all C.
+    assert [g.cause for g in block_gaps(serial)] == ["post-process"] * 4
+    clock = FakeClock()
+    host_bound = IdealDevice(clock, g_ns=4 * MS, l_ns=3 * MS)
+    run = run_loop(host_bound, fixed_post(clock, 6 * MS), 6, 2, clock=clock)
+    per_batch = idle_ms_per_batch([run])
+    # Period L + C = 9 ms against G = 4 ms: the GPU idles 5 ms a batch, during C.
+    assert per_batch["post-process"] == pytest.approx(4 * 5 / 6)  # 4 gaps: the first launch waited for G
+    assert per_batch["sync drain"] == 0.0
+
+
+def test_pool_workers_keep_off_the_launching_threads_physical_core(monkeypatch):
+    from engine import pool
+
+    pairs = {
+        0: {0, 8},
+        8: {0, 8},
+        **{c: {c, c + 8} for c in range(1, 8)},
+        **{c + 8: {c, c + 8} for c in range(1, 8)},
+    }
+    monkeypatch.setattr(pool, "_siblings", lambda c: frozenset(pairs[c]))
+    keep, cores = pool.plan_cores(8, set(range(16)), 0)
+    assert keep == {0, 8}
+    # One hyper-thread of each of the 7 other physical cores first, then a second thread of one.
+    assert cores[:7] == [1, 2, 3, 4, 5, 6, 7] and cores[7] in range(9, 16)
+    assert pool.plan_cores(1, {0}, 0) == ({0}, [None])

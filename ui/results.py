@@ -120,7 +120,7 @@ def headline(c: Comparison) -> None:
         help=f"Spread of the per-round speedups; at most {c.stability.cv_target:.0%} is stable. "
         "With one round there is no spread to judge.",
     )
-    used = iterations_used(c)["serial"]
+    used = iterations_used(c)[c.baseline_name]
     loop = (
         "loop iterations not recorded"
         if math.isnan(used)

@@ -1,0 +1,111 @@
+"""One row per variant: its gain over the baseline, its ceiling, its latency and what bounds it.
+
+The CLI's variants table, the lab's ladder table and its charts all read these rows, so a number
+shown in one place is the number shown in the others.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from engine.gaps import idle_ms_per_batch
+from engine.records import Comparison
+
+
+@dataclass(frozen=True)
+class Rung:
+    name: str
+    label: str
+    depth: int
+    workers: int
+    speedup: float  # median over counted rounds of baseline wall / this variant's wall
+    ceiling: float
+    efficiency: float  # share of the predicted gain realised; nan when too little was predicted
+    period_p50_ms: float
+    latency_p50_ms: float
+    latency_p99_ms: float
+    throughput_ips: float
+    g_ms: float
+    l_ms: float
+    c_ms: float
+    bound: str
+    idle_ms: dict[str, float]  # GPU idle per batch by cause
+    syncs: int  # synchronisations the watch found in this variant's loop
+
+
+def bound_of(c: Comparison, name: str) -> str:
+    """Which term of the variant's predicted period is the largest."""
+    v = c.variant(name)
+    p = c.prediction_of(name)
+    if v.shape == "serial":
+        return "serial: G + C in turn"
+    terms = {"GPU (G)": p.g_ms, "launch (L)": p.l_ms}
+    if v.workers:
+        terms[f"pool (C / {v.workers})"] = p.c_ms / v.workers
+    else:
+        terms["host (L + C)"] = p.l_ms + p.c_ms
+    return max(terms, key=lambda k: terms[k])
+
+
+def rungs(c: Comparison) -> list[Rung]:
+    out = []
+    for v in c.variants:
+        s = c.summary_of(v.name)
+        speedup = 1.0 if v.name == c.baseline_name else c.speedup_of(v.name)
+        out.append(
+            Rung(
+                v.name,
+                v.label,
+                v.depth,
+                v.workers,
+                speedup,
+                c.ceiling_of(v.name),
+                float("nan") if v.name == c.baseline_name else c.efficiency_of(v.name),
+                s.period.p50,
+                s.latency.p50,
+                s.latency.p99,
+                s.throughput_ips,
+                s.g.mean,
+                s.l.mean,
+                s.c.mean,
+                bound_of(c, v.name),
+                idle_ms_per_batch(c.mode_runs(v.name)),
+                sum(f.count for f in c.syncs if f.variant == v.name),
+            )
+        )
+    return out
+
+
+def _f(x: float, digits: int = 2) -> str:
+    return "n/a" if math.isnan(x) else f"{x:,.{digits}f}"
+
+
+def format_rungs(c: Comparison) -> list[str]:
+    head = (
+        f"  {'variant':<12} {'speedup':>8} {'ceiling':>8} {'eff':>5} {'period':>8} {'e2e p50':>8} "
+        f"{'e2e p99':>8} {'L ms':>6}  bound"
+    )
+    lines = [f"variants against {c.baseline_name} (ms unless marked):", head]
+    for r in rungs(c):
+        eff = "-" if math.isnan(r.efficiency) else f"{r.efficiency:.0%}"
+        lines.append(
+            f"  {r.name:<12} {_f(r.speedup):>7}x {_f(r.ceiling):>7}x {eff:>5} {_f(r.period_p50_ms, 1):>8} "
+            f"{_f(r.latency_p50_ms, 1):>8} {_f(r.latency_p99_ms, 1):>8} {_f(r.l_ms):>6}  {r.bound}"
+        )
+    lines += ["", "GPU idle per batch, by cause (ms): launch / post-process / sync drain / other"]
+    for r in rungs(c):
+        lines.append(f"  {r.name:<12} " + " / ".join(_f(ms) for ms in r.idle_ms.values()))
+    return lines
+
+
+def format_syncs(c: Comparison) -> list[str]:
+    if not c.syncs_checked:
+        return ["hidden syncs: not checked"]
+    if not c.syncs:
+        return ["hidden syncs: none found in any variant's loop"]
+    lines = ["hidden syncs found (a few untimed batches per variant, after the rounds):"]
+    for f in c.syncs:
+        lines.append(f"  {f.variant:<12} {f.count:>3}x  {f.where}  {f.code}")
+        lines.append(f"  {'':<12}       {f.what}")
+    return lines

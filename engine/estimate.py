@@ -24,10 +24,11 @@ def standin_batch_ms(w: Workload) -> float:
     return GFLOPS_PER_IMAGE[w.model] * w.batch_size / STANDIN_GFLOPS_PER_S * 1e3
 
 
-def standin_run_s(w: Workload, rounds: int) -> float:
-    """Seconds a comparison would take on the CPU stand-in, assuming C about equal to G."""
+def standin_run_s(w: Workload, rounds: int, variants: int = 2) -> float:
+    """Seconds a comparison would take on the CPU stand-in, assuming C about equal to G: the
+    serial baseline at G + C a batch, every other variant at about G."""
     g_ms = standin_batch_ms(w)
     serial_ms = 2 * g_ms * w.steps
-    overlap_ms = g_ms * w.steps
+    others_ms = (variants - 1) * g_ms * w.steps
     probe = PROBE_STEPS if w.cpu_work == "match_g" else 0
-    return ((w.warmup_steps + probe) * g_ms + rounds * (serial_ms + overlap_ms)) / 1e3
+    return ((w.warmup_steps + probe) * g_ms + rounds * (serial_ms + others_ms)) / 1e3

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from engine.gaps import block_gaps
 from engine.records import Comparison, RunResult
 from engine.stats import Summary, ecdf
 from engine.truth import blocks
@@ -74,11 +75,13 @@ def timeline_frame(runs: list[RunResult], first_step: int = 0, steps: int = 10) 
             continue
         t0 = window[0].launch_start_ns
         t1 = max(max(r.device_end_ns, r.post_end_ns) for r in window)
+        post_lane = "pool" if run.workers else "CPU"  # k workers' spans overlap each other
         for r in run.steps:
             spans = [
                 ("CPU", "launch", r.launch_start_ns, r.launch_end_ns),
                 ("CPU", "wait", r.wait_start_ns, r.wait_end_ns),
-                ("CPU", "post-process", r.post_start_ns, r.post_end_ns),
+                ("CPU", "read", r.read_start_ns, r.read_end_ns),
+                (post_lane, "post-process", r.post_start_ns, r.post_end_ns),
                 ("GPU", "GPU forward", r.device_start_ns, r.device_end_ns),
             ]
             rows += [
@@ -93,13 +96,26 @@ def timeline_frame(runs: list[RunResult], first_step: int = 0, steps: int = 10) 
                 for lane, act, a, b in spans
                 if b > a and b > t0 and a < t1
             ]
+        rows += [
+            {
+                "mode": run.mode,
+                "lane": "GPU",
+                "activity": f"idle: {g.cause}",
+                "step": g.after_step + 1,
+                "start_ms": (max(g.start_ns, t0) - t0) / 1e6,
+                "end_ms": (min(g.end_ns, t1) - t0) / 1e6,
+            }
+            for g in block_gaps(run)
+            if g.end_ns > t0 and g.start_ns < t1
+        ]
     return pd.DataFrame(rows, columns=["mode", "lane", "activity", "step", "start_ms", "end_ms"])
 
 
-def round_runs(c: Comparison, round_index: int = 0) -> list[RunResult]:
-    """The serial and the overlap run of one round, serial first."""
-    runs = [r for r in c.runs if r.round_index == round_index]
-    return sorted(runs, key=lambda r: r.mode != "serial")
+def round_runs(c: Comparison, round_index: int = 0, modes: list[str] | None = None) -> list[RunResult]:
+    """One round's blocks (of the given variants, or all), in the comparison's variant order."""
+    names = modes or c.variant_names
+    runs = [r for r in c.runs if r.round_index == round_index and r.mode in names]
+    return sorted(runs, key=lambda r: names.index(r.mode))
 
 
 def telemetry_frame(c: Comparison, round_index: int = 0) -> pd.DataFrame:

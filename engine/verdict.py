@@ -22,12 +22,13 @@ BALANCED = 0.10  # G and L + C this close count as balanced: nothing in the loop
 @dataclass(frozen=True)
 class Verdict:
     serial_bound: str
-    overlap_bound: str  # GPU-bound, launch-bound (L) or host-bound (L + C)
+    overlap_bound: str  # GPU-bound, launch-bound (L), host-bound (L + C) or pool-bound (C / k)
     advice: str
+    name: str = "overlap"  # the variant the second half speaks of: the headline
 
     @property
     def bounds(self) -> str:
-        return f"serial: {self.serial_bound}; overlap: {self.overlap_bound}"
+        return f"serial: {self.serial_bound}; {self.name}: {self.overlap_bound}"
 
     @property
     def line(self) -> str:
@@ -50,9 +51,20 @@ def verdict(c: Comparison) -> Verdict:
     p = c.prediction
     share_c = p.c_ms / p.serial_period_ms if p.serial_period_ms > 0 else float("nan")
     serial = f"max(G, L) + C = {p.serial_period_ms:.1f} ms in turn, C {share_c:.0%} of it"
+    v = c.variant(c.headline_name)
     bound = overlap_bound(p)
-    overlap = f"{bound}, max(G, L + C) = {p.overlap_period_ms:.1f} ms"
-    return Verdict(serial, overlap, _advice(c, p, bound))
+    formula = "max(G, L + C)"
+    if v.workers:
+        formula = f"max(G, L, C / {v.workers})"
+        pace = max(
+            ("GPU-bound", p.g_ms),
+            ("launch-bound (L)", p.l_ms),
+            (f"pool-bound (C / {v.workers})", p.c_ms / v.workers),
+            key=lambda t: t[1],
+        )
+        bound = pace[0]
+    overlap = f"{bound}, {formula} = {p.overlap_period_ms:.1f} ms"
+    return Verdict(serial, overlap, _advice(c, p, bound), c.headline_name)
 
 
 def _advice(c: Comparison, p: Prediction, bound: str) -> str:
@@ -69,7 +81,8 @@ def _advice(c: Comparison, p: Prediction, bound: str) -> str:
             f"case, where the ceiling is at its highest, 2 - L/G = {2 - l_ / g:.2f}x"
         )
     if bound == "GPU-bound":
-        slack = g - l_ - cc
+        k = c.variant(c.headline_name).workers
+        slack = g - max(l_, cc / k) if k else g - l_ - cc
         if c.device_kind != "cuda":
             faster = "a bigger batch"
         else:
@@ -78,13 +91,21 @@ def _advice(c: Comparison, p: Prediction, bound: str) -> str:
             f"{faster}: the device sets the pace. The host idles {slack:.1f} ms per batch, so that much "
             "more CPU work per GPU batch costs nothing"
         )
+    if bound.startswith("pool-bound"):
+        k = c.variant(c.headline_name).workers
+        return (
+            f"more post-processing workers: C / {k} = {cc / k:.1f} ms sets the pace, against G "
+            f"{g:.1f} ms; with {math.ceil(cc / max(g, l_, 1e-9))} the device would"
+        )
     if bound == "launch-bound (L)":
+        if c.variant(c.headline_name).launch == "graph":
+            return "a bigger batch: even replayed, launching sets the pace, and G grows with the batch"
         if c.device_kind == "cuda":
             graphs = predict(g, l_ * GRAPH_L_SHARE, cc)
             return (
                 f"CUDA Graphs: replaying a captured forward cuts L to about {l_ * GRAPH_L_SHARE:.2f} ms, "
                 f"predicted period {graphs.overlap_period_ms:.1f} ms, "
-                f"{serial / graphs.overlap_period_ms:.2f}x over serial"
+                f"{serial / graphs.overlap_period_ms:.2f}x over serial; the ladder measures it"
             )
         return "a bigger batch: G grows with it and L does not"
     cores = c.environment.cpu_cores_usable or os.cpu_count() or 2
@@ -94,7 +115,7 @@ def _advice(c: Comparison, p: Prediction, bound: str) -> str:
         return (
             f"a post-processing pool of {k} worker processes: predicted period "
             f"max(G, L, C / {k}) = {pool.overlap_period_ms:.1f} ms, {serial / pool.overlap_period_ms:.2f}x "
-            "over serial"
+            "over serial; the ladder measures it"
         )
     return (
         "more GPU work per batch (a bigger batch): the host's C sets the pace and this machine has no "

@@ -1,4 +1,4 @@
-"""The lab: pick a workload, run serial vs overlap on the real device, read the result."""
+"""The lab: pick a workload and what to compare, run it on the real device, read the result."""
 
 import streamlit as st
 
@@ -6,7 +6,7 @@ from ui import box, controls, links, results, run, shell
 
 shell.require()
 
-st.title("Lab: serial vs overlap, measured")
+st.title("Lab: overlap, measured")
 env = run.environment()
 on_gpu = env.device.startswith("cuda")
 default = "seed" if on_gpu else controls.STANDIN_PRESET
@@ -69,7 +69,24 @@ if shown is not None:
     st.divider()
     st.caption(run.origin_line(shown, earlier=running or bool(st.session_state.get(run.STOPPED_KEY))))
     results.render(shown.comparison, results.look_for(shown.comparison, shown.run_id, shell.presenting()))
-written = links.encode(*controls.link_state(), shell.presenting(), shown.run_id if shown else None, default)
+if shown is not None and (trace := run.trace_of(shown)) is not None:
+    st.download_button(
+        "Profiler trace (Chrome/Perfetto JSON)",
+        trace,
+        f"overlap-lab-trace-{shown.run_id or 'unsaved'}.json",
+        "application/json",
+        on_click="ignore",
+        icon=":material/timeline:",
+        help="Open it in https://ui.perfetto.dev or chrome://tracing; launch, wait, read and post "
+        "are named ranges.",
+    )
+written = links.encode(
+    *controls.link_state(),
+    shell.presenting(),
+    shown.run_id if shown else None,
+    default,
+    variants=controls.variants(),
+)
 if written != query:
     st.query_params.from_dict(written)
 st.session_state["_link_written"] = written

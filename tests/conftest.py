@@ -44,6 +44,29 @@ def ideal_compare(workload: Workload, rounds: int, **kwargs):
     )
 
 
+def ideal_ladder(rounds: int = 2):
+    """The whole ladder on the fake device (G 10 ms, L 2 ms, graph L 0.05 ms, C 24 ms, 8 workers)."""
+    from engine.devices.ideal import FakePool
+    from engine.variants import ladder
+
+    clock = FakeClock()
+    device = IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS, graph_l_ns=MS // 20)
+    w = Workload(
+        model="resnet18", batch_size=1, steps=40, warmup_steps=1, cpu_work="ms", cpu_ms=24.0, device="cpu"
+    )
+    return compare(
+        w,
+        rounds,
+        device=device,
+        post=fixed_post(clock, 24 * MS),
+        pool=FakePool(clock, 8, 24 * MS),
+        clock=clock,
+        telemetry="off",
+        with_environment=False,
+        variants=ladder(on_gpu=True),
+    )
+
+
 @pytest.fixture
 def tiny_workload() -> Workload:
     """Small enough for CI's two cores: about 5-10 ms a batch on one core."""

@@ -134,8 +134,8 @@ def test_lab_runs_cpu_demo_for_real_stores_it_and_a_link_reopens_it():
     assert m["Speedup"] == f"{result.speedup:.2f}x" and m["Ceiling"] == f"{result.ceiling:.2f}x"
     assert float(m["Speedup"][:-1]) > 1.1
     specs = charts(at)
-    # paired, per-round, per-block, histogram and ECDF of two metrics, timeline, CPU telemetry
-    assert len(specs) == 9
+    # paired, per-round, per-block, histogram and ECDF of two metrics, timeline, GPU idle, CPU telemetry
+    assert len(specs) == 10
     paired = next(s for s in specs if "measure" in fields(s))
     assert {"bar", "text", "tick"} <= marks(paired)
     ecdfs = [s for s in specs if "share" in fields(s)]
@@ -150,7 +150,7 @@ def test_lab_runs_cpu_demo_for_real_stores_it_and_a_link_reopens_it():
     assert f"## {card_text(result)}" in texts
     assert any("**Most help:**" in v for v in texts)
     labels = [b.label for b in at.get("download_button")]
-    assert labels.count("PNG") == labels.count("SVG") == 9  # every chart, as an image for slides
+    assert labels.count("PNG") == labels.count("SVG") == 10  # every chart, as an image for slides
     assert labels[-3:] == ["Result (JSON)", "Per-batch records (CSV)", "Summary image (PNG)"]
     # Stored at once, and the page's link now names it: a reload or a teammate opens the same run.
     assert at.query_params["run"] == shown.run_id
@@ -164,7 +164,7 @@ def test_lab_runs_cpu_demo_for_real_stores_it_and_a_link_reopens_it():
     assert f"## {card_text(result)}" in [m.value for m in teammate.markdown]
     # A widget change reruns the page; the result survives.
     at.slider(key="r_tl_first").set_value(0).run()
-    assert at.session_state["result"] is shown and len(charts(at)) == 9
+    assert at.session_state["result"] is shown and len(charts(at)) == 10
 
 
 def test_lab_draws_a_recorded_h100_result_with_gpu_telemetry():

@@ -116,7 +116,7 @@ def test_explainer_slider_moves_the_numbers(server, browser):
 
 def test_lab_run_in_the_browser_draws_the_results_and_survives_a_reload(server, browser):
     page = open_page(browser, server["url"], lab=True)
-    page.get_by_text("Lab: serial vs overlap").wait_for()
+    page.get_by_text("Lab: overlap, measured").wait_for()
     page.get_by_text("CPU stand-in").first.wait_for()
     set_rounds(page, 3)
     page.get_by_role("button", name="Run", exact=True).click()
@@ -221,7 +221,7 @@ def test_history_imports_a_result_and_refuses_a_file_that_is_not_one(server, bro
 def test_two_sessions_run_one_after_the_other(server, browser):
     pages = [open_page(browser, server["url"], lab=True) for _ in range(2)]
     for page in pages:
-        page.get_by_text("Lab: serial vs overlap").wait_for()
+        page.get_by_text("Lab: overlap, measured").wait_for()
         set_rounds(page, 1)
     for page in pages:
         page.get_by_role("button", name="Run", exact=True).click()
@@ -269,7 +269,7 @@ def _seconds_until_free(server, limit_s: float = 15.0) -> float:
 def test_stop_frees_the_device_within_a_second(server, browser, when, waiting_for):
     stored = server["history"].count()
     page = open_page(browser, server["url"], lab=True)
-    page.get_by_text("Lab: serial vs overlap").wait_for()
+    page.get_by_text("Lab: overlap, measured").wait_for()
     page.get_by_role("button", name="Run", exact=True).click()
     page.get_by_text(re.compile(waiting_for)).first.wait_for(timeout=60_000)
     assert _workers(server["proc"]), "a run should have a stand-in worker"
@@ -327,7 +327,7 @@ def test_a_cold_deep_link_to_the_lab_runs_the_real_shell(browser, tmp_path):
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.goto(f"{url}/lab")
             page.get_by_role("button", name="Run", exact=True).wait_for(timeout=60_000)
-            assert page.get_by_text("Lab: serial vs overlap").count() == 1
+            assert page.get_by_text("Lab: overlap, measured").count() == 1
             nav = page.locator('[data-testid="stSidebarNav"]')
             assert nav.get_by_role("link", name="Explainer").count() == 1
             assert nav.get_by_role("link", name="Lab").count() == 1
@@ -340,3 +340,21 @@ def test_a_cold_deep_link_to_the_lab_runs_the_real_shell(browser, tmp_path):
         finally:
             proc.terminate()
             proc.wait(15)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_the_ladder_renders_with_its_traps_and_fits_the_screen(server, browser, size):
+    from tests.conftest import ideal_ladder
+
+    run_id = server["history"].save(ideal_ladder(), "cli")
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.goto(f"{server['url']}/lab?run={run_id}")
+    page.get_by_text("Traps found").wait_for(timeout=60_000)
+    page.get_by_text("Top rung").wait_for()
+    page.wait_for_timeout(2500)
+    _fits(page)
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3  # ladder, idle, timeline
+    page.screenshot(path=str(SHOTS / f"lab-ladder-{size[0]}x{size[1]}.png"))
+    if size == (1280, 720):
+        _shoot(page, "lab-ladder-full.png")
+    page.close()

@@ -43,6 +43,11 @@ def test_samples_and_ecdf_cover_every_batch(h100):
 
 def test_timeline_window_is_relative_to_its_first_launch(h100):
     t = frames.timeline_frame(frames.round_runs(h100, 0), first_step=5, steps=10)
+    idle = t[t["activity"].str.startswith("idle")]
+    t = t[~t["activity"].str.startswith("idle")]
+    # The seed's GPU idles while the host post-processes: in serial between every two batches.
+    assert set(idle[idle["mode"] == "serial"]["activity"]) == {"idle: post-process"}
+    assert len(idle[idle["mode"] == "serial"]) >= 9
     # The window's steps, plus neighbours whose spans fall inside its time: step 4's
     # post-processing, which the overlap loop runs after launching step 5, and step 15's launch.
     assert set(range(5, 15)) <= set(t["step"]) <= set(range(4, 16))

@@ -18,10 +18,32 @@ import pandas as pd
 from engine.frames import View
 
 MODES = ["serial", "overlap"]
-MODE_SCALE = alt.Scale(domain=MODES, range=["#c0392b", "#1f6fb2"])
+# Serial red and overlap blue everywhere; further variants take the next colours in their order.
+VARIANT_RANGE = [
+    "#c0392b",
+    "#1f6fb2",
+    "#2e7d32",
+    "#7b3294",
+    "#e69f00",
+    "#008080",
+    "#d01c8b",
+    "#4d4d4d",
+    "#a6761d",
+]
+MODE_SCALE = alt.Scale(domain=MODES, range=VARIANT_RANGE[:2])
 ACTIVITY_SCALE = alt.Scale(
-    domain=["GPU forward", "launch", "post-process", "wait"],
-    range=["#2e7d32", "#6d6d6d", "#e69f00", "#d9d9d9"],
+    domain=[
+        "GPU forward",
+        "launch",
+        "post-process",
+        "read",
+        "wait",
+        "idle: launch",
+        "idle: post-process",
+        "idle: sync drain",
+        "idle: other",
+    ],
+    range=["#2e7d32", "#6d6d6d", "#e69f00", "#56b4e9", "#d9d9d9", "#9e9e9e", "#f5c77e", "#d7191c", "#eeeeee"],
 )
 SERIES_RANGE = ["#2e7d32", "#7b3294", "#8c6d31", "#008080", "#d01c8b", "#4d4d4d", "#a6761d", "#66a61e"]
 COUNTED_SCALE = alt.Scale(domain=["counted", "settling"], range=["#1f6fb2", "#b8b8b8"])
@@ -86,8 +108,20 @@ def big(chart: Chart, style: Style = Style()) -> Chart:
     )
 
 
-def _mode_color(title: str = "mode") -> alt.Color:
-    return alt.Color("mode:N", scale=MODE_SCALE, title=title, sort=MODES)
+def modes_of(frame: pd.DataFrame) -> list[str]:
+    """The variants a frame holds, serial and overlap first, the rest in the order they appear."""
+    seen = list(dict.fromkeys(frame["mode"])) if "mode" in frame else []
+    return [m for m in MODES if m in seen] + [m for m in seen if m not in MODES] or MODES
+
+
+def mode_scale(modes: list[str]) -> alt.Scale:
+    colours = (VARIANT_RANGE * (len(modes) // len(VARIANT_RANGE) + 1))[: len(modes)]
+    return alt.Scale(domain=modes, range=colours)
+
+
+def _mode_color(title: str = "mode", frame: pd.DataFrame | None = None) -> alt.Color:
+    modes = MODES if frame is None else modes_of(frame)
+    return alt.Color("mode:N", scale=mode_scale(modes), title=title, sort=modes)
 
 
 def _ms_axis(title: str, view: View | None = None) -> alt.X:
@@ -159,7 +193,12 @@ def timeline_chart(
     it shows the schedule up to one batch at a time, so a speaker can step through it with the
     arrow keys and no round trip to the server.
     """
-    lanes = [f"{m} · {lane}" for m in MODES for lane in ("CPU", "GPU")]
+    lanes = [
+        f"{m} · {lane}"
+        for m in modes_of(frame)
+        for lane in ("CPU", "pool", "GPU")
+        if lane != "pool" or ((frame["mode"] == m) & (frame["lane"] == "pool")).any()
+    ]
     base = alt.Chart(frame, title=title or alt.Undefined)
     if stepper:
         shown = alt.param(
@@ -186,7 +225,7 @@ def timeline_chart(
                 alt.Tooltip("end_ms:Q", format=".2f"),
             ],
         )
-        .properties(width="container", height=4 * (style.font + 22) + 6 * style.font + 40)
+        .properties(width="container", height=len(lanes) * (style.font + 22) + 6 * style.font + 60)
     )
     return big(chart, style)
 
@@ -290,14 +329,14 @@ def blocks_chart(frame: pd.DataFrame, loop_ok: float, style: Style = Style()) ->
         .mark_bar()
         .encode(
             x=alt.X("round:O", title="round", axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset("mode:N", sort=MODES),
+            xOffset=alt.XOffset("mode:N", sort=modes_of(frame)),
             y=alt.Y(
                 "schedule efficiency:Q",
                 title="predicted / measured",
                 scale=alt.Scale(domain=[0, 1.1]),
                 axis=alt.Axis(format="%"),
             ),
-            color=_mode_color(),
+            color=_mode_color(frame=frame),
             opacity=alt.condition("datum.counted == 'counted'", alt.value(1.0), alt.value(0.35)),
             tooltip=list(frame.columns),
         )

@@ -17,6 +17,7 @@ import streamlit as st
 from engine.errors import WorkloadError
 from engine.estimate import standin_run_s
 from engine.stability import StabilityGate
+from engine.variants import SET_HELP, SETS, check_variants, variant_set
 from engine.workload import (
     CPU_FIXED_HELP,
     CPU_FIXED_KINDS,
@@ -38,6 +39,17 @@ STANDIN_PRESET = "cpu-demo"  # what a link to a GPU-sized preset opens on a mach
 ROUNDS_KEY = "w_rounds"
 TELEMETRY_KEY = "w_telemetry"
 STABLE_KEY = "w_until_stable"
+VARIANTS_KEY = "w_variants"
+TRACE_KEY = "w_trace"
+ON_GPU_KEY = "_on_gpu"
+SET_LABELS = {
+    "pair": "serial vs overlap",
+    "ladder": "technique ladder",
+    "readback": "readback modes",
+    "depth": "depth 1 to 8",
+    "pool": "post-processing pool",
+    "graphs": "CUDA Graphs (GPU)",
+}
 WORK_LABELS = {"loop": "fixed loop", "article": "article's loops", "ms": "milliseconds", "match_g": "match G"}
 FIXED_LABELS = {"work": "fixed work", "duration": "fixed duration"}
 WARN_STANDIN_S = 120
@@ -79,12 +91,17 @@ def init_state(default_preset: str, on_gpu: bool, link: Setup | None = None) -> 
             st.session_state[ROUNDS_KEY] = link.rounds
         if link.until_stable is not None:
             st.session_state[STABLE_KEY] = link.until_stable
+        if link.variants is not None:
+            st.session_state[VARIANTS_KEY] = link.variants
     if "preset" not in st.session_state:
         st.session_state.preset = default_preset
         load_preset(default_preset)
     st.session_state.setdefault(ROUNDS_KEY, 3)
     st.session_state.setdefault(TELEMETRY_KEY, True)
     st.session_state.setdefault(STABLE_KEY, False)
+    st.session_state.setdefault(VARIANTS_KEY, "pair")
+    st.session_state.setdefault(TRACE_KEY, False)
+    st.session_state[ON_GPU_KEY] = on_gpu
     return note, problem
 
 
@@ -111,7 +128,14 @@ def request() -> RunRequest:
         telemetry_mode(),
         stability_gate(),
         st.session_state.preset,
+        st.session_state[VARIANTS_KEY],
+        bool(st.session_state.get(ON_GPU_KEY, True)),
+        bool(st.session_state[TRACE_KEY]),
     )
+
+
+def variants() -> str:
+    return str(st.session_state.get(VARIANTS_KEY, "pair"))
 
 
 def link_state() -> tuple[str, dict[str, Any], int, bool]:
@@ -190,6 +214,25 @@ def _choice(name: str, options: Sequence[str], disabled: bool) -> None:
 
 def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload | None, int]:
     st.selectbox(
+        "Compare",
+        SETS,
+        key=VARIANTS_KEY,
+        disabled=disabled,
+        format_func=SET_LABELS.__getitem__,
+        help="  \n".join(f"**{SET_LABELS[k]}**: {v}" for k, v in SET_HELP.items())
+        + "  \nEvery variant is measured against the same serial baseline, in rotating rounds.",
+    )
+    set_msg = st.empty()
+    chosen = variant_set(st.session_state[VARIANTS_KEY], on_gpu=on_gpu)
+    try:
+        check_variants(chosen, on_gpu)
+        refused = False
+    except WorkloadError as exc:
+        set_msg.error(f"{exc}. Pick another comparison, or open the lab on a GPU box.")
+        refused = True
+    if not on_gpu and st.session_state[VARIANTS_KEY] == "ladder":
+        set_msg.caption("On the CPU stand-in the ladder stops below its CUDA Graphs rung.")
+    st.selectbox(
         "Preset",
         [*PRESETS, CUSTOM],
         key="preset",
@@ -258,7 +301,14 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload 
         10,
         key=ROUNDS_KEY,
         disabled=disabled or st.session_state[STABLE_KEY],
-        help="Each round runs one serial and one overlap block, the order alternating.",
+        help="Each round runs one block of every variant, the order rotating from round to round.",
+    )
+    st.toggle(
+        "Record a profiler trace",
+        key=TRACE_KEY,
+        disabled=disabled,
+        help="After the rounds, each variant runs once more (untimed) under torch.profiler, with "
+        "launch, wait, read and post as named ranges; the trace downloads as Chrome/Perfetto JSON.",
     )
     st.toggle(
         "Sample telemetry",
@@ -267,6 +317,8 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload 
         help="NVML (GPU utilisation, memory, power, clock) and per-core CPU, sampled 10 times a "
         "second in a separate process. Off, the run has nothing beside it.",
     )
+    if refused:
+        return None, st.session_state[ROUNDS_KEY]
     try:
         workload = Workload(**read_values())
     except WorkloadError as exc:
@@ -275,7 +327,7 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload 
     rounds = st.session_state[ROUNDS_KEY]
     if not on_gpu or workload.device == "cpu":
         gate = stability_gate()
-        est = standin_run_s(workload, gate.max_rounds if gate else rounds)
+        est = standin_run_s(workload, gate.max_rounds if gate else rounds, len(chosen))
         if est > MAX_STANDIN_S:
             batch_msg.error(
                 f"On the CPU stand-in this would take about {est / 60:.0f} minutes: "

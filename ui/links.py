@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.errors import WorkloadError, shorten
 from engine.history import check_run_id
+from engine.variants import SETS
 from engine.workload import FIELDS, PRESETS, Workload, check_field
 
 MAX_ROUNDS_WIDGET = 10
@@ -30,7 +31,16 @@ FLAGS = {
     "off": False,
     "no": False,
 }
-KNOWN = {"preset", "rounds", "until_stable", "present", "run", "compare", *(f.name for f in fields(Workload))}
+KNOWN = {
+    "preset",
+    "rounds",
+    "until_stable",
+    "present",
+    "run",
+    "compare",
+    "variants",
+    *(f.name for f in fields(Workload)),
+}
 MAX_PROBLEMS = 5
 
 
@@ -43,6 +53,7 @@ class Setup:
     run: str | None = None
     compare: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    variants: str | None = None  # a named set of variants (engine/variants.py)
 
 
 def _flag(name: str, raw: str, problems: list[str]) -> bool | None:
@@ -124,9 +135,16 @@ def parse(query: dict[str, str], default_preset: str) -> Setup:
                 compare.append(check_run_id(part))
             except WorkloadError as exc:
                 problems.append(str(exc).replace("run=", "compare=", 1))
+    variants = None
+    if "variants" in query:
+        raw = query["variants"]
+        if raw in SETS:
+            variants = raw
+        else:
+            problems.append(str(WorkloadError("variants", raw, "one of " + ", ".join(SETS))))
     if len(problems) > MAX_PROBLEMS:
         problems[MAX_PROBLEMS - 1 :] = [f"and {len(problems) - MAX_PROBLEMS + 1} more parameter(s) refused"]
-    return Setup(preset, overrides, rounds, until_stable, run, tuple(compare), tuple(problems))
+    return Setup(preset, overrides, rounds, until_stable, run, tuple(compare), tuple(problems), variants)
 
 
 def encode(
@@ -137,6 +155,7 @@ def encode(
     present: bool,
     run: str | None,
     default_preset: str,
+    variants: str = "pair",
 ) -> dict[str, str]:
     """The shortest query that `parse` turns back into the same setup."""
     named = preset if preset in PRESETS else None
@@ -147,6 +166,8 @@ def encode(
         out["rounds"] = str(rounds)
     if until_stable:
         out["until_stable"] = "1"
+    if variants != "pair":
+        out["variants"] = variants
     if present:
         out["present"] = "1"
     if run:

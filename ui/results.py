@@ -271,6 +271,11 @@ def downloads(c: Comparison, look: Look) -> None:
 
 
 def render(c: Comparison, look: Look = Look()) -> None:
+    from ui import ladder_view
+
+    if not ladder_view.is_pair(c):
+        ladder_view.render_ladder(c, look)
+        return
     summary_card(c, look)
     paired(c, look)
     headline(c)
@@ -280,6 +285,9 @@ def render(c: Comparison, look: Look = Look()) -> None:
         distributions(c, look)
     st.subheader("Measured timeline")
     timeline(c, look)
+    with st.expander("Where the GPU idled, and traps found", expanded=False):
+        ladder_view.idle(c, look)
+        ladder_view.traps(c)
     with st.expander("Telemetry", expanded=False):
         telemetry(c, look)
     with st.expander("Environment and provenance", expanded=False):

@@ -13,9 +13,12 @@ speedup as it lands, by redrawing one placeholder: nothing else on the page reru
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -28,6 +31,7 @@ from engine.progress import Cancelled, Progress, Throttle
 from engine.protocol import compare
 from engine.records import Comparison
 from engine.stability import StabilityGate
+from engine.variants import variant_set
 from engine.workload import Workload
 from ui import charts
 
@@ -37,6 +41,7 @@ RESULT_KEY = "result"
 ERROR_KEY = "run_error"
 NOTICE_KEY = "run_notice"
 STOPPED_KEY = "run_stopped"  # the last run was stopped: what is on screen is an earlier one
+TRACE_KEY = "run_trace"  # (run id, trace bytes) of this session's last traced run
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,9 @@ class RunRequest:
     telemetry: str = "process"
     gate: StabilityGate | None = None
     preset: str = ""
+    variants: str = "pair"  # a named set: pair, ladder, readback, depth, pool, graphs
+    on_gpu: bool = True  # whether the ladder gets its CUDA Graphs rung
+    trace: bool = False  # record a torch.profiler trace after the rounds
 
     @property
     def command(self) -> str:
@@ -53,7 +61,8 @@ class RunRequest:
         how = (
             f"until stable (at most {self.gate.max_rounds} rounds)" if self.gate else f"{self.rounds} rounds"
         )
-        return f"lab: preset {self.preset or 'custom'}, {how}, telemetry {self.telemetry}"
+        what = "" if self.variants == "pair" else f"variants {self.variants}, "
+        return f"lab: preset {self.preset or 'custom'}, {what}{how}, telemetry {self.telemetry}"
 
 
 @dataclass(frozen=True)
@@ -147,7 +156,9 @@ def run_pending(area: Any) -> None:
     # Throttled: a redraw per step competes with the run for the host's cores (engine/progress.py).
     cancel = threading.Event()
     st.session_state[CANCEL_KEY] = cancel
+    trace_path = _trace_file() if req.trace else None
     try:
+        variants = variant_set(req.variants, req.workload.depth, on_gpu=req.on_gpu)
         result = compare(
             req.workload,
             req.rounds,
@@ -156,15 +167,34 @@ def run_pending(area: Any) -> None:
             gate=req.gate,
             command=req.command,
             cancel=cancel,
+            variants=variants,
+            trace_path=trace_path,
         )
-        st.session_state[RESULT_KEY] = Shown(result, _save(result), "run")
+        shown = Shown(result, _save(result), "run")
+        st.session_state[RESULT_KEY] = shown
+        if trace_path is not None:
+            st.session_state[TRACE_KEY] = (shown.run_id, Path(trace_path).read_bytes())
     except Cancelled:
         pass  # Stop already said so
     except OverlapLabError as exc:
         st.session_state[ERROR_KEY] = str(exc)
     finally:
         st.session_state[REQUEST_KEY] = None
+        if trace_path is not None:
+            Path(trace_path).unlink(missing_ok=True)
     st.rerun()
+
+
+def _trace_file() -> str:
+    fd, path = tempfile.mkstemp(prefix="overlap-lab-trace-", suffix=".json")
+    os.close(fd)
+    return path
+
+
+def trace_of(s: Shown) -> bytes | None:
+    """The profiler trace this session recorded with the result on screen, if it asked for one."""
+    kept = st.session_state.get(TRACE_KEY)
+    return kept[1] if kept is not None and s.origin == "run" and kept[0] == s.run_id else None
 
 
 def _save(result: Comparison) -> str | None:

@@ -1,0 +1,56 @@
+"""The ladder in the lab through AppTest: a stored ladder opens with its table, charts and traps;
+a comparison the device cannot run is refused by name; a set of variants runs for real."""
+
+import pytest
+
+from engine.history import History
+from tests.conftest import ideal_ladder
+from tests.test_app import _has_cuda, app, charts, fields, page
+
+
+def test_a_stored_ladder_opens_with_its_table_chart_traps_and_timelines():
+    c = ideal_ladder()
+    run_id = History().save(c, "cli")
+    at = page("lab", run=run_id)
+    assert not at.error
+    specs = charts(at)
+    assert any({"speedup", "ceiling", "variant"} <= fields(s) for s in specs)  # bars and ticks
+    assert any({"cause", "ms"} <= fields(s) for s in specs)  # where the GPU idled
+    assert any({"start_ms", "end_ms", "activity"} <= fields(s) for s in specs)  # timelines
+    table = at.dataframe[0].value
+    assert list(table["variant"]) == ["serial", "overlap", "pinned", "pool8", "graphs"]
+    assert [round(x, 3) for x in table["ceiling"]] == [1.0, round(34 / 26, 3), round(34 / 26, 3), 3.4, 3.4]
+    assert list(table["syncs"])[1] > 0 and sum(table["syncs"]) == list(table["syncs"])[1]
+    assert any("engine/runners.py" in m.value for m in at.markdown)  # the trap's source line
+    assert any("Top rung" in m.value and "CUDA Graphs" in m.value for m in at.markdown)
+
+
+@pytest.mark.skipif(_has_cuda(), reason="the stand-in refuses CUDA Graphs only without CUDA")
+def test_graphs_on_the_standin_are_refused_naming_the_field():
+    at = page("lab", variants="graphs")
+    assert any("launch='graph' is not allowed" in e.value for e in at.error)
+    assert at.button[0].label == "Run" and at.button[0].disabled
+
+
+def test_a_bad_variants_link_names_the_field_and_keeps_the_pair():
+    at = page("lab", variants="everything")
+    assert any("variants='everything' is not allowed" in w.value for w in at.warning)
+    assert at.session_state["w_variants"] == "pair"
+
+
+def test_the_readback_set_runs_on_the_standin_and_the_link_keeps_it():
+    at = app()
+    at.switch_page("pages/lab.py").run()
+    at.selectbox(key="w_variants").set_value("readback").run()
+    at.selectbox(key="preset").set_value("cpu-demo").run()
+    at.selectbox(key="w_device").set_value("cpu").run()
+    at.number_input(key="w_steps").set_value(6).run()
+    at.slider(key="w_rounds").set_value(1).run()
+    assert at.query_params["variants"] in ("readback", ["readback"])
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert not at.error
+    c = at.session_state["result"].comparison
+    assert c.variant_names == ["serial", "none", "naive", "pinned"]
+    assert [f.variant for f in c.syncs] == ["naive"]
+    assert any({"speedup", "ceiling", "variant"} <= fields(s) for s in charts(at))

@@ -1,0 +1,129 @@
+"""Charts of a multi-variant result: each rung against its ceiling, where the GPU idled, depth
+against latency, and a pool's size against its gain. Pure: ladder frames in, Altair charts out."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from ui.charts import HEIGHT, VARIANT_RANGE, Style, big
+
+IDLE_SCALE = alt.Scale(
+    domain=["idle: launch", "idle: post-process", "idle: sync drain", "idle: other"],
+    range=["#6d6d6d", "#e69f00", "#d7191c", "#b8b8b8"],
+)
+
+
+def _band_height(n: int, style: Style) -> int:
+    return n * (2 * style.font + 16) + 4 * style.font + 60
+
+
+def ladder_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
+    """Each variant's measured speedup as a bar, its ceiling as a tick across it, one row each in
+    the comparison's order: the distance from bar end to tick is the gain left on the table."""
+    order = list(frame["variant"])
+    y = alt.Y("variant:N", sort=order, title=None, scale=alt.Scale(paddingInner=0.3))
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=y,
+            x=alt.X("speedup:Q", title="speedup over the baseline (x)", scale=alt.Scale(zero=True)),
+            color=alt.Color(
+                "variant:N",
+                sort=order,
+                legend=None,
+                scale=alt.Scale(domain=order, range=VARIANT_RANGE[: len(order)]),
+            ),
+            tooltip=[
+                "variant",
+                "what",
+                alt.Tooltip("speedup:Q", format=".2f"),
+                alt.Tooltip("ceiling:Q", format=".2f"),
+                alt.Tooltip("of the gain:Q", format=".0%"),
+                "bound",
+            ],
+        )
+    )
+    text = bars.mark_text(align="left", dx=4, fontWeight="bold").encode(
+        text=alt.Text("speedup:Q", format=".2f"), color=alt.value(style.ink)
+    )
+    ticks = (
+        alt.Chart(frame)
+        .mark_tick(thickness=4, color=style.ink, size=2 * style.font + 8)
+        .encode(y=y, x="ceiling:Q", tooltip=[alt.Tooltip("ceiling:Q", format=".2f")])
+    )
+    chart = alt.LayerChart(
+        layer=[bars, text, ticks], width="container", height=_band_height(len(order), style)
+    )
+    return big(chart, style)
+
+
+def idle_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.Chart:
+    """GPU idle time per batch, stacked by cause, one row per variant."""
+    order = list(dict.fromkeys(frame.sort_values("order")["variant"]))
+    chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("variant:N", sort=order, title=None),
+            x=alt.X("ms:Q", title="GPU idle per batch (ms)", stack="zero"),
+            color=alt.Color("cause:N", scale=IDLE_SCALE, title="cause"),
+            tooltip=["variant", "cause", alt.Tooltip("ms:Q", format=".2f")],
+        )
+        .properties(width="container", height=_band_height(len(order), style))
+    )
+    return big(chart, style)
+
+
+def depth_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
+    """Throughput (bars, left axis) and end-to-end latency p50 and p99 (lines, right axis) against
+    depth: past depth 2 throughput stays flat while every batch waits one period more."""
+    x = alt.X("depth:O", title="batches in flight (1 is serial)", axis=alt.Axis(labelAngle=0))
+    bars = (
+        alt.Chart(frame[frame.series == "images/s"])
+        .mark_bar(color="#1f6fb2", opacity=0.8)
+        .encode(x=x, y=alt.Y("value:Q", title="throughput (images/s)"), tooltip=["depth", "value"])
+    )
+    lines = (
+        alt.Chart(frame[frame.series != "images/s"])
+        .mark_line(point=True, strokeWidth=3)
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title="end-to-end latency (ms)"),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=["e2e p50 (ms)", "e2e p99 (ms)"], range=[[1, 0], [6, 3]]),
+            ),
+            color=alt.value("#c0392b"),
+            tooltip=["depth", "series", alt.Tooltip("value:Q", format=",.1f")],
+        )
+    )
+    chart = alt.LayerChart(layer=[bars, lines], width="container", height=HEIGHT).resolve_scale(
+        y="independent"
+    )
+    return big(chart, style)
+
+
+def pool_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.Chart:
+    """Measured speedup and the ceiling (L + G + C) / max(G, L, C / k) against the pool's size."""
+    chart = (
+        alt.Chart(frame)
+        .mark_line(point=alt.OverlayMarkDef(size=80), strokeWidth=3)
+        .encode(
+            x=alt.X(
+                "workers:O", title="post-processing workers k (0 is serial)", axis=alt.Axis(labelAngle=0)
+            ),
+            y=alt.Y("value:Q", title="speedup over serial (x)"),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=["measured speedup", "ceiling"], range=[[1, 0], [8, 4]]),
+            ),
+            color=alt.value("#1f6fb2"),
+            tooltip=["workers", "series", alt.Tooltip("value:Q", format=".2f")],
+        )
+        .properties(width="container", height=HEIGHT)
+    )
+    return big(chart, style)

@@ -90,13 +90,21 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", default=None)
+    parser.add_argument(
+        "--parts",
+        default="ladder,pool,pool-target,readback,graphs,depth,sweep,trace",
+        help="which tables to measure, comma-separated",
+    )
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     q = args.quick
     out = Path(args.out) if args.out else None
     tables: list[str] = []
     results: dict[str, Comparison] = {}
 
     def run(name: str, title: str, w, rounds, variants) -> None:
+        if name not in parts:
+            return
         _log(f"{name}: {len(variants)} variants x {rounds} rounds x {w.steps} steps")
         t0 = time.monotonic()
         c = compare(w, rounds, variants=variants, command=f"bench.ladder_report {name}")
@@ -147,8 +155,8 @@ def main() -> int:
         "| (L + C)/G | measured | ceiling | speedup | of gain | stability |",
         "|---|---|---|---|---|---|",
     ]
-    for ratio in (0.5, 2) if q else (0.25, 0.5, 1, 2, 4):
-        w = point_workload(balanced.replace(steps=20 if q else 80), ratio)
+    for ratio in () if "sweep" not in parts else (0.5, 2) if q else (0.25, 0.5, 1, 2, 4):
+        w = point_workload(balanced.replace(batch_size=32, steps=20 if q else 120), ratio)
         _log(f"sweep point {ratio}")
         c = compare(w, 1 if q else 2, command=f"bench.ladder_report sweep {ratio}")
         results[f"sweep-{ratio}"] = c
@@ -158,9 +166,16 @@ def main() -> int:
             f"| {ratio:g} | {(s.l.mean + s.c.mean) / s.g.mean:.2f} | {c.ceiling:.3f}x | {c.speedup:.3f}x | "
             f"{eff} | {c.stability_text} |"
         )
-    tables.append("### G/C sweep, balanced preset (80 steps a block)\n\n" + "\n".join(sweep_rows))
-    _log("profiler cross-check")
-    tables.append("### CUDA events against torch.profiler, seed model at batch 10\n\n" + cross_check())
+    if "sweep" in parts:
+        tables.append(
+            "### G/C sweep, balanced preset at batch 32 (120 steps a block)\n\n" + "\n".join(sweep_rows)
+        )
+    if "trace" in parts:
+        _log("profiler cross-check")
+        tables.append("### CUDA events against torch.profiler, seed model at batch 10\n\n" + cross_check())
+    if not results:
+        print("\n\n".join(tables))
+        return 0
     env = next(iter(results.values())).environment
     print(f"card: {env.gpu_name}, driver {env.gpu_driver}, torch {env.torch}, {env.cpu_cores_usable} cores\n")
     print("\n\n".join(tables))

@@ -6,8 +6,9 @@ version) in one transaction, so a run is either all there or not there: a writer
 leaves nothing behind. WAL mode lets the lab's sessions, CLI runs and other users read while one of
 them writes. A stopped or failed run never reaches `save`, because only a returned Comparison can.
 
-Two recorded GPU results ship inside the package as examples, so a laptop with no GPU (or a
-speaker whose live run went wrong) always has a real H100 and H200 result to open.
+Recorded GPU results ship inside the package as examples, so a laptop with no GPU (or a speaker
+whose live run went wrong) always has real H100 and H200 results to open: the seed and balanced
+pairs, the technique ladder, and naive against pinned readback.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ EXAMPLES_DIR = Path(__file__).parent / "examples"
 EXAMPLES = {  # id: (file, title); the card is read from the file itself
     "example-h100-seed": ("h100_seed.json", "recorded: seed preset (host-heavy)"),
     "example-h200-balanced": ("h200_balanced.json", "recorded: balanced preset, until stable"),
+    "example-h200-ladder": ("h200_ladder.json", "recorded: the technique ladder, seed workload"),
+    "example-h200-readback": ("h200_readback.json", "recorded: naive against pinned readback, balanced"),
 }
 RUN_ID = re.compile(r"^[0-9a-f]{8}$")
 BUSY_TIMEOUT_S = 30.0
@@ -135,7 +138,9 @@ def card_name(c: Comparison) -> str:
 def check_run_id(run_id: str) -> str:
     if not isinstance(run_id, str) or not (RUN_ID.match(run_id) or run_id in EXAMPLES):
         raise WorkloadError(
-            "run", run_id, "an id from the history: 8 hex digits, or one of " + ", ".join(EXAMPLES)
+            "run",
+            run_id,
+            "an id from the history: 8 hex digits, or a bundled example's (`history` lists them)",
         )
     return run_id
 

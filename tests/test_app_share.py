@@ -18,7 +18,12 @@ def private_lock_dir(tmp_path, monkeypatch):
 def test_history_lists_the_bundled_gpu_runs_and_opens_one_with_the_labs_charts():
     at = page("history")
     table = at.dataframe[0].value
-    assert list(table["id"]) == ["example-h100-seed", "example-h200-balanced"]
+    assert list(table["id"]) == [
+        "example-h100-seed",
+        "example-h200-balanced",
+        "example-h200-ladder",
+        "example-h200-readback",
+    ]
     assert {
         "time (UTC)",
         "who",

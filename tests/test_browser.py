@@ -165,7 +165,12 @@ def _fits(page) -> None:
 
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
 @pytest.mark.parametrize(
-    "where", ["lab?run=example-h200-balanced", "history?compare=example-h100-seed,example-h200-balanced"]
+    "where",
+    [
+        "lab?run=example-h200-balanced",
+        "history?compare=example-h100-seed,example-h200-balanced",
+        "lab?run=example-h200-ladder",
+    ],
 )
 @pytest.mark.parametrize("present", [False, True])
 def test_charts_fit_the_screen_at_both_sizes(server, browser, size, where, present):
@@ -174,7 +179,8 @@ def test_charts_fit_the_screen_at_both_sizes(server, browser, size, where, prese
     page.get_by_role("heading", name=re.compile(r"of a .*x ceiling")).first.wait_for(timeout=60_000)
     page.wait_for_timeout(2500)
     _fits(page)
-    name = f"{where.split('?')[0]}-{'present-' if present else ''}{size[0]}x{size[1]}.png"
+    kind = "-ladder" if "ladder" in where else ""
+    name = f"{where.split('?')[0]}{kind}-{'present-' if present else ''}{size[0]}x{size[1]}.png"
     page.screenshot(path=str(SHOTS / name))
     if present:
         folded = page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed")

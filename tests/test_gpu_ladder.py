@@ -36,8 +36,9 @@ def test_a_graph_replay_launches_far_faster_than_eager(ladder_result):
     eager = ladder_result.summary_of("pool2").l.mean
     graph = ladder_result.summary_of("graphs").l.mean
     assert graph < eager / 5
-    # The replayed forward does the same work: its G stays within a fifth of eager's.
-    assert ladder_result.summary_of("graphs").g.mean == pytest.approx(ladder_result.serial.g.mean, rel=0.2)
+    # The replayed forward runs the same kernels without launch gaps between them: its G is never
+    # longer than eager's (for a small model at batch 16 it is much shorter: eager G is launch-bound).
+    assert ladder_result.summary_of("graphs").g.mean <= ladder_result.serial.g.mean * 1.05
 
 
 def test_pinned_readback_keeps_the_overlap_that_naive_loses(ladder_result):

@@ -54,7 +54,12 @@ def test_the_bundled_gpu_results_are_listed_and_open_anywhere(store):
     ids = [e.id for e in store.entries()]
     assert ids == list(EXAMPLES)  # an empty store still has the two recorded runs
     cards = {e.id: e.card for e in store.entries()}
-    assert cards == {"example-h100-seed": "NVIDIA H100 80GB HBM3", "example-h200-balanced": "NVIDIA H200"}
+    assert cards == {
+        "example-h100-seed": "NVIDIA H100 80GB HBM3",
+        "example-h200-balanced": "NVIDIA H200",
+        "example-h200-ladder": "NVIDIA H200",
+        "example-h200-readback": "NVIDIA H200",
+    }
     assert store.load("example-h200-balanced").workload.batch_size == 128
 
 

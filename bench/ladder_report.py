@@ -131,6 +131,13 @@ def main() -> int:
         pools(),
     )
     run(
+        "pool-target",
+        "The pool's target: seed workload, serial against a pool of 8, 400 steps a block",
+        seed.replace(steps=100 if q else 400),
+        1 if q else 3,
+        (pools()[0], pools()[-1]),
+    )
+    run(
         "readback",
         "Readback modes, balanced (batch 128, L + C = G held)",
         balanced.replace(steps=20 if q else 40),

@@ -92,7 +92,7 @@ def main() -> int:
     parser.add_argument("--out", default=None)
     parser.add_argument(
         "--parts",
-        default="ladder,pool,pool-target,readback,graphs,depth,sweep,trace",
+        default="ladder,pool,pool-target,pool-steady,readback,graphs,depth,sweep,trace",
         help="which tables to measure, comma-separated",
     )
     args = parser.parse_args()
@@ -134,6 +134,13 @@ def main() -> int:
         "pool-target",
         "The pool's target: seed workload, serial against a pool of 8, 400 steps a block",
         seed.replace(steps=100 if q else 400),
+        1 if q else 3,
+        (pools()[0], pools()[-1]),
+    )
+    run(
+        "pool-steady",
+        "The same with C held at 75 ms (seed-steady): the schedule alone, whatever the cores' clocks",
+        preset("seed-steady").replace(steps=100 if q else 400),
         1 if q else 3,
         (pools()[0], pools()[-1]),
     )

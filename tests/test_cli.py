@@ -212,3 +212,65 @@ def test_show_of_a_run_not_stored_says_where_it_looked_and_exits_1(own_history):
     assert r.stderr.strip() == (
         f"python -m engine: error: run 0123abcd is not in this box's history ({own_history}/history.sqlite3)"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["compare", "--variants", "everything"], "argument --variants: invalid choice: 'everything'"),
+        (
+            ["compare", "--variants", "graphs", "--device", "cpu"],
+            "--launch: launch='graph' is not allowed: eager: CUDA Graphs need a CUDA GPU",
+        ),
+        (["sweep", "--ratios", "1,x"], "--ratios: ratios='1,x' is not allowed: comma-separated numbers"),
+        (["sweep", "--ratios", "0.01"], "--ratios: ratios='0.01' is not allowed"),
+        (
+            ["compare", "--trace", "/no/such/dir/t.json"],
+            "--trace: trace='/no/such/dir/t.json' is not allowed",
+        ),
+    ],
+)
+def test_ladder_flags_refuse_what_cannot_run(args, needle):
+    r = cli(*args, "--quiet") if args[0] != "sweep" else cli(*args)
+    assert r.returncode == 2, r.stderr
+    assert needle in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_the_ladder_runs_on_the_standin_and_writes_a_trace(tmp_path):
+    trace = tmp_path / "t.json"
+    r = cli(
+        "ladder",
+        "--device",
+        "cpu",
+        "--steps",
+        "4",
+        "--rounds",
+        "1",
+        "--quiet",
+        "--no-save",
+        "--trace",
+        str(trace),
+    )
+    assert r.returncode == 0, r.stderr
+    assert "variants against serial" in r.stdout and "pool8" in r.stdout and "graphs" not in r.stdout
+    assert "hidden syncs found" in r.stdout and "engine/runners.py" in r.stdout
+    assert f"wrote the trace to {trace}" in r.stdout
+    names = {e.get("name", "") for e in json.loads(trace.read_text())["traceEvents"]}
+    assert {"block serial", "block pool8", "launch 0", "read 0", "post 0"} <= names
+
+
+def test_a_sweep_prints_each_point_and_writes_json(tmp_path):
+    out = tmp_path / "sweep.json"
+    r = cli(
+        "sweep", "--ratios", "0.5,3", "--rounds", "1", "--steps", "5", "--device", "cpu", "--json", str(out)
+    )
+    assert r.returncode == 0, r.stderr
+    assert "point 1/2, (L + C)/G = 0.5" in r.stderr and "point 2/2, (L + C)/G = 3" in r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split()[:2] == ["(L+C)/G", "aimed"] and len(lines) == 4
+    data = json.loads(out.read_text())
+    assert [p["ratio"] for p in data["points"]] == [0.5, 3.0]
+    # Every point is held for a fixed duration at its ratio of host work to device work.
+    assert [r["workload"]["cpu_g_ratio"] for r in data["results"]] == [0.5, 3.0]
+    assert {r["workload"]["cpu_fixed"] for r in data["results"]} == {"duration"}

@@ -5,7 +5,7 @@ compete with the stand-in for the cores. This runs one workload alternately thro
 real `streamlit run`, Debian's Chromium clicking Run, the result downloaded as JSON) and through
 `python -m engine compare`, in ABBA order, and prints both speedups side by side.
 
-    python -m bench.lab_vs_cli [--preset cpu-demo] [--rounds 3] [--reps 2]
+    python -m bench.lab_vs_cli [--preset cpu-demo] [--rounds 3] [--reps 2] [--variants readback]
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from playwright.sync_api import sync_playwright
 from engine.records import Comparison
 from engine.report import iterations_used
 from tests.browser_kit import launch_chromium, open_page, serve_app, set_rounds
+from ui.controls import SET_LABELS
 
 RUN_TIMEOUT_MS = 600_000
 
@@ -33,9 +34,13 @@ def _log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def lab_run(browser: Any, url: str, preset: str, rounds: int, fixed: str | None) -> Comparison:
+def lab_run(browser: Any, url: str, preset: str, rounds: int, fixed: str | None, variants: str) -> Comparison:
     page = open_page(browser, url, lab=True)
     try:
+        if variants != "pair":
+            page.locator('[data-testid="stSelectbox"]', has_text="Compare").first.click()
+            page.get_by_role("option", name=SET_LABELS[variants], exact=True).click()
+            page.wait_for_timeout(500)
         page.locator('[data-testid="stSelectbox"]', has_text="Preset").first.click()
         page.get_by_role("option", name=preset, exact=True).click()
         if fixed:
@@ -43,7 +48,8 @@ def lab_run(browser: Any, url: str, preset: str, rounds: int, fixed: str | None)
             page.wait_for_timeout(500)
         set_rounds(page, rounds)
         page.get_by_role("button", name="Run", exact=True).click()
-        page.get_by_text("Speedup per round", exact=True).wait_for(timeout=RUN_TIMEOUT_MS)
+        done = "Speedup per round" if variants == "pair" else "Traps found"
+        page.get_by_text(done, exact=True).wait_for(timeout=RUN_TIMEOUT_MS)
         with page.expect_download() as download:
             page.get_by_role("button", name="Result (JSON)").click()
         return Comparison.from_dict(json.loads(Path(download.value.path()).read_text()))
@@ -51,8 +57,9 @@ def lab_run(browser: Any, url: str, preset: str, rounds: int, fixed: str | None)
         page.close()
 
 
-def cli_run(preset: str, rounds: int, fixed: str | None, out: Path) -> Comparison:
+def cli_run(preset: str, rounds: int, fixed: str | None, out: Path, variants: str) -> Comparison:
     cmd = [sys.executable, "-m", "engine", "compare", "--preset", preset, "--rounds", str(rounds)]
+    cmd += ["--variants", variants]
     cmd += ["--cpu-fixed", fixed] if fixed else []
     subprocess.run([*cmd, "--quiet", "--json", str(out)], check=True, stdout=subprocess.DEVNULL)
     return Comparison.from_json(out)
@@ -64,6 +71,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--fixed", choices=["work", "duration"], help="override how the preset holds C")
+    ap.add_argument("--variants", default="pair", choices=list(SET_LABELS), help="what to compare")
     args = ap.parse_args()
     rows: list[tuple[int, str, Comparison]] = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
@@ -76,9 +84,11 @@ def main() -> int:
                 for side in ("lab", "cli") if rep % 2 == 0 else ("cli", "lab"):
                     _log(f"rep {rep + 1}: {side}")
                     if side == "lab":
-                        c = lab_run(browser, url, args.preset, args.rounds, args.fixed)
+                        c = lab_run(browser, url, args.preset, args.rounds, args.fixed, args.variants)
                     else:
-                        c = cli_run(args.preset, args.rounds, args.fixed, folder / f"cli{rep}.json")
+                        c = cli_run(
+                            args.preset, args.rounds, args.fixed, folder / f"cli{rep}.json", args.variants
+                        )
                     rows.append((rep + 1, side, c))
         finally:
             browser.close()
@@ -86,7 +96,8 @@ def main() -> int:
             server.wait(15)
             log.close()
     held = rows[0][2].workload.describe_cpu_work()
-    print(f"\n### lab vs CLI: {args.preset} ({held}), {args.rounds} rounds each, ABBA order\n")
+    what = "" if args.variants == "pair" else f", variants {args.variants}"
+    print(f"\n### lab vs CLI: {args.preset} ({held}){what}, {args.rounds} rounds each, ABBA order\n")
     print(
         "| rep | via | speedup | ceiling | CV | G ms | C ms | loop iterations per batch (overlap) "
         "| overlap period p50 ms | predicted ms | schedule eff min | contention |"
@@ -96,10 +107,16 @@ def main() -> int:
         effs = [r.schedule_efficiency for r in c.runs]
         print(
             f"| {rep} | {side} | {c.speedup:.3f} | {c.ceiling:.3f} | {c.speedup_cv:.1%} | "
-            f"{c.serial.g.mean:.1f} | {c.serial.c.mean:.1f} | {iterations_used(c)['overlap']:,.0f} | "
+            f"{c.serial.g.mean:.1f} | {c.serial.c.mean:.1f} | {iterations_used(c)[c.headline_name]:,.0f} | "
             f"{c.overlap.period.p50:.1f} | {c.prediction.overlap_period_ms:.1f} | {min(effs):.3f} | "
             f"{c.contention.stamp} |"
         )
+    if args.variants != "pair":
+        names = rows[0][2].variant_names[1:]
+        print("\n| rep | via | " + " | ".join(names) + " |")
+        print("|---|---|" + "---|" * len(names))
+        for rep, side, c in rows:
+            print(f"| {rep} | {side} | " + " | ".join(f"{c.speedup_of(n):.3f}" for n in names) + " |")
     lab = statistics.median(c.speedup for _, side, c in rows if side == "lab")
     cli = statistics.median(c.speedup for _, side, c in rows if side == "cli")
     print(f"\nmedian speedup: lab {lab:.3f}, CLI {cli:.3f}; lab / CLI = {lab / cli:.3f}")

@@ -118,13 +118,40 @@ st.markdown(
     "2 - L/G: a large launch cost eats into it, which is why the balanced preset uses a large batch."
 )
 
+st.header("Past 2x: the technique ladder")
+st.markdown(
+    "One host thread that launches and post-processes can never beat max(G, L + C): the deque hides "
+    "the GPU's work under the host's, not the host's under anything. Serving systems go further. "
+    "**Read the output the right way** (a pinned, non_blocking copy and an event per batch), or the "
+    "overlap is silently lost. **Hand the post-processing to k processes**, and the period falls to "
+    "max(G, L, C / k). **Replay the forward as a CUDA Graph**, and L shrinks from milliseconds to a "
+    "fraction of one. The Lab's Compare control measures every rung against the same serial baseline, "
+    "each with its ceiling, the synchronisations hidden in its loop, and where the GPU sat idle."
+)
+cols = st.columns(2)
+with cols[0]:
+    st.page_link(
+        "pages/lab.py",
+        label="Open a ladder recorded on an H200",
+        icon=":material/stairs:",
+        query_params={"run": "example-h200-ladder"},
+    )
+with cols[1]:
+    st.page_link(
+        "pages/lab.py",
+        label="Run the ladder in the Lab",
+        icon=":material/science:",
+        query_params={"variants": "ladder"},
+    )
+
 st.header("Pitfalls")
 st.markdown(
     "- **Reading the newest output by accident.** `out.cpu()` on the batch just launched waits for it, "
     "and the overlap is gone. Only touch outputs of earlier batches.\n"
     "- **A readback that waits for too much.** A stream runs in order, so `prev.cpu()` issued after "
     "launching batch N waits for N as well. Copy into pinned memory with `non_blocking=True`, record "
-    "an event, and wait on that event.\n"
+    "an event, and wait on that event. The Lab's readback comparison shows both, and its traps panel "
+    "names the line that synchronised.\n"
     "- **Forgetting the drain.** Without a final wait and the last post-processing, the timer stops "
     "early and the gain looks bigger than it is.\n"
     "- **Threads instead of processes.** Python-level post-processing holds the GIL; a thread cannot run "

@@ -54,3 +54,14 @@ def test_the_readback_set_runs_on_the_standin_and_the_link_keeps_it():
     assert c.variant_names == ["serial", "none", "naive", "pinned"]
     assert [f.variant for f in c.syncs] == ["naive"]
     assert any({"speedup", "ceiling", "variant"} <= fields(s) for s in charts(at))
+
+
+def test_the_recorded_h200_ladder_opens_from_the_explainers_link():
+    at = app().run()
+    links = {link.proto.query_string for link in at.get("page_link")}
+    assert {"run=example-h200-ladder", "variants=ladder"} <= links
+    lab = page("lab", run="example-h200-ladder")
+    table = lab.dataframe[0].value
+    assert list(table["variant"]) == ["serial", "overlap", "pinned", "pool8", "graphs"]
+    assert table["speedup"].iloc[-1] > 5  # a pool of 8 and CUDA Graphs on the seed workload
+    assert any("NVIDIA H200" in str(v) for t in lab.table for v in t.value.to_dict().values())

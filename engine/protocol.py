@@ -34,19 +34,13 @@ from engine.records import Comparison, RunResult
 from engine.rig import Rig
 from engine.stability import StabilityGate
 from engine.telemetry import Sampler
-from engine.variants import Variant, check_variants, pair
+from engine.variants import Variant, check_variants, pair, rotation
 from engine.workload import Workload, WorkloadError
 
 __all__ = ["calibrate", "check_device", "check_rounds", "compare", "lock_name", "open_device"]
 
 PROBE_STEPS = 5  # batches timed to measure G before match_g sizes the CPU work
 MAX_ROUNDS = 50
-
-
-def rotation(variants: tuple[Variant, ...], r: int) -> tuple[Variant, ...]:
-    """Round r's order: the list turned by r places, so each variant takes each place equally."""
-    k = r % len(variants)
-    return variants[k:] + variants[:k]
 
 
 def check_rounds(rounds: object) -> None:

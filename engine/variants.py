@@ -81,6 +81,13 @@ class Variant:
 SERIAL = Variant("serial")
 
 
+def rotation(variants: tuple[Variant, ...], r: int) -> tuple[Variant, ...]:
+    """Round r's order: the list turned by r places, so each variant takes each place equally.
+    For two variants this is the AB BA AB order that cancels a drifting host."""
+    k = r % len(variants)
+    return variants[k:] + variants[:k]
+
+
 def pair(depth: int = 2) -> tuple[Variant, ...]:
     """The article's comparison: the serial loop against the deque."""
     return (SERIAL, Variant("overlap", depth=depth))

@@ -4,11 +4,11 @@ import pytest
 
 from engine.devices.ideal import FakeClock, FakePool, IdealDevice, fixed_post
 from engine.errors import WorkloadError
-from engine.protocol import compare, rotation
+from engine.protocol import compare
 from engine.runners import run_loop, run_pool
-from engine.variants import SETS, Variant, check_variants, ladder, variant_set
+from engine.variants import SETS, Variant, check_variants, ladder, rotation, variant_set
 from engine.workload import Workload
-from tests.conftest import MS
+from tests.conftest import MS, ideal_ladder
 
 W = Workload(model="resnet18", batch_size=1, steps=8, warmup_steps=1, cpu_work="ms", cpu_ms=5.0, device="cpu")
 
@@ -120,19 +120,7 @@ def test_graphs_on_the_stand_in_are_refused_before_anything_starts():
 
 
 def _ladder_run(rounds=2):
-    clock = FakeClock()
-    device = IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS, graph_l_ns=MS // 20)
-    return compare(
-        W.replace(steps=40),
-        rounds,
-        device=device,
-        post=fixed_post(clock, 24 * MS),
-        pool=FakePool(clock, 8, 24 * MS),
-        clock=clock,
-        telemetry="off",
-        with_environment=False,
-        variants=ladder(on_gpu=True),
-    )
+    return ideal_ladder(rounds)
 
 
 def test_the_ladder_measures_every_rung_against_one_serial_baseline():

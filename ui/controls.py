@@ -129,9 +129,14 @@ def request() -> RunRequest:
         stability_gate(),
         st.session_state.preset,
         st.session_state[VARIANTS_KEY],
-        bool(st.session_state.get(ON_GPU_KEY, True)),
+        _runs_on_gpu(bool(st.session_state.get(ON_GPU_KEY, True))),
         bool(st.session_state[TRACE_KEY]),
     )
+
+
+def _runs_on_gpu(on_gpu: bool) -> bool:
+    """Whether this run gets a GPU: the box has one and the Device control does not ask for the CPU."""
+    return on_gpu and st.session_state.get(_key("device")) != "cpu"
 
 
 def variants() -> str:
@@ -223,14 +228,15 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload 
         + "  \nEvery variant is measured against the same serial baseline, in rotating rounds.",
     )
     set_msg = st.empty()
-    chosen = variant_set(st.session_state[VARIANTS_KEY], on_gpu=on_gpu)
+    gpu_run = _runs_on_gpu(on_gpu)
+    chosen = variant_set(st.session_state[VARIANTS_KEY], on_gpu=gpu_run)
     try:
-        check_variants(chosen, on_gpu)
+        check_variants(chosen, gpu_run)
         refused = False
     except WorkloadError as exc:
         set_msg.error(f"{exc}. Pick another comparison, or open the lab on a GPU box.")
         refused = True
-    if not on_gpu and st.session_state[VARIANTS_KEY] == "ladder":
+    if not gpu_run and st.session_state[VARIANTS_KEY] == "ladder":
         set_msg.caption("On the CPU stand-in the ladder stops below its CUDA Graphs rung.")
     st.selectbox(
         "Preset",

@@ -2,11 +2,11 @@
 
 Each round runs one block of every variant of the same workload, and the order rotates every
 round (AB BA AB ... for two; ABC BCA CAB ... for three), so a CPU clock that drifts during the
-run weighs on every variant alike. The
-spread of the per-round speedups is the honest error bar: above the stability target (3%) the
-result says "unstable". With a StabilityGate, rounds go on until the last few agree or a budget
-runs out (see engine/stability.py). Between blocks, never inside one, the run checks for other
-GPU processes and host overload, and stamps the result with what it saw.
+run weighs on every variant alike. The spread of the per-round speedups is the honest error bar:
+above the stability target (3%) the result says "unstable". With a StabilityGate, rounds go on
+until the last few agree or a budget runs out (see engine/stability.py). Between blocks, never
+inside one, the run checks for other GPU processes and host overload, and stamps the result with
+what it saw.
 """
 
 from __future__ import annotations

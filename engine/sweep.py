@@ -19,7 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from engine.records import Comparison
+from engine.schedule import predict
 from engine.workload import Workload, WorkloadError, preset
 
 
@@ -49,9 +52,18 @@ def point_workload(base: Workload, ratio: float) -> Workload:
     return base.replace(cpu_work="match_g", cpu_fixed="duration", cpu_g_ratio=ratio)
 
 
+SWEEP_RATIOS = (0.25, 0.5, 1.0, 2.0, 4.0)  # the lab's sweep, and the CLI's default
+
+
 def run_sweep(
-    base: Workload, ratios: Sequence[float], rounds: int, progress: Any = None, command: str = ""
+    base: Workload,
+    ratios: Sequence[float],
+    rounds: int,
+    progress: Any = None,
+    command: str = "",
+    **options: Any,
 ) -> list[SweepPoint]:
+    """One comparison per ratio; `options` go to each compare() (telemetry, cancel, a gate)."""
     from engine.protocol import compare
 
     points = []
@@ -61,7 +73,7 @@ def run_sweep(
             if progress is not None:
                 progress(i, ratio, p)
 
-        result = compare(point_workload(base, ratio), rounds, progress=shown, command=command)
+        result = compare(point_workload(base, ratio), rounds, progress=shown, command=command, **options)
         points.append(SweepPoint(ratio, result))
     return points
 
@@ -95,6 +107,44 @@ def sweep_dict(points: Sequence[SweepPoint]) -> dict[str, Any]:
         ],
         "results": [pt.result.to_dict() for pt in points],
     }
+
+
+def points_frame(points: Sequence[SweepPoint], run_ids: Sequence[str | None] = ()) -> pd.DataFrame:
+    """One row per point for the lab's table and chart: what the CLI's table prints."""
+    ids = list(run_ids) or [None] * len(points)
+    return pd.DataFrame(
+        [
+            {
+                "(L + C)/G aimed": pt.ratio,
+                "measured (L + C)/G": pt.measured_ratio,
+                "G (ms)": pt.result.serial.g.mean,
+                "ceiling": pt.result.ceiling,
+                "speedup": pt.result.speedup,
+                "of the gain": pt.result.efficiency,
+                "stability": pt.result.stability_text,
+                "run": run_id or "",
+            }
+            for pt, run_id in zip(points, ids, strict=True)
+        ]
+    )
+
+
+CURVE_POINTS = 60
+
+
+def curve_frame(points: Sequence[SweepPoint]) -> pd.DataFrame:
+    """The predicted ceiling over the sweep's range of (L + C) / G, for the sweep's mean G and L:
+    the model's curve that the measured points are read against."""
+    g = sum(pt.result.serial.g.mean for pt in points) / len(points)
+    l_ms = sum(pt.result.serial.l.mean for pt in points) / len(points)
+    lo = max(min(pt.measured_ratio for pt in points) / 1.5, l_ms / g if g > 0 else 0.01, 0.01)
+    hi = max(pt.measured_ratio for pt in points) * 1.5
+    rows = []
+    for i in range(CURVE_POINTS + 1):
+        ratio = lo * (hi / lo) ** (i / CURVE_POINTS)
+        c_ms = max(0.0, ratio * g - l_ms)
+        rows.append({"ratio": ratio, "ceiling": predict(g, l_ms, c_ms).ceiling})
+    return pd.DataFrame(rows)
 
 
 def run_sweep_command(prog: str, args: argparse.Namespace, argv: Sequence[str] | None) -> int:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import box, controls, links, results, run, shell
+from ui import box, controls, links, results, run, shell, sweep_view
 
 shell.require()
 
@@ -65,7 +65,11 @@ if st.session_state.get(run.ERROR_KEY):
 if st.session_state.get(run.NOTICE_KEY):
     st.warning(st.session_state[run.NOTICE_KEY])
 
-if shown is not None:
+sweep = run.shown_sweep()
+if sweep is not None:
+    st.divider()
+    sweep_view.render(*sweep, results.Look(shell.presenting()))
+elif shown is not None:
     st.divider()
     st.caption(run.origin_line(shown, earlier=running or bool(st.session_state.get(run.STOPPED_KEY))))
     results.render(shown.comparison, results.look_for(shown.comparison, shown.run_id, shell.presenting()))

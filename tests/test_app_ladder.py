@@ -65,3 +65,28 @@ def test_the_recorded_h200_ladder_opens_from_the_explainers_link():
     assert list(table["variant"]) == ["serial", "overlap", "pinned", "pool8", "graphs"]
     assert table["speedup"].iloc[-1] > 5  # a pool of 8 and CUDA Graphs on the seed workload
     assert any("NVIDIA H200" in str(v) for t in lab.table for v in t.value.to_dict().values())
+
+
+def test_a_gc_sweep_runs_in_the_lab_and_charts_speedup_against_the_ceiling_curve():
+    at = app()
+    at.switch_page("pages/lab.py").run()
+    at.selectbox(key="w_variants").set_value("sweep").run()
+    at.selectbox(key="preset").set_value("cpu-demo").run()
+    at.selectbox(key="w_device").set_value("cpu").run()
+    at.number_input(key="w_steps").set_value(4).run()
+    at.slider(key="w_rounds").set_value(1).run()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert not at.error
+    points, ids = at.session_state["sweep_result"]
+    assert [pt.ratio for pt in points] == [0.25, 0.5, 1.0, 2.0, 4.0] and all(ids)
+    assert [pt.result.workload.cpu_g_ratio for pt in points] == [0.25, 0.5, 1.0, 2.0, 4.0]
+    table = at.dataframe[0].value
+    assert list(table["run"]) == ids  # every point is a stored run of its own
+    sweep = next(s for s in charts(at) if {"ratio", "ceiling", "speedup"} <= fields(s))
+    assert {"line", "tick", "point"} <= {m["type"] if isinstance(m, dict) else m for m in _marks(sweep)}
+    assert any(m.value.startswith("## G/C sweep: 5 points") for m in at.markdown)
+
+
+def _marks(spec):
+    return [layer["mark"] for layer in spec.get("layer", [spec])]

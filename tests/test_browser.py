@@ -364,3 +364,15 @@ def test_the_ladder_renders_with_its_traps_and_fits_the_screen(server, browser, 
     if size == (1280, 720):
         _shoot(page, "lab-ladder-full.png")
     page.close()
+
+
+def test_a_gc_sweep_from_a_link_runs_and_draws_its_curve(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server['url']}/lab?variants=sweep&preset=cpu-demo&steps=4&rounds=1")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_role("heading", name=re.compile(r"sweep: 5 points")).wait_for(timeout=RUN_TIMEOUT_MS)
+    page.wait_for_timeout(2500)
+    _fits(page)
+    page.screenshot(path=str(SHOTS / "lab-sweep-1280x720.png"))
+    _shoot(page, "lab-sweep-full.png")
+    page.close()

@@ -17,7 +17,8 @@ import streamlit as st
 from engine.errors import WorkloadError
 from engine.estimate import standin_run_s
 from engine.stability import StabilityGate
-from engine.variants import SET_HELP, SETS, check_variants, variant_set
+from engine.sweep import SWEEP_RATIOS
+from engine.variants import SET_HELP, check_variants, variant_set
 from engine.workload import (
     CPU_FIXED_HELP,
     CPU_FIXED_KINDS,
@@ -31,7 +32,7 @@ from engine.workload import (
     PRESETS,
     Workload,
 )
-from ui.links import Setup
+from ui.links import COMPARE_CHOICES, Setup
 from ui.run import RunRequest
 
 CUSTOM = "custom"
@@ -49,7 +50,13 @@ SET_LABELS = {
     "depth": "depth 1 to 8",
     "pool": "post-processing pool",
     "graphs": "CUDA Graphs (GPU)",
+    "sweep": "G/C sweep",
 }
+SWEEP_HELP = (
+    "one serial-vs-overlap comparison at each (L + C)/G of "
+    + ", ".join(f"{r:g}" for r in SWEEP_RATIOS)
+    + ", with the CPU work held for a fixed duration, against the predicted ceiling curve"
+)
 WORK_LABELS = {"loop": "fixed loop", "article": "article's loops", "ms": "milliseconds", "match_g": "match G"}
 FIXED_LABELS = {"work": "fixed work", "duration": "fixed duration"}
 WARN_STANDIN_S = 120
@@ -220,16 +227,17 @@ def _choice(name: str, options: Sequence[str], disabled: bool) -> None:
 def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload | None, int]:
     st.selectbox(
         "Compare",
-        SETS,
+        COMPARE_CHOICES,
         key=VARIANTS_KEY,
         disabled=disabled,
         format_func=SET_LABELS.__getitem__,
-        help="  \n".join(f"**{SET_LABELS[k]}**: {v}" for k, v in SET_HELP.items())
+        help="  \n".join(f"**{SET_LABELS[k]}**: {v}" for k, v in {**SET_HELP, "sweep": SWEEP_HELP}.items())
         + "  \nEvery variant is measured against the same serial baseline, in rotating rounds.",
     )
     set_msg = st.empty()
     gpu_run = _runs_on_gpu(on_gpu)
-    chosen = variant_set(st.session_state[VARIANTS_KEY], on_gpu=gpu_run)
+    name = st.session_state[VARIANTS_KEY]
+    chosen = variant_set(name if name != "sweep" else "pair", on_gpu=gpu_run)
     try:
         check_variants(chosen, gpu_run)
         refused = False
@@ -334,6 +342,8 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload 
     if not on_gpu or workload.device == "cpu":
         gate = stability_gate()
         est = standin_run_s(workload, gate.max_rounds if gate else rounds, len(chosen))
+        if name == "sweep":
+            est *= len(SWEEP_RATIOS) * 1.5  # five comparisons, the host-heavy points slower
         if est > MAX_STANDIN_S:
             batch_msg.error(
                 f"On the CPU stand-in this would take about {est / 60:.0f} minutes: "

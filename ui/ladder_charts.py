@@ -127,3 +127,41 @@ def pool_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.Chart:
         .properties(width="container", height=HEIGHT)
     )
     return big(chart, style)
+
+
+def sweep_chart(points: pd.DataFrame, curve: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
+    """Measured speedup (dots) and each point's ceiling (ticks) over (L + C) / G on a log axis, on the
+    predicted ceiling curve (line)."""
+    x = alt.X(
+        "ratio:Q",
+        title="host work over device work, (L + C) / G",
+        scale=alt.Scale(type="log"),
+        axis=alt.Axis(values=[0.125, 0.25, 0.5, 1, 2, 4, 8], format="g"),
+    )
+    line = (
+        alt.Chart(curve)
+        .mark_line(strokeWidth=2, strokeDash=[8, 4], color="#6d6d6d")
+        .encode(x=x, y=alt.Y("ceiling:Q", title="speedup over serial (x)"))
+    )
+    shown = points.rename(columns={"measured (L + C)/G": "ratio"})
+    dots = (
+        alt.Chart(shown)
+        .mark_point(filled=True, size=14 * style.font, color="#1f6fb2")
+        .encode(
+            x=x,
+            y="speedup:Q",
+            tooltip=[
+                alt.Tooltip("ratio:Q", format=".2f", title="(L + C)/G"),
+                alt.Tooltip("speedup:Q", format=".3f"),
+                alt.Tooltip("ceiling:Q", format=".3f"),
+                alt.Tooltip("of the gain:Q", format=".0%"),
+            ],
+        )
+    )
+    ticks = (
+        alt.Chart(shown)
+        .mark_tick(orient="horizontal", thickness=3, size=3 * style.font, color=style.ink)
+        .encode(x=x, y="ceiling:Q")
+    )
+    chart = alt.LayerChart(layer=[line, ticks, dots], width="container", height=HEIGHT)
+    return big(chart, style)

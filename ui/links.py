@@ -20,6 +20,8 @@ from engine.history import check_run_id
 from engine.variants import SETS
 from engine.workload import FIELDS, PRESETS, Workload, check_field
 
+COMPARE_CHOICES = (*SETS, "sweep")  # what the lab's Compare control offers: the sets, and a G/C sweep
+
 MAX_ROUNDS_WIDGET = 10
 FLAGS = {
     "1": True,
@@ -138,10 +140,10 @@ def parse(query: dict[str, str], default_preset: str) -> Setup:
     variants = None
     if "variants" in query:
         raw = query["variants"]
-        if raw in SETS:
+        if raw in COMPARE_CHOICES:
             variants = raw
         else:
-            problems.append(str(WorkloadError("variants", raw, "one of " + ", ".join(SETS))))
+            problems.append(str(WorkloadError("variants", raw, "one of " + ", ".join(COMPARE_CHOICES))))
     if len(problems) > MAX_PROBLEMS:
         problems[MAX_PROBLEMS - 1 :] = [f"and {len(problems) - MAX_PROBLEMS + 1} more parameter(s) refused"]
     return Setup(preset, overrides, rounds, until_stable, run, tuple(compare), tuple(problems), variants)

@@ -13,6 +13,7 @@ speedup as it lands, by redrawing one placeholder: nothing else on the page reru
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import threading
@@ -27,10 +28,11 @@ from engine import frames
 from engine.errors import OverlapLabError
 from engine.fingerprint import Environment, fingerprint
 from engine.history import History, data_dir
-from engine.progress import Cancelled, Progress, Throttle
+from engine.progress import Cancelled, Progress, ProgressFn, Throttle
 from engine.protocol import compare
 from engine.records import Comparison
 from engine.stability import StabilityGate
+from engine.sweep import SWEEP_RATIOS, run_sweep
 from engine.variants import variant_set
 from engine.workload import Workload
 from ui import charts
@@ -42,6 +44,7 @@ ERROR_KEY = "run_error"
 NOTICE_KEY = "run_notice"
 STOPPED_KEY = "run_stopped"  # the last run was stopped: what is on screen is an earlier one
 TRACE_KEY = "run_trace"  # (run id, trace bytes) of this session's last traced run
+SWEEP_KEY = "sweep_result"  # (points, run ids) of this session's last G/C sweep, while it is shown
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ def open_stored(run_id: str) -> None:
     """Show a stored run (a ?run=... link); a run that is not there is said, and nothing else changes."""
     try:
         st.session_state[RESULT_KEY] = Shown(store().load(run_id), run_id, "stored")
+        st.session_state[SWEEP_KEY] = None
     except OverlapLabError as exc:
         st.session_state[ERROR_KEY] = f"This link's run could not be opened: {exc}"
 
@@ -158,22 +162,10 @@ def run_pending(area: Any) -> None:
     st.session_state[CANCEL_KEY] = cancel
     trace_path = _trace_file() if req.trace else None
     try:
-        variants = variant_set(req.variants, req.workload.depth, on_gpu=req.on_gpu)
-        result = compare(
-            req.workload,
-            req.rounds,
-            progress=Throttle(progress),
-            telemetry=req.telemetry,
-            gate=req.gate,
-            command=req.command,
-            cancel=cancel,
-            variants=variants,
-            trace_path=trace_path,
-        )
-        shown = Shown(result, _save(result), "run")
-        st.session_state[RESULT_KEY] = shown
-        if trace_path is not None:
-            st.session_state[TRACE_KEY] = (shown.run_id, Path(trace_path).read_bytes())
+        if req.variants == "sweep":
+            _sweep(req, Throttle(progress), cancel)
+        else:
+            _compare(req, Throttle(progress), cancel, trace_path)
     except Cancelled:
         pass  # Stop already said so
     except OverlapLabError as exc:
@@ -183,6 +175,45 @@ def run_pending(area: Any) -> None:
         if trace_path is not None:
             Path(trace_path).unlink(missing_ok=True)
     st.rerun()
+
+
+def _compare(req: RunRequest, progress: ProgressFn, cancel: threading.Event, trace_path: str | None) -> None:
+    variants = variant_set(req.variants, req.workload.depth, on_gpu=req.on_gpu)
+    result = compare(
+        req.workload,
+        req.rounds,
+        progress=progress,
+        telemetry=req.telemetry,
+        gate=req.gate,
+        command=req.command,
+        cancel=cancel,
+        variants=variants,
+        trace_path=trace_path,
+    )
+    shown = Shown(result, _save(result), "run")
+    st.session_state[RESULT_KEY] = shown
+    st.session_state[SWEEP_KEY] = None
+    if trace_path is not None:
+        st.session_state[TRACE_KEY] = (shown.run_id, Path(trace_path).read_bytes())
+
+
+def _sweep(req: RunRequest, progress: ProgressFn, cancel: threading.Event) -> None:
+    """A G/C sweep: one stored comparison per point, shown together by the sweep view."""
+
+    def labelled(i: int, ratio: float, p: Progress) -> None:
+        point = f"point {i + 1}/{len(SWEEP_RATIOS)}, (L + C)/G = {ratio:g}"
+        progress(dataclasses.replace(p, note=point + (f" · {p.note}" if p.note else "")))
+
+    points = run_sweep(
+        req.workload, SWEEP_RATIOS, req.rounds, labelled, req.command, telemetry=req.telemetry, cancel=cancel
+    )
+    st.session_state[SWEEP_KEY] = (points, [_save(pt.result) for pt in points])
+    st.session_state[RESULT_KEY] = None
+
+
+def shown_sweep() -> tuple[list[Any], list[str | None]] | None:
+    """This session's last G/C sweep, while no other result has replaced it on screen."""
+    return st.session_state.get(SWEEP_KEY)
 
 
 def _trace_file() -> str:

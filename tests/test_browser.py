@@ -360,7 +360,7 @@ def test_the_ladder_renders_with_its_traps_and_fits_the_screen(server, browser, 
     page.wait_for_timeout(2500)
     _fits(page)
     assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3  # ladder, idle, timeline
-    page.screenshot(path=str(SHOTS / f"lab-ladder-{size[0]}x{size[1]}.png"))
+    page.screenshot(path=str(SHOTS / f"lab-ladder-fake-device-{size[0]}x{size[1]}.png"))
     if size == (1280, 720):
         _shoot(page, "lab-ladder-full.png")
     page.close()

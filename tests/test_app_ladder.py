@@ -8,6 +8,18 @@ from tests.conftest import ideal_ladder
 from tests.test_app import _has_cuda, app, charts, fields, page
 
 
+def _standin_lab(variants: str, steps: int):
+    """The lab set up for a short one-round run of cpu-demo on the stand-in, comparing `variants`."""
+    at = app()
+    at.switch_page("pages/lab.py").run()
+    at.selectbox(key="w_variants").set_value(variants).run()
+    at.selectbox(key="preset").set_value("cpu-demo").run()
+    at.selectbox(key="w_device").set_value("cpu").run()
+    at.number_input(key="w_steps").set_value(steps).run()
+    at.slider(key="w_rounds").set_value(1).run()
+    return at
+
+
 def test_a_stored_ladder_opens_with_its_table_chart_traps_and_timelines():
     c = ideal_ladder()
     run_id = History().save(c, "cli")
@@ -39,13 +51,7 @@ def test_a_bad_variants_link_names_the_field_and_keeps_the_pair():
 
 
 def test_the_readback_set_runs_on_the_standin_and_the_link_keeps_it():
-    at = app()
-    at.switch_page("pages/lab.py").run()
-    at.selectbox(key="w_variants").set_value("readback").run()
-    at.selectbox(key="preset").set_value("cpu-demo").run()
-    at.selectbox(key="w_device").set_value("cpu").run()
-    at.number_input(key="w_steps").set_value(6).run()
-    at.slider(key="w_rounds").set_value(1).run()
+    at = _standin_lab("readback", steps=6)
     assert at.query_params["variants"] in ("readback", ["readback"])
     at.button[0].click().run()
     assert not at.exception, at.exception
@@ -68,13 +74,7 @@ def test_the_recorded_h200_ladder_opens_from_the_explainers_link():
 
 
 def test_a_gc_sweep_runs_in_the_lab_and_charts_speedup_against_the_ceiling_curve():
-    at = app()
-    at.switch_page("pages/lab.py").run()
-    at.selectbox(key="w_variants").set_value("sweep").run()
-    at.selectbox(key="preset").set_value("cpu-demo").run()
-    at.selectbox(key="w_device").set_value("cpu").run()
-    at.number_input(key="w_steps").set_value(4).run()
-    at.slider(key="w_rounds").set_value(1).run()
+    at = _standin_lab("sweep", steps=4)
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert not at.error

@@ -1,55 +1,18 @@
 """Every page through Streamlit's AppTest: no exceptions, widgets react, charts carry the right data."""
 
-import json
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from engine.history import History
 from engine.records import Comparison
 from engine.report import card_text
+from tests.app_kit import app, charts, fields, has_cuda, marks, metrics, page
+from tests.ideal_kit import ideal_compare
 from ui.run import Shown
 
 
 @pytest.fixture(autouse=True)
 def private_lock_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("OVERLAP_LAB_LOCK_DIR", str(tmp_path))
-
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-def app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=120)
-
-
-def charts(at):
-    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
-
-
-def metrics(at):
-    return {m.label: m.value for m in at.metric}
-
-
-def _walk(spec):
-    """Every dict inside a (possibly layered, concatenated or faceted) vega-lite spec."""
-    if isinstance(spec, dict):
-        yield spec
-        for value in spec.values():
-            yield from _walk(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            yield from _walk(value)
-
-
-def marks(spec):
-    kinds = (d["mark"] for d in _walk(spec) if "mark" in d)
-    return {m["type"] if isinstance(m, dict) else m for m in kinds}
-
-
-def fields(spec):
-    return {d["field"] for d in _walk(spec) if isinstance(d.get("field"), str)}
 
 
 def test_explainer_renders_and_reacts_to_its_sliders():
@@ -74,23 +37,7 @@ def test_explainer_renders_and_reacts_to_its_sliders():
     assert link.proto.page == "lab" and link.proto.query_string == "preset=seed"
 
 
-def page(name: str, **query: str) -> AppTest:
-    """A page opened first through a link carrying these query parameters, as a teammate would."""
-    at = app()
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page(f"pages/{name}.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _has_cuda() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
-
-
-@pytest.mark.skipif(_has_cuda(), reason="the stand-in banner shows only without CUDA")
+@pytest.mark.skipif(has_cuda(), reason="the stand-in banner shows only without CUDA")
 def test_lab_without_gpu_shows_the_standin_banner_and_cpu_demo():
     at = app()
     at.switch_page("pages/lab.py").run()
@@ -100,7 +47,7 @@ def test_lab_without_gpu_shows_the_standin_banner_and_cpu_demo():
     assert at.button[0].label == "Run" and not at.button[0].disabled
 
 
-@pytest.mark.skipif(_has_cuda(), reason="the redirect to cpu-demo happens only without CUDA")
+@pytest.mark.skipif(has_cuda(), reason="the redirect to cpu-demo happens only without CUDA")
 def test_link_to_a_gpu_preset_opens_cpu_demo_on_the_standin():
     at = page("lab", preset="balanced")
     assert at.session_state["preset"] == "cpu-demo"
@@ -183,7 +130,7 @@ def test_lab_draws_a_recorded_h100_result_with_gpu_telemetry():
     assert "NVIDIA H100 80GB HBM3" in env.to_string()
 
 
-@pytest.mark.skipif(_has_cuda(), reason="the redirect to cpu-demo happens only without CUDA")
+@pytest.mark.skipif(has_cuda(), reason="the redirect to cpu-demo happens only without CUDA")
 def test_link_to_the_seed_preset_on_the_standin_says_it_is_the_opposite_case():
     at = page("lab", preset="seed")
     note = next(c.value for c in at.caption if "seed preset is sized for a GPU" in c.value)
@@ -196,7 +143,6 @@ def test_lab_explains_the_article_loops_and_a_gated_run():
 
     from engine.circumstances import Stability
     from engine.workload import Workload
-    from tests.conftest import ideal_compare
 
     c = ideal_compare(Workload(model="resnet18", steps=8, warmup_steps=0, cpu_work="article"), 6)
     c = dataclasses.replace(c, stability=Stability(0.03, 4, True, "stability target met"))

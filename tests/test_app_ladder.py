@@ -4,8 +4,8 @@ a comparison the device cannot run is refused by name; a set of variants runs fo
 import pytest
 
 from engine.history import History
-from tests.conftest import ideal_ladder
-from tests.test_app import _has_cuda, app, charts, fields, page
+from tests.app_kit import app, charts, fields, has_cuda, page
+from tests.ideal_kit import ideal_ladder
 
 
 def _standin_lab(variants: str, steps: int):
@@ -37,7 +37,7 @@ def test_a_stored_ladder_opens_with_its_table_chart_traps_and_timelines():
     assert any("Top rung" in m.value and "CUDA Graphs" in m.value for m in at.markdown)
 
 
-@pytest.mark.skipif(_has_cuda(), reason="the stand-in refuses CUDA Graphs only without CUDA")
+@pytest.mark.skipif(has_cuda(), reason="the stand-in refuses CUDA Graphs only without CUDA")
 def test_graphs_on_the_standin_are_refused_naming_the_field():
     at = page("lab", variants="graphs")
     assert any("launch='graph' is not allowed" in e.value for e in at.error)

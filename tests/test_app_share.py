@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.history import EXAMPLES_DIR, History, load_example
-from tests.test_app import APP, charts, fields, page
+from tests.app_kit import APP, charts, fields, page
 
 
 @pytest.fixture(autouse=True)

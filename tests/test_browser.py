@@ -350,7 +350,7 @@ def test_a_cold_deep_link_to_the_lab_runs_the_real_shell(browser, tmp_path):
 
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
 def test_the_ladder_renders_with_its_traps_and_fits_the_screen(server, browser, size):
-    from tests.conftest import ideal_ladder
+    from tests.ideal_kit import ideal_ladder
 
     run_id = server["history"].save(ideal_ladder(), "cli")
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})

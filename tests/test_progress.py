@@ -37,7 +37,7 @@ def test_time_left_is_said_in_words_and_a_budget_is_said_as_a_bound():
 
 def test_each_finished_round_reaches_the_progress_reports_on_the_fake_clock():
     from engine.workload import Workload
-    from tests.conftest import ideal_compare
+    from tests.ideal_kit import ideal_compare
 
     seen = []
     w = Workload(

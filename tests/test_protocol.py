@@ -5,7 +5,7 @@ import pytest
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
 from engine.protocol import calibrate, compare
 from engine.workload import Workload, WorkloadError
-from tests.conftest import MS, ideal_compare
+from tests.ideal_kit import MS, ideal_compare
 
 
 def test_progress_counts_every_step_and_ends_at_one():

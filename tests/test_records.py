@@ -12,7 +12,7 @@ from engine.history import EXAMPLES_DIR as EXAMPLES
 from engine.protocol import compare
 from engine.records import Comparison, TelemetryTrace
 from engine.workload import Workload
-from tests.conftest import MS, ideal_compare
+from tests.ideal_kit import MS, ideal_compare
 
 
 def _ideal_comparison(rounds=4):

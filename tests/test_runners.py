@@ -5,7 +5,7 @@ import pytest
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
 from engine.runners import run_loop, run_overlap, run_serial
 from engine.simulate import simulate
-from tests.conftest import MS
+from tests.ideal_kit import MS
 
 
 def test_serial_order_is_launch_wait_post(ideal):

@@ -6,7 +6,7 @@ from engine.devices.ideal import FakeClock, IdealDevice
 from engine.protocol import compare
 from engine.stability import StabilityGate
 from engine.workload import Workload, WorkloadError
-from tests.conftest import MS
+from tests.ideal_kit import MS
 
 STEPS = 4  # batches per block, so one round is 2 x 4 post-processing calls
 W = Workload(model="resnet18", steps=STEPS, warmup_steps=0, cpu_work="ms", cpu_ms=5.0)

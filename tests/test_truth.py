@@ -10,7 +10,7 @@ from engine.protocol import compare
 from engine.records import Comparison
 from engine.truth import blocks, shortfall_reasons, shortfall_sentence
 from engine.workload import Workload
-from tests.conftest import MS, ideal_compare
+from tests.ideal_kit import MS, ideal_compare
 
 
 def _w(steps: int = 50) -> Workload:

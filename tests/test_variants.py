@@ -8,7 +8,7 @@ from engine.protocol import compare
 from engine.runners import run_loop, run_pool
 from engine.variants import SETS, Variant, check_variants, ladder, rotation, variant_set
 from engine.workload import Workload
-from tests.conftest import MS, ideal_ladder
+from tests.ideal_kit import MS, ideal_ladder
 
 W = Workload(model="resnet18", batch_size=1, steps=8, warmup_steps=1, cpu_work="ms", cpu_ms=5.0, device="cpu")
 

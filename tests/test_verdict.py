@@ -10,7 +10,7 @@ from engine.fingerprint import Environment
 from engine.protocol import compare
 from engine.verdict import overlap_bound, verdict
 from engine.workload import Workload
-from tests.conftest import MS
+from tests.ideal_kit import MS
 
 QUIET = Contention(True, 0, 0.5, 16)
 

@@ -1,6 +1,6 @@
 """Click-to-charts time of the lab (through AppTest) against the engine's own run time, same process.
 
-Each rep runs the same workload twice, once straight through engine.protocol.compare and once by
+Each rep runs the same workload twice, once straight through engine.measure.protocol.compare and once by
 clicking Run on the lab page and waiting until its charts are drawn; the order alternates. The
 difference is what the app adds: widget updates per step, chart building, the rerun afterwards.
 
@@ -17,10 +17,10 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from engine.protocol import check_device, compare
-from engine.records import Comparison
-from engine.variants import SETS, variant_set
-from engine.workload import preset
+from engine.measure.protocol import check_device, compare
+from engine.result.comparison import Comparison
+from engine.spec.variants import SETS, variant_set
+from engine.spec.workload import preset
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

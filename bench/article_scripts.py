@@ -11,7 +11,7 @@ import time
 from collections import deque
 from typing import Any
 
-from engine.postprocess import STEP_OFFSET, trig_loop
+from engine.spec.postprocess import STEP_OFFSET, trig_loop
 
 
 def bare_serial(model: Any, x: Any, steps: int, iterations: int) -> list[float]:

@@ -17,13 +17,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bench.article_scripts import bare_overlap, bare_serial
-from engine.fingerprint import fingerprint
-from engine.models import IMAGE_SHAPE, torch_dtype
-from engine.postprocess import LoopPost, iterations_for, ms_per_iteration, trig_loop
-from engine.protocol import compare, open_device
-from engine.runners import run_overlap, run_serial
-from engine.telemetry import Sampler
-from engine.workload import Workload, preset
+from engine.devices.models import IMAGE_SHAPE, torch_dtype
+from engine.host.fingerprint import fingerprint
+from engine.host.telemetry import Sampler
+from engine.measure.protocol import compare, open_device
+from engine.measure.runners import run_overlap, run_serial
+from engine.spec.postprocess import LoopPost, iterations_for, ms_per_iteration, trig_loop
+from engine.spec.workload import Workload, preset
 
 
 def _log(msg: str) -> None:

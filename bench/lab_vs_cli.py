@@ -22,8 +22,8 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
-from engine.records import Comparison
-from engine.report import iterations_used
+from engine.read.report import iterations_used
+from engine.result.comparison import Comparison
 from tests.browser_kit import launch_chromium, open_page, serve_app, set_rounds
 from ui.controls import SET_LABELS
 

@@ -16,15 +16,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.circumstances import Calibration
-from engine.ladder import rungs
-from engine.protocol import compare, open_device
-from engine.records import Comparison
-from engine.rig import Rig
-from engine.sweep import point_workload
-from engine.trace import kernel_spans_ms, read
-from engine.variants import depths, ladder, launches, pair, pools, readbacks
-from engine.workload import preset
+from engine.host.trace import kernel_spans_ms, read
+from engine.measure.protocol import compare, open_device
+from engine.measure.rig import Rig
+from engine.measure.sweep import point_workload
+from engine.read.rungs import rungs
+from engine.result.circumstances import Calibration
+from engine.result.comparison import Comparison
+from engine.spec.variants import depths, ladder, launches, pair, pools, readbacks
+from engine.spec.workload import preset
 
 
 def _log(msg: str) -> None:

@@ -20,14 +20,14 @@ import sys
 import time
 from pathlib import Path
 
-from engine.fingerprint import fingerprint
-from engine.protocol import compare
-from engine.records import Comparison
-from engine.report import cv_text, iterations_used
-from engine.stability import StabilityGate
-from engine.truth import blocks, shortfall_sentence
-from engine.verdict import verdict
-from engine.workload import preset
+from engine.host.fingerprint import fingerprint
+from engine.measure.protocol import compare
+from engine.measure.stability import StabilityGate
+from engine.read.report import cv_text, iterations_used
+from engine.read.truth import blocks, shortfall_sentence
+from engine.read.verdict import verdict
+from engine.result.comparison import Comparison
+from engine.spec.workload import preset
 
 
 def _log(msg: str) -> None:

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from engine.errors import OverlapLabError
-from engine.fingerprint import Environment
-from engine.variants import SET_HELP, SETS
-from engine.workload import (
+from engine.host.fingerprint import Environment
+from engine.spec.variants import SET_HELP, SETS
+from engine.spec.workload import (
     FIELDS,
     PRESET_NOTES,
     PRESETS,
@@ -189,7 +189,7 @@ def workload_from_args(args: argparse.Namespace) -> Workload:
 
 
 def gate_from_args(args: argparse.Namespace) -> Any:
-    from engine.stability import StabilityGate
+    from engine.measure.stability import StabilityGate
 
     if not args.until_stable:
         return None
@@ -229,7 +229,7 @@ def format_info(env: Environment, core: int | None) -> str:
 
 
 def _say_estimate(workload: Workload, rounds: int) -> None:
-    from engine.estimate import standin_run_s
+    from engine.measure.estimate import standin_run_s
 
     est = standin_run_s(workload, rounds)
     if est > ESTIMATE_NOTE_S:
@@ -244,14 +244,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "info":
         from engine.devices.standin import worker_core
-        from engine.fingerprint import fingerprint
+        from engine.host.fingerprint import fingerprint
 
         print(format_info(fingerprint("auto"), worker_core()))
         return 0
     if args.command in ("history", "show"):
         return _browse(parser.prog, args)
     if args.command == "sweep":
-        from engine.sweep import run_sweep_command
+        from engine.measure.sweep import run_sweep_command
 
         return run_sweep_command(parser.prog, args, argv)
     if args.command == "ladder":
@@ -260,9 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     trace_tmp: str | None = None
     store = None
     try:
-        from engine.progress import Throttle
-        from engine.protocol import check_device, check_rounds, compare
-        from engine.result_file import ResultFile
+        from engine.measure.progress import Throttle
+        from engine.measure.protocol import check_device, check_rounds, compare
+        from engine.store.result_file import ResultFile
 
         workload = workload_from_args(args)
         gate = gate_from_args(args)
@@ -278,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say_estimate(workload, gate.max_rounds if gate else rounds)
         printer = None if args.quiet else Throttle(_ProgressPrinter(sys.stderr))
         command = "python -m engine " + shlex.join(sys.argv[1:] if argv is None else argv)
-        from engine.variants import variant_set
+        from engine.spec.variants import variant_set
 
         variants = variant_set(args.variants, workload.depth, on_gpu=not on_standin)
         result = compare(
@@ -299,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if trace_tmp is not None:
             Path(trace_tmp).unlink(missing_ok=True)
         return _fail(parser.prog, exc)
-    from engine.report import format_comparison
+    from engine.read.report import format_comparison
 
     print(format_comparison(result))
     status = 0
@@ -334,8 +334,8 @@ def _temp_path(what: str) -> str:
 
 
 def _open_history(folder: str | None) -> Any:
-    from engine.history import History
-    from engine.shared_dir import SharedPathError
+    from engine.host.shared_dir import SharedPathError
+    from engine.store.history import History
 
     try:
         return History(folder)
@@ -347,8 +347,8 @@ def _open_history(folder: str | None) -> Any:
 
 def _browse(prog: str, args: argparse.Namespace) -> int:
     """`history` and `show`: read the store; nothing is measured."""
-    from engine.history import MissingRun
-    from engine.report import format_comparison, format_history
+    from engine.read.report import format_comparison, format_history
+    from engine.store.history import MissingRun
 
     try:
         store = _open_history(args.data_dir)
@@ -357,7 +357,7 @@ def _browse(prog: str, args: argparse.Namespace) -> int:
             return 0
         out = None
         if args.json is not None:
-            from engine.result_file import ResultFile
+            from engine.store.result_file import ResultFile
 
             out = ResultFile(args.json)
         try:

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from engine import frames
-from engine.schedule import predict
-from engine.simulate import simulate
+from engine.measure.simulate import simulate
+from engine.read import frames
+from engine.result.schedule import predict
 from ui import charts, results, shell
 
 shell.require()

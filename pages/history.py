@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.errors import OverlapLabError
-from engine.records import Comparison
+from engine.result.comparison import Comparison
 from ui import links, results, run, shell, side_by_side
 
 shell.require()

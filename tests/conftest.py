@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
-from engine.workload import Workload
+from engine.spec.workload import Workload
 from tests.ideal_kit import MS
 
 

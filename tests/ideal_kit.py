@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from engine.devices.ideal import FakeClock, FakePool, IdealDevice, fixed_post
-from engine.protocol import compare
-from engine.variants import ladder
-from engine.workload import Workload
+from engine.measure.protocol import compare
+from engine.spec.variants import ladder
+from engine.spec.workload import Workload
 
 MS = 1_000_000
 

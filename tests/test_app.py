@@ -2,9 +2,9 @@
 
 import pytest
 
-from engine.history import History
-from engine.records import Comparison
-from engine.report import card_text
+from engine.read.report import card_text
+from engine.result.comparison import Comparison
+from engine.store.history import History
 from tests.app_kit import app, charts, fields, has_cuda, marks, metrics, page
 from tests.ideal_kit import ideal_compare
 from ui.run import Shown
@@ -141,8 +141,8 @@ def test_link_to_the_seed_preset_on_the_standin_says_it_is_the_opposite_case():
 def test_lab_explains_the_article_loops_and_a_gated_run():
     import dataclasses
 
-    from engine.circumstances import Stability
-    from engine.workload import Workload
+    from engine.result.circumstances import Stability
+    from engine.spec.workload import Workload
 
     c = ideal_compare(Workload(model="resnet18", steps=8, warmup_steps=0, cpu_work="article"), 6)
     c = dataclasses.replace(c, stability=Stability(0.03, 4, True, "stability target met"))

@@ -3,7 +3,7 @@ a comparison the device cannot run is refused by name; a set of variants runs fo
 
 import pytest
 
-from engine.history import History
+from engine.store.history import History
 from tests.app_kit import app, charts, fields, has_cuda, page
 from tests.ideal_kit import ideal_ladder
 
@@ -33,7 +33,7 @@ def test_a_stored_ladder_opens_with_its_table_chart_traps_and_timelines():
     assert list(table["variant"]) == ["serial", "overlap", "pinned", "pool8", "graphs"]
     assert [round(x, 3) for x in table["ceiling"]] == [1.0, round(34 / 26, 3), round(34 / 26, 3), 3.4, 3.4]
     assert list(table["syncs"])[1] > 0 and sum(table["syncs"]) == list(table["syncs"])[1]
-    assert any("engine/runners.py" in m.value for m in at.markdown)  # the trap's source line
+    assert any("engine/measure/runners.py" in m.value for m in at.markdown)  # the trap's source line
     assert any("Top rung" in m.value and "CUDA Graphs" in m.value for m in at.markdown)
 
 

@@ -6,7 +6,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.history import EXAMPLES_DIR, History, load_example
+from engine.store.history import EXAMPLES_DIR, History, load_example
 from tests.app_kit import APP, charts, fields, page
 
 
@@ -130,7 +130,7 @@ def test_the_downloads_carry_provenance_and_the_summary_image_renders():
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 50_000
     svg = exports.svg(exports.summary_chart(c))
     assert "1.90x of a 1.96x ceiling" in svg
-    from engine import frames
+    from engine.read import frames
 
     csv = frames.records_frame(c).to_csv(index=False)
     header = csv.splitlines()[0].split(",")

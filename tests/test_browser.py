@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from engine.history import History
+from engine.store.history import History
 from tests.browser_kit import CHROMIUM, ROOT, history_dir, launch_chromium, open_page, serve_app, set_rounds
 
 pytestmark = pytest.mark.browser
@@ -216,7 +216,7 @@ def test_history_imports_a_result_and_refuses_a_file_that_is_not_one(server, bro
     refused = "notes.json was not imported: the file 'notes.json' is not an Overlap Lab result"
     page.get_by_text(refused).wait_for(timeout=30_000)
     good = tmp_path / "h100.json"
-    good.write_text((ROOT / "engine" / "examples" / "h100_seed.json").read_text())
+    good.write_text((ROOT / "engine" / "store" / "examples" / "h100_seed.json").read_text())
     page.locator('input[type="file"]').set_input_files(str(good))
     page.get_by_text("Link to this run in the lab: ?run=").wait_for(timeout=30_000)
     page.wait_for_url(re.compile(r"/history\?run=[0-9a-f]{8}$"), timeout=10_000)

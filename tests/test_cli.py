@@ -186,7 +186,7 @@ def test_ctrl_c_ends_a_run_with_one_line_and_status_130(own_history):
     assert err.strip().splitlines() == [
         "python -m engine: interrupted; the device and its lock were released"
     ]
-    from engine.history import History
+    from engine.store.history import History
 
     assert History(own_history).count() == 0  # a stopped run is never stored
 
@@ -254,7 +254,7 @@ def test_the_ladder_runs_on_the_standin_and_writes_a_trace(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert "variants against serial" in r.stdout and "pool8" in r.stdout and "graphs" not in r.stdout
-    assert "hidden syncs found" in r.stdout and "engine/runners.py" in r.stdout
+    assert "hidden syncs found" in r.stdout and "engine/measure/runners.py" in r.stdout
     assert f"wrote the trace to {trace}" in r.stdout
     names = {e.get("name", "") for e in json.loads(trace.read_text())["traceEvents"]}
     assert {"block serial", "block pool8", "launch 0", "read 0", "post 0"} <= names

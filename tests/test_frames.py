@@ -2,9 +2,9 @@
 
 import pytest
 
-from engine import frames
-from engine.history import EXAMPLES_DIR as EXAMPLES
-from engine.records import Comparison
+from engine.read import frames
+from engine.result.comparison import Comparison
+from engine.store.history import EXAMPLES_DIR as EXAMPLES
 
 RECORDED = EXAMPLES / "h100_seed.json"
 

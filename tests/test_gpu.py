@@ -3,8 +3,8 @@
 import pytest
 
 from engine.devices.base import DeviceError
-from engine.protocol import compare
-from engine.workload import Workload
+from engine.measure.protocol import compare
+from engine.spec.workload import Workload
 
 pytestmark = pytest.mark.gpu
 ALIGN_TOLERANCE_NS = 200_000  # host/device clock alignment is good to a few microseconds
@@ -71,7 +71,7 @@ def test_out_of_memory_names_the_batch_size_and_the_next_run_works():
             )
     finally:
         torch.cuda.set_per_process_memory_fraction(1.0)
-    from engine.models import forget_models
+    from engine.devices.models import forget_models
 
     forget_models("cuda")
     torch.cuda.empty_cache()
@@ -99,7 +99,7 @@ def test_per_run_buffers_are_released():
 def test_reduced_precision_reaches_the_model_and_runs(precision):
     import torch
 
-    from engine.protocol import open_device
+    from engine.measure.protocol import open_device
 
     w = Workload(model="vit_b_16", batch_size=4, steps=4, precision=precision, device="cuda")
     device = open_device(w)
@@ -122,7 +122,7 @@ def test_our_own_cuda_context_is_not_counted_as_contention(gpu_result):
 
 
 def test_every_block_reaches_its_own_prediction_on_the_gpu(gpu_result):
-    from engine.truth import blocks
+    from engine.read.truth import blocks
 
     effs = [b.schedule_efficiency for b in blocks(gpu_result)]
     assert min(effs) > 0.9, effs

@@ -7,8 +7,8 @@ from uuid import UUID
 
 import pytest
 
-from engine import fingerprint
-from engine.protocol import lock_name
+from engine.host import fingerprint
+from engine.measure.protocol import lock_name
 
 CARDS = ["GPU-11111111-0000-0000-0000-000000000000", "GPU-22222222-0000-0000-0000-000000000000"]
 

@@ -6,12 +6,12 @@ import time
 
 import pytest
 
-from engine.circumstances import Calibration
-from engine.protocol import compare, open_device
-from engine.rig import Rig
-from engine.trace import kernel_spans_ms, read
-from engine.variants import Variant, ladder, pair, readbacks
-from engine.workload import Workload
+from engine.host.trace import kernel_spans_ms, read
+from engine.measure.protocol import compare, open_device
+from engine.measure.rig import Rig
+from engine.result.circumstances import Calibration
+from engine.spec.variants import Variant, ladder, pair, readbacks
+from engine.spec.workload import Workload
 
 pytestmark = pytest.mark.gpu
 SMALL = Workload(

@@ -16,9 +16,17 @@ from pathlib import Path
 import pytest
 
 from engine.errors import WorkloadError
-from engine.history import EXAMPLES, EXAMPLES_DIR, History, HistoryError, MissingRun, data_dir, load_example
-from engine.records import Comparison
-from engine.schema import upgrade
+from engine.result.comparison import Comparison
+from engine.result.schema import upgrade
+from engine.store.history import (
+    EXAMPLES,
+    EXAMPLES_DIR,
+    History,
+    HistoryError,
+    MissingRun,
+    data_dir,
+    load_example,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = EXAMPLES_DIR / "h100_seed.json"
@@ -66,7 +74,9 @@ def test_the_bundled_gpu_results_are_listed_and_open_anywhere(store):
 def test_a_store_survives_a_restart_of_the_process(tmp_path, seed):
     folder = tmp_path / "data"
     run_id = History(folder).save(seed, "lab")
-    code = f"from engine.history import History; print(History({str(folder)!r}).load({run_id!r}).speedup)"
+    code = (
+        f"from engine.store.history import History; print(History({str(folder)!r}).load({run_id!r}).speedup)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert float(out.stdout) == pytest.approx(seed.speedup)
 
@@ -79,7 +89,7 @@ def test_a_writer_killed_inside_its_transaction_leaves_no_partial_run(tmp_path, 
     code = textwrap.dedent(
         f"""
         import sys
-        from engine.history import History, load_example
+        from engine.store.history import History, load_example
         def hold():
             print("inside", flush=True)
             sys.stdin.readline()

@@ -6,7 +6,7 @@ from dataclasses import fields
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.workload import FIELDS, PRESETS, Workload
+from engine.spec.workload import FIELDS, PRESETS, Workload
 from ui.links import KNOWN, encode, parse
 
 NAMES = sorted(KNOWN) + ["", "x", "page", "preset\x00", "run;", "ü"]

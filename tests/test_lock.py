@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.lock import DeviceQueue, Waiting, holders
-from engine.shared_dir import SharedPathError
+from engine.host.lock import DeviceQueue, Waiting, holders
+from engine.host.shared_dir import SharedPathError
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def _hold(queue, on_wait):
 
 def test_another_process_holding_the_device_is_named_with_its_status(queue):
     code = (
-        "import sys; from pathlib import Path; from engine.lock import DeviceQueue\n"
+        "import sys; from pathlib import Path; from engine.host.lock import DeviceQueue\n"
         f"q = DeviceQueue('cuda:0', Path({str(queue.path.parent)!r}))\n"
         "with q.hold(what='python -m engine compare --preset seed') as h:\n"
         "    h.publish(fraction=0.25, eta_s=90.0, phase='serial')\n"

@@ -2,7 +2,7 @@
 
 import time
 
-from engine.postprocess import (
+from engine.spec.postprocess import (
     STEP_OFFSET,
     ArticleOverlapPost,
     LoopPost,

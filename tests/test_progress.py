@@ -1,7 +1,7 @@
 """The progress throttle: phase changes pass at once, steps at most twice a second."""
 
-from engine.lock import Waiting
-from engine.progress import Progress, Throttle
+from engine.host.lock import Waiting
+from engine.measure.progress import Progress, Throttle
 
 
 def test_throttle_passes_phase_changes_and_at_most_two_steps_a_second():
@@ -36,7 +36,7 @@ def test_time_left_is_said_in_words_and_a_budget_is_said_as_a_bound():
 
 
 def test_each_finished_round_reaches_the_progress_reports_on_the_fake_clock():
-    from engine.workload import Workload
+    from engine.spec.workload import Workload
     from tests.ideal_kit import ideal_compare
 
     seen = []

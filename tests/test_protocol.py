@@ -3,8 +3,8 @@
 import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
-from engine.protocol import calibrate, compare
-from engine.workload import Workload, WorkloadError
+from engine.measure.protocol import calibrate, compare
+from engine.spec.workload import Workload, WorkloadError
 from tests.ideal_kit import MS, ideal_compare
 
 

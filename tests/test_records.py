@@ -5,13 +5,13 @@ import math
 
 import pytest
 
-from engine.circumstances import Contention, Stability
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
-from engine.fingerprint import Environment
-from engine.history import EXAMPLES_DIR as EXAMPLES
-from engine.protocol import compare
-from engine.records import Comparison, TelemetryTrace
-from engine.workload import Workload
+from engine.host.fingerprint import Environment
+from engine.measure.protocol import compare
+from engine.result.circumstances import Contention, Stability
+from engine.result.comparison import Comparison, TelemetryTrace
+from engine.spec.workload import Workload
+from engine.store.history import EXAMPLES_DIR as EXAMPLES
 from tests.ideal_kit import MS, ideal_compare
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import OverlapLabError, WorkloadError
-from engine.result_file import PLACEHOLDER, ResultFile
+from engine.store.result_file import PLACEHOLDER, ResultFile
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,12 +57,12 @@ def test_an_empty_path_is_refused():
 
 
 def test_a_script_without_a_main_guard_can_call_compare(tmp_path):
-    # Helper processes start without re-running the caller's script (engine/spawn.py), so the
+    # Helper processes start without re-running the caller's script (engine/host/spawn.py), so the
     # classic "start a new process before bootstrapping has finished" error cannot happen.
     script = tmp_path / "measure.py"
     script.write_text(
-        "from engine.protocol import compare\n"
-        "from engine.workload import Workload\n"
+        "from engine.measure.protocol import compare\n"
+        "from engine.spec.workload import Workload\n"
         "w = Workload(model='mobilenet_v3_small', batch_size=1, steps=4, warmup_steps=1,"
         " cpu_work='ms', cpu_ms=2.0, device='cpu')\n"
         "print('speedup', compare(w, 1).speedup > 0)\n"

@@ -3,8 +3,8 @@
 import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
-from engine.runners import run_loop, run_overlap, run_serial
-from engine.simulate import simulate
+from engine.measure.runners import run_loop, run_overlap, run_serial
+from engine.measure.simulate import simulate
 from tests.ideal_kit import MS
 
 

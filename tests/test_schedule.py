@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from engine.schedule import efficiency, predict
+from engine.result.schedule import efficiency, predict
 
 
 def test_gpu_bound_prediction():

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.history import History, load_example
-from engine.lock import DeviceQueue
+from engine.host.lock import DeviceQueue
+from engine.store.history import History, load_example
 
 REPO = Path(__file__).resolve().parent.parent
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
-LOCK_MODULES = ("__init__.py", "errors.py", "shared_dir.py", "lock.py")
+LOCK_MODULES = ("__init__.py", "errors.py", "host/__init__.py", "host/shared_dir.py", "host/lock.py")
 
 
 def _interpreter_for_nobody() -> str | None:
@@ -49,8 +49,9 @@ def box():
     pkg.mkdir(parents=True)
     for name in LOCK_MODULES:
         target = pkg / name
-        target.write_text("" if name == "__init__.py" else (REPO / "engine" / name).read_text())
-    for path in (top / "pkg", pkg, *pkg.iterdir()):
+        target.parent.mkdir(exist_ok=True)
+        target.write_text("" if name.endswith("__init__.py") else (REPO / "engine" / name).read_text())
+    for path in (top / "pkg", pkg, *pkg.rglob("*")):
         path.chmod(0o755 if path.is_dir() else 0o644)
     yield top
     shutil.rmtree(top)
@@ -87,7 +88,7 @@ def test_a_second_user_queues_for_a_device_the_first_holds(box):
         f"""
         import os
         from pathlib import Path
-        from engine.lock import DeviceQueue
+        from engine.host.lock import DeviceQueue
         seen = []
         def on_wait(w):
             if not seen:
@@ -147,7 +148,7 @@ def test_a_folder_the_second_user_cannot_write_is_named_with_the_fix(box):
         box,
         f"""
         from pathlib import Path
-        from engine.lock import DeviceQueue
+        from engine.host.lock import DeviceQueue
         from engine.errors import OverlapLabError
         try:
             DeviceQueue("cuda:0", Path({str(locked)!r}))

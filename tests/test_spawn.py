@@ -6,8 +6,8 @@ import types
 
 import pytest
 
-from engine.postprocess import trig_loop
-from engine.spawn import start_without_main
+from engine.host.spawn import start_without_main
+from engine.spec.postprocess import trig_loop
 
 
 @pytest.fixture

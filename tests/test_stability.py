@@ -3,9 +3,9 @@
 import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice
-from engine.protocol import compare
-from engine.stability import StabilityGate
-from engine.workload import Workload, WorkloadError
+from engine.measure.protocol import compare
+from engine.measure.stability import StabilityGate
+from engine.spec.workload import Workload, WorkloadError
 from tests.ideal_kit import MS
 
 STEPS = 4  # batches per block, so one round is 2 x 4 post-processing calls

@@ -11,7 +11,7 @@ import psutil
 import pytest
 
 from engine.devices.standin import StandinDevice
-from engine.protocol import compare
+from engine.measure.protocol import compare
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def standin_result(tiny_workload_module):
 
 @pytest.fixture(scope="module")
 def tiny_workload_module():
-    from engine.workload import Workload
+    from engine.spec.workload import Workload
 
     return Workload(
         model="mobilenet_v3_small", batch_size=1, steps=16, warmup_steps=2, cpu_work="match_g", device="cpu"
@@ -69,7 +69,7 @@ def test_standin_records_are_consistent(standin_result):
 
 
 def test_precision_reaches_the_model_in_the_worker():
-    from engine.workload import Workload
+    from engine.spec.workload import Workload
 
     w = Workload(model="mobilenet_v3_small", batch_size=1, steps=2, precision="bf16", device="cpu")
     device = StandinDevice(w)
@@ -120,7 +120,7 @@ def test_no_worker_or_sampler_is_left_after_an_aborted_run(tiny_workload, teleme
 def test_readbacks_and_a_pool_run_for_real_on_the_stand_in(tiny_workload):
     """Logits come home through the pipe; naive waits for every batch sent, and the watch says so;
     a pool worker process post-processes on the same clock as the launches."""
-    from engine.variants import Variant
+    from engine.spec.variants import Variant
 
     variants = (
         Variant("serial", readback="pinned"),

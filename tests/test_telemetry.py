@@ -3,8 +3,8 @@ import time
 import psutil
 import pytest
 
-from engine.postprocess import trig_loop
-from engine.telemetry import Sampler
+from engine.host.telemetry import Sampler
+from engine.spec.postprocess import trig_loop
 
 
 @pytest.mark.parametrize("mode", ["process", "thread"])

@@ -5,11 +5,11 @@ import dataclasses
 import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice
-from engine.history import EXAMPLES_DIR as EXAMPLES
-from engine.protocol import compare
-from engine.records import Comparison
-from engine.truth import blocks, shortfall_reasons, shortfall_sentence
-from engine.workload import Workload
+from engine.measure.protocol import compare
+from engine.read.truth import blocks, shortfall_reasons, shortfall_sentence
+from engine.result.comparison import Comparison
+from engine.spec.workload import Workload
+from engine.store.history import EXAMPLES_DIR as EXAMPLES
 from tests.ideal_kit import MS, ideal_compare
 
 

@@ -4,10 +4,10 @@ import pytest
 
 from engine.devices.ideal import FakeClock, FakePool, IdealDevice, fixed_post
 from engine.errors import WorkloadError
-from engine.protocol import compare
-from engine.runners import run_loop, run_pool
-from engine.variants import SETS, Variant, check_variants, ladder, rotation, variant_set
-from engine.workload import Workload
+from engine.measure.protocol import compare
+from engine.measure.runners import run_loop, run_pool
+from engine.spec.variants import SETS, Variant, check_variants, ladder, rotation, variant_set
+from engine.spec.workload import Workload
 from tests.ideal_kit import MS, ideal_ladder
 
 W = Workload(model="resnet18", batch_size=1, steps=8, warmup_steps=1, cpu_work="ms", cpu_ms=5.0, device="cpu")
@@ -143,20 +143,22 @@ def test_the_sync_watch_catches_the_naive_readback_and_clears_the_pinned_one():
     assert c.syncs_checked
     naive = [f for f in c.syncs if f.variant == "overlap"]
     assert len(naive) == 1 and naive[0].count >= 4
-    assert naive[0].where.startswith("engine/runners.py:") and "self.read(item.handle)" in naive[0].code
+    assert (
+        naive[0].where.startswith("engine/measure/runners.py:") and "self.read(item.handle)" in naive[0].code
+    )
     assert not [f for f in c.syncs if f.variant in ("serial", "pinned", "pool8", "graphs")]
 
 
 def test_a_ladder_survives_json():
     c = _ladder_run(rounds=1)
-    from engine.records import Comparison
+    from engine.result.comparison import Comparison
 
     back = Comparison.from_dict(c.to_dict())
     assert back == c and back.ceiling_of("graphs") == c.ceiling_of("graphs")
 
 
 def test_idle_gaps_are_labelled_by_their_cause():
-    from engine.gaps import block_gaps, idle_ms_per_batch
+    from engine.read.gaps import block_gaps, idle_ms_per_batch
 
     clock, device = _device("naive")
     naive = run_loop(device, fixed_post(clock, 5 * MS), 5, 2, clock=clock, read=device.read)
@@ -176,7 +178,7 @@ def test_idle_gaps_are_labelled_by_their_cause():
 
 
 def test_pool_workers_keep_off_the_launching_threads_physical_core(monkeypatch):
-    from engine import pool
+    from engine.devices import pool
 
     pairs = {
         0: {0, 8},

@@ -4,12 +4,12 @@ import dataclasses
 
 import pytest
 
-from engine.circumstances import Contention
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
-from engine.fingerprint import Environment
-from engine.protocol import compare
-from engine.verdict import overlap_bound, verdict
-from engine.workload import Workload
+from engine.host.fingerprint import Environment
+from engine.measure.protocol import compare
+from engine.read.verdict import overlap_bound, verdict
+from engine.result.circumstances import Contention
+from engine.spec.workload import Workload
 from tests.ideal_kit import MS
 
 QUIET = Contention(True, 0, 0.5, 16)

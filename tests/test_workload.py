@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.workload import MODELS, PRESETS, Workload, WorkloadError, field_names, preset
+from engine.spec.workload import MODELS, PRESETS, Workload, WorkloadError, field_names, preset
 
 
 def test_presets_are_valid_and_seed_is_the_article():

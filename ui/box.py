@@ -1,6 +1,6 @@
 """Who is using the box: every device a run holds right now, from any user, app or terminal.
 
-Read from the lock files' status (engine/lock.py), refreshed every few seconds by a fragment, so a
+Read from the lock files' status (engine/host/lock.py), refreshed every few seconds by a fragment, so a
 teammate sees who holds the GPU, what they run, how far it is and about how long until it is free,
 without reloading the page and without the page rerunning.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.lock import holders
+from engine.host.lock import holders
 
 REFRESH_S = 3
 

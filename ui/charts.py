@@ -15,7 +15,7 @@ from typing import TypeVar
 import altair as alt
 import pandas as pd
 
-from engine.frames import View
+from engine.read.frames import View
 
 MODES = ["serial", "overlap"]
 # Serial red and overlap blue everywhere; further variants take the next colours in their order.

@@ -15,11 +15,11 @@ from typing import Any
 import streamlit as st
 
 from engine.errors import WorkloadError
-from engine.estimate import standin_run_s
-from engine.stability import StabilityGate
-from engine.sweep import SWEEP_RATIOS
-from engine.variants import SET_HELP, check_variants, variant_set
-from engine.workload import (
+from engine.measure.estimate import standin_run_s
+from engine.measure.stability import StabilityGate
+from engine.measure.sweep import SWEEP_RATIOS
+from engine.spec.variants import SET_HELP, check_variants, variant_set
+from engine.spec.workload import (
     CPU_FIXED_HELP,
     CPU_FIXED_KINDS,
     CPU_WORK_HELP,

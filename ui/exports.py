@@ -14,10 +14,10 @@ from typing import Any
 import altair as alt
 import streamlit as st
 
-from engine import frames
-from engine.records import Comparison
-from engine.report import card_text
-from engine.verdict import verdict
+from engine.read import frames
+from engine.read.report import card_text
+from engine.read.verdict import verdict
+from engine.result.comparison import Comparison
 from ui import charts
 
 EXPORT_WIDTH_PX = 1200

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine import frames, ladder_frames
-from engine.ladder import format_syncs
-from engine.records import Comparison
+from engine.read import frames
+from engine.read import variant_frames as ladder_frames
+from engine.read.rungs import format_syncs
+from engine.result.comparison import Comparison
 from ui import charts, exports, ladder_charts
 from ui.results import Look, downloads, environment, rounds_and_blocks, summary_card, telemetry
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from engine.errors import WorkloadError, shorten
-from engine.history import check_run_id
-from engine.variants import SETS
-from engine.workload import FIELDS, PRESETS, Workload, check_field
+from engine.spec.variants import SETS
+from engine.spec.workload import FIELDS, PRESETS, Workload, check_field
+from engine.store.history import check_run_id
 
 COMPARE_CHOICES = (*SETS, "sweep")  # what the lab's Compare control offers: the sets, and a G/C sweep
 
@@ -55,7 +55,7 @@ class Setup:
     run: str | None = None
     compare: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
-    variants: str | None = None  # a named set of variants (engine/variants.py)
+    variants: str | None = None  # a named set of variants (engine/spec/variants.py)
 
 
 def _flag(name: str, raw: str, problems: list[str]) -> bool | None:

@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass, field
 
 import streamlit as st
 
-from engine import frames
-from engine.records import Comparison
-from engine.report import card_text, cv_text, iterations_used
-from engine.truth import LOOP_OK, shortfall_sentence
-from engine.verdict import verdict
+from engine.read import frames
+from engine.read.report import card_text, cv_text, iterations_used
+from engine.read.truth import LOOP_OK, shortfall_sentence
+from engine.read.verdict import verdict
+from engine.result.comparison import Comparison
 from ui import charts, exports
 
 NVML_CAVEAT = (

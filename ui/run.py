@@ -24,17 +24,17 @@ from typing import Any
 
 import streamlit as st
 
-from engine import frames
 from engine.errors import OverlapLabError
-from engine.fingerprint import Environment, fingerprint
-from engine.history import History, data_dir
-from engine.progress import Cancelled, Progress, ProgressFn, Throttle
-from engine.protocol import compare
-from engine.records import Comparison
-from engine.stability import StabilityGate
-from engine.sweep import SWEEP_RATIOS, run_sweep
-from engine.variants import variant_set
-from engine.workload import Workload
+from engine.host.fingerprint import Environment, fingerprint
+from engine.measure.progress import Cancelled, Progress, ProgressFn, Throttle
+from engine.measure.protocol import compare
+from engine.measure.stability import StabilityGate
+from engine.measure.sweep import SWEEP_RATIOS, run_sweep
+from engine.read import frames
+from engine.result.comparison import Comparison
+from engine.spec.variants import variant_set
+from engine.spec.workload import Workload
+from engine.store.history import History, data_dir
 from ui import charts
 
 REQUEST_KEY = "run_request"
@@ -157,7 +157,7 @@ def run_pending(area: Any) -> None:
             chart = charts.live_rounds_chart(frames.live_rounds_frame(p.round_speedups))
             live.altair_chart(chart, width="stretch", theme=None)
 
-    # Throttled: a redraw per step competes with the run for the host's cores (engine/progress.py).
+    # Throttled: a redraw per step competes with the run for the host's cores (engine/measure/progress.py).
     cancel = threading.Event()
     st.session_state[CANCEL_KEY] = cancel
     trace_path = _trace_file() if req.trace else None

@@ -12,9 +12,9 @@ import math
 import pandas as pd
 import streamlit as st
 
-from engine import frames
-from engine.records import Comparison
-from engine.report import card_text
+from engine.read import frames
+from engine.read.report import card_text
+from engine.result.comparison import Comparison
 from ui import charts, exports
 from ui.results import Look
 

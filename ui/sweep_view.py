@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.sweep import SweepPoint, curve_frame, points_frame
+from engine.measure.sweep import SweepPoint, curve_frame, points_frame
 from ui import exports, ladder_charts
 from ui.results import Look
 

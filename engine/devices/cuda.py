@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.devices.base import DeviceError
-from engine.models import IMAGE_SHAPE, build_model, torch_dtype
-from engine.workload import Workload
+from engine.devices.models import IMAGE_SHAPE, build_model, torch_dtype
+from engine.spec.workload import Workload
 
 _ALIGN_TRIES = 7
 

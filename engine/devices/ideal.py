@@ -1,6 +1,6 @@
 """A device with fixed costs on a fake clock: the real runners, driven with no noise at all.
 
-The explainer draws its idealised timelines with it (through engine/simulate.py), so the picture
+The explainer draws its idealised timelines with it (through engine/measure/simulate.py), so the picture
 shows the very loop the lab measures, and the unit tests use it to assert exact call orders and
 exact statistics.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from engine import syncs
+from engine.host import syncs
 
 
 class FakeClock:

@@ -5,7 +5,7 @@ model, and reports each batch's compute span on its own monotonic clock, which o
 clock as the parent's perf_counter_ns. A process rather than a thread: a thread running the model
 would fight the post-processing loop for the GIL and the overlap would vanish.
 
-Commands and results travel over the plain pipes of engine.spawn.Worker. With a readback, the
+Commands and results travel over the plain pipes of engine.host.spawn.Worker. With a readback, the
 worker sends each batch's logits back through its pipe, which is a real cost, as a copy is on a GPU.
 """
 
@@ -18,10 +18,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from engine import syncs
 from engine.devices.base import DeviceError
-from engine.spawn import Worker
-from engine.workload import Workload
+from engine.host import syncs
+from engine.host.spawn import Worker
+from engine.spec.workload import Workload
 
 STARTUP_TIMEOUT_S = 180.0
 POLL_S = 0.1  # how often a wait looks up: to report progress, or to notice a Stop
@@ -45,7 +45,7 @@ def _worker_main(workload: dict[str, Any], core: int | None, commands: Any, resu
             os.sched_setaffinity(0, {core})
         import torch
 
-        from engine.models import IMAGE_SHAPE, build_model, torch_dtype
+        from engine.devices.models import IMAGE_SHAPE, build_model, torch_dtype
 
         torch.set_num_threads(1)
         model = build_model(workload["model"], "cpu", workload["precision"])

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from engine.ladder import format_rungs, format_syncs, rungs
-from engine.records import Comparison
-from engine.truth import blocks, shortfall_sentence
-from engine.verdict import verdict
+from engine.read.rungs import format_rungs, format_syncs, rungs
+from engine.read.truth import blocks, shortfall_sentence
+from engine.read.verdict import verdict
+from engine.result.comparison import Comparison
 
 if TYPE_CHECKING:
-    from engine.history import Entry
+    from engine.store.history import Entry
 
 
 def fmt(x: float | None, digits: int = 1) -> str:

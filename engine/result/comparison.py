@@ -13,15 +13,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from engine.blocks import NS_PER_MS, RunResult, StepRecord, TelemetryTrace
-from engine.circumstances import Calibration, Contention, Provenance, Stability
-from engine.fingerprint import Environment
-from engine.schedule import Prediction, efficiency, predict, predict_shape
-from engine.schema import SCHEMA_VERSION, upgrade
-from engine.stats import Summary, coefficient_of_variation, summarize
-from engine.syncs import SyncFinding
-from engine.variants import Variant, pair
-from engine.workload import Workload
+from engine.host.fingerprint import Environment
+from engine.host.syncs import SyncFinding
+from engine.result.blocks import NS_PER_MS, RunResult, StepRecord, TelemetryTrace
+from engine.result.circumstances import Calibration, Contention, Provenance, Stability
+from engine.result.schedule import Prediction, efficiency, predict, predict_shape
+from engine.result.schema import SCHEMA_VERSION, upgrade
+from engine.result.stats import Summary, coefficient_of_variation, summarize
+from engine.spec.variants import Variant, pair
+from engine.spec.workload import Workload
 
 __all__ = ["NS_PER_MS", "Comparison", "ModeSummary", "RunResult", "StepRecord", "TelemetryTrace"]
 
@@ -200,7 +200,7 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         """Summary first, so a person opening the file reads the answer before the records."""
-        from engine.report import summary
+        from engine.read.report import summary
 
         return {
             "summary": summary(self),

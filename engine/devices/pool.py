@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import DeviceError
-from engine.spawn import Worker
+from engine.host.spawn import Worker
 
 STARTUP_TIMEOUT_S = 60.0
 TASK_TIMEOUT_S = 300.0
@@ -66,7 +66,7 @@ def _pool_main(core: int | None, commands: Any, results: Any) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a worker stops
         if core is not None:
             os.sched_setaffinity(0, {core})
-        from engine.postprocess import ReadPost
+        from engine.spec.postprocess import ReadPost
 
         post: Any = None
         results.send(("ready", -1, 0, 0, 0))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.errors import OverlapLabError
-from engine.lock import Waiting, duration_text
+from engine.host.lock import Waiting, duration_text
 
 UPDATE_INTERVAL_S = 0.5  # at most two redraws a second
 # Phases outside the rounds; any other phase is the name of the variant a round is running.

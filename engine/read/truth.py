@@ -13,8 +13,8 @@ import math
 import statistics
 from dataclasses import dataclass
 
-from engine.records import Comparison, RunResult
-from engine.schedule import block_wall_ratio
+from engine.result.comparison import Comparison, RunResult
+from engine.result.schedule import block_wall_ratio
 
 LOOP_OK = 0.95  # a block below this schedule efficiency points at the loop, not the host
 C_DRIFT = 0.03  # overlap blocks' C this far from the serial blocks' is host drift worth naming

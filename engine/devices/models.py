@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from engine.workload import MODELS, WorkloadError
+from engine.spec.workload import MODELS, WorkloadError
 
 DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
 IMAGE_SHAPE = (3, 224, 224)

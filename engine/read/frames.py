@@ -10,10 +10,10 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from engine.gaps import block_gaps
-from engine.records import Comparison, RunResult
-from engine.stats import Summary, ecdf
-from engine.truth import blocks
+from engine.read.gaps import block_gaps
+from engine.read.truth import blocks
+from engine.result.comparison import Comparison, RunResult
+from engine.result.stats import Summary, ecdf
 
 METRICS = {"period": "period (ms)", "latency": "end-to-end latency (ms)"}
 

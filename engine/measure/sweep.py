@@ -21,9 +21,9 @@ from typing import Any
 
 import pandas as pd
 
-from engine.records import Comparison
-from engine.schedule import predict
-from engine.workload import Workload, WorkloadError, preset
+from engine.result.comparison import Comparison
+from engine.result.schedule import predict
+from engine.spec.workload import Workload, WorkloadError, preset
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def run_sweep(
     **options: Any,
 ) -> list[SweepPoint]:
     """One comparison per ratio; `options` go to each compare() (telemetry, cancel, a gate)."""
-    from engine.protocol import compare
+    from engine.measure.protocol import compare
 
     points = []
     for i, ratio in enumerate(ratios):
@@ -150,9 +150,9 @@ def curve_frame(points: Sequence[SweepPoint]) -> pd.DataFrame:
 def run_sweep_command(prog: str, args: argparse.Namespace, argv: Sequence[str] | None) -> int:
     """`python -m engine sweep`: progress per point on stderr, the table on stdout, JSON if asked."""
     from engine.cli import _fail, _ProgressPrinter, default_preset
-    from engine.progress import Throttle
-    from engine.protocol import check_rounds
-    from engine.result_file import ResultFile
+    from engine.measure.progress import Throttle
+    from engine.measure.protocol import check_rounds
+    from engine.store.result_file import ResultFile
 
     out = None
     try:

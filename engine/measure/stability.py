@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.stats import coefficient_of_variation
-from engine.workload import WorkloadError
+from engine.result.stats import coefficient_of_variation
+from engine.spec.workload import WorkloadError
 
 DEFAULT_CV_TARGET = 0.03
 DEFAULT_WINDOW = 4

@@ -4,7 +4,7 @@ Inside a process (every browser session of one Streamlit server, or threads of a
 line up first come, first served, so each can be told its place. Across processes and users (a
 second app, a CLI run in a terminal, a teammate's account) an advisory lock file per device
 decides. The files live in a sticky, world-writable folder and are themselves writable by all
-(engine/shared_dir.py), so any user can take a lock another user's run created.
+(engine/host/shared_dir.py), so any user can take a lock another user's run created.
 
 The holder writes a short status into its lock file as it runs (who, what, how far, how long
 left), so a waiter, or the lab's "who is using the box" panel, can say who is in the way and for
@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from engine.shared_dir import open_shared_file, shared_folder
+from engine.host.shared_dir import open_shared_file, shared_folder
 
 POLL_S = 0.2
 ENV_VAR = "OVERLAP_LAB_LOCK_DIR"

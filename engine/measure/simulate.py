@@ -7,8 +7,8 @@ that the devices never need the runners.
 from __future__ import annotations
 
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
-from engine.records import RunResult
-from engine.runners import run_overlap, run_serial
+from engine.measure.runners import run_overlap, run_serial
+from engine.result.comparison import RunResult
 
 
 def simulate(

@@ -1,6 +1,6 @@
 """Long-form tables of a multi-variant result for the lab's ladder view; reshaping only.
 
-Every number comes from engine.ladder's rows or engine.gaps, so the lab's table and charts show
+Every number comes from engine.read.rungs's rows or engine.read.gaps, so the lab's table and charts show
 what `python -m engine ladder` prints.
 """
 
@@ -10,9 +10,9 @@ import math
 
 import pandas as pd
 
-from engine.gaps import CAUSES
-from engine.ladder import rungs
-from engine.records import Comparison
+from engine.read.gaps import CAUSES
+from engine.read.rungs import rungs
+from engine.result.comparison import Comparison
 
 IDLE = {cause: f"idle: {cause}" for cause in CAUSES}
 

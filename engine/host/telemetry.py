@@ -17,8 +17,8 @@ import time
 from typing import Any
 
 from engine.errors import TelemetryError
-from engine.records import TelemetryTrace
-from engine.spawn import start_without_main
+from engine.host.spawn import start_without_main
+from engine.result.comparison import TelemetryTrace
 
 DEFAULT_INTERVAL_S = 0.1
 STARTUP_TIMEOUT_S = 30.0

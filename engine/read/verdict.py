@@ -11,8 +11,8 @@ import math
 import os
 from dataclasses import dataclass
 
-from engine.records import Comparison
-from engine.schedule import Prediction, predict
+from engine.result.comparison import Comparison
+from engine.result.schedule import Prediction, predict
 
 GRAPH_L_SHARE = 0.01  # CUDA Graph replay cost about 1% of eager launch for ViT-B/16 at batch 10
 MAX_POOL = 16

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engine import syncs
-from engine.blocks import RunResult
-from engine.circumstances import Calibration
 from engine.devices.base import Device
-from engine.postprocess import ReadPost, post_for
-from engine.runners import run_loop, run_pool
-from engine.variants import Variant
-from engine.workload import Workload
+from engine.host import syncs
+from engine.measure.runners import run_loop, run_pool
+from engine.result.blocks import RunResult
+from engine.result.circumstances import Calibration
+from engine.spec.postprocess import ReadPost, post_for
+from engine.spec.variants import Variant
+from engine.spec.workload import Workload
 
 SYNC_CHECK_STEPS = 6  # batches each variant runs under the sync watch: enough to see a pattern
 
@@ -40,7 +40,7 @@ class Rig:
         self.nvtx = nvtx
         self._phase: Any = None
         if nvtx:
-            from engine.trace import phases
+            from engine.host.trace import phases
 
             self._phase = phases(True, False)
         self.workload = workload
@@ -51,7 +51,7 @@ class Rig:
         self._own_pool = False
         workers = max(v.workers for v in variants)
         if workers and self.pool is None:
-            from engine.pool import ProcessPool
+            from engine.devices.pool import ProcessPool
 
             self.pool = ProcessPool(workers, on_wait)
             self._own_pool = True
@@ -124,7 +124,7 @@ class Rig:
         blocks come back so a check can set their event-timed G against the trace's kernels."""
         import torch
 
-        from engine.trace import phases, record
+        from engine.host.trace import phases, record
 
         steps = min(SYNC_CHECK_STEPS * 2, self.workload.steps)
         kept, self._phase = self._phase, phases(self.nvtx and on_cuda, True)

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import OverlapLabError, WorkloadError, shorten
-from engine.records import Comparison
-from engine.shared_dir import open_shared_file, shared_folder
-from engine.workload import PRESETS, Workload
+from engine.host.shared_dir import open_shared_file, shared_folder
+from engine.result.comparison import Comparison
+from engine.spec.workload import PRESETS, Workload
 
 ENV_VAR = "OVERLAP_LAB_DATA_DIR"
 DEFAULT_DIR = Path("/var/tmp/overlap-lab")  # per box, shared by its users, kept across reboots

@@ -4,7 +4,7 @@ Each round runs one block of every variant of the same workload, and the order r
 round (AB BA AB ... for two; ABC BCA CAB ... for three), so a CPU clock that drifts during the
 run weighs on every variant alike. The spread of the per-round speedups is the honest error bar:
 above the stability target (3%) the result says "unstable". With a StabilityGate, rounds go on
-until the last few agree or a budget runs out (see engine/stability.py). Between blocks, never
+until the last few agree or a budget runs out (see engine/measure/stability.py). Between blocks, never
 inside one, the run checks for other GPU processes and host overload, and stamps the result with
 what it saw.
 """
@@ -23,19 +23,19 @@ from datetime import datetime, timezone
 from typing import Any
 
 from engine import __version__
-from engine.circumstances import Calibration, Provenance, Stability
-from engine.contention import ContentionWatch
 from engine.devices.base import Device
-from engine.fingerprint import Environment, fingerprint, physical_gpu, resolve_device, usable_cores
-from engine.lock import Waiting, queue_for
-from engine.postprocess import iterations_for, ms_per_iteration
-from engine.progress import Cancelled, Progress, ProgressFn
-from engine.records import Comparison, RunResult
-from engine.rig import Rig
-from engine.stability import StabilityGate
-from engine.telemetry import Sampler
-from engine.variants import Variant, check_variants, pair, rotation
-from engine.workload import Workload, WorkloadError
+from engine.host.contention import ContentionWatch
+from engine.host.fingerprint import Environment, fingerprint, physical_gpu, resolve_device, usable_cores
+from engine.host.lock import Waiting, queue_for
+from engine.host.telemetry import Sampler
+from engine.measure.progress import Cancelled, Progress, ProgressFn
+from engine.measure.rig import Rig
+from engine.measure.stability import StabilityGate
+from engine.result.circumstances import Calibration, Provenance, Stability
+from engine.result.comparison import Comparison, RunResult
+from engine.spec.postprocess import iterations_for, ms_per_iteration
+from engine.spec.variants import Variant, check_variants, pair, rotation
+from engine.spec.workload import Workload, WorkloadError
 
 __all__ = ["calibrate", "check_device", "check_rounds", "compare", "lock_name", "open_device"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.blocks import NS_PER_MS, RunResult
+from engine.result.blocks import NS_PER_MS, RunResult
 
 CAUSES = ("launch", "post-process", "sync drain", "other")
 

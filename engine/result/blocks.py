@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
 
-from engine.schedule import block_period_ms
-from engine.stats import Summary, summarize
+from engine.result.schedule import block_period_ms
+from engine.result.stats import Summary, summarize
 
 NS_PER_MS = 1_000_000
 

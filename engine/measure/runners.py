@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from engine.blocks import RunResult, StepRecord
 from engine.devices.base import Device
+from engine.result.blocks import RunResult, StepRecord
 
 Clock = Callable[[], int]
 PostProcess = Callable[[int, Any], object]  # may return the loop iterations it ran

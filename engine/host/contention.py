@@ -13,7 +13,7 @@ import contextlib
 import os
 from typing import Any
 
-from engine.circumstances import Contention
+from engine.result.circumstances import Contention
 
 
 class ContentionWatch:

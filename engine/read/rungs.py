@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from engine.gaps import idle_ms_per_batch
-from engine.records import Comparison
+from engine.read.gaps import idle_ms_per_batch
+from engine.result.comparison import Comparison
 
 
 @dataclass(frozen=True)

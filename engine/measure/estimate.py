@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine.protocol import PROBE_STEPS
-from engine.workload import Workload
+from engine.measure.protocol import PROBE_STEPS
+from engine.spec.workload import Workload
 
 # Forward-pass cost per 224x224 image (torchvision's published GFLOPS figures).
 GFLOPS_PER_IMAGE = {

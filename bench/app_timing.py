@@ -1,6 +1,6 @@
 """Click-to-charts time of the lab (through AppTest) against the engine's own run time, same process.
 
-Each rep runs the same workload twice, once straight through engine.measure.protocol.compare and once by
+Each rep runs the same workload twice, once straight through engine.execute (as the CLI does) and once by
 clicking Run on the lab page and waiting until its charts are drawn; the order alternates. The
 difference is what the app adds: widget updates per step, chart building, the rerun afterwards.
 
@@ -17,9 +17,10 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from engine.measure.protocol import check_device, compare
+from engine.execute import execute
 from engine.result.comparison import Comparison
-from engine.spec.variants import SETS, variant_set
+from engine.spec.run_spec import RunSpec
+from engine.spec.sets import SETS
 from engine.spec.workload import preset
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -49,10 +50,10 @@ def main() -> int:
     ap.add_argument("--preset", default="seed")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--reps", type=int, default=2)
-    ap.add_argument("--variants", default="pair", choices=list(SETS))
+    ap.add_argument("--variants", default="pair", choices=[s for s in SETS if not SETS[s].sweep])
     args = ap.parse_args()
     w = preset(args.preset)
-    variants = variant_set(args.variants, w.depth, on_gpu=check_device(w).startswith("cuda"))
+    spec = RunSpec(variants=args.variants, rounds=args.rounds, save=False)
     results: list[tuple[str, Comparison]] = []
     pure, clicked, after = [], [], []
     for rep in range(args.reps):
@@ -60,7 +61,7 @@ def main() -> int:
             print(f"rep {rep + 1}: {side}", file=sys.stderr, flush=True)
             if side == "engine":
                 t0 = time.perf_counter()
-                results.append(("engine", compare(w, args.rounds, variants=variants)))
+                results.append(("engine", execute(w, spec).result))
                 pure.append(time.perf_counter() - t0)
             else:
                 elapsed, tail_s, n_charts, clicked_result = app_run_s(args.preset, args.rounds, args.variants)
@@ -71,7 +72,7 @@ def main() -> int:
         f"\n### lab click-to-charts vs engine run ({args.preset}, {args.rounds} round(s), "
         f"{n_charts} charts)\n"
     )
-    print("| rep | engine compare() s | click to charts s | difference s | last step to charts drawn s |")
+    print("| rep | engine execute() s | click to charts s | difference s | last step to charts drawn s |")
     print("|---|---|---|---|---|")
     for i, (a, b, tail) in enumerate(zip(pure, clicked, after, strict=True), 1):
         print(f"| {i} | {a:.2f} | {b:.2f} | {b - a:+.2f} | {tail:.2f} |")
@@ -80,7 +81,7 @@ def main() -> int:
         f"| median | {med(pure):.2f} | {med(clicked):.2f} | {med(clicked) - med(pure):+.2f} | "
         f"{med(after):.2f} |"
     )
-    names = variants[1:]
+    names = results[0][1].variants[1:]
     print("\n| via | " + " | ".join(v.name for v in names) + " | syncs found in |")
     print("|---|" + "---|" * (len(names) + 1))
     for via, c in results:

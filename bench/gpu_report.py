@@ -17,12 +17,15 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bench.article_scripts import bare_overlap, bare_serial
+from engine.devices.cuda import CudaDevice
 from engine.devices.models import IMAGE_SHAPE, torch_dtype
 from engine.host.fingerprint import fingerprint
 from engine.host.telemetry import Sampler
 from engine.measure.protocol import compare, open_device
 from engine.measure.runners import run_overlap, run_serial
+from engine.read.report import document
 from engine.spec.postprocess import LoopPost, iterations_for, ms_per_iteration, trig_loop
+from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload, preset
 
 
@@ -44,7 +47,7 @@ def seed_vs_bare(reps: int) -> list[dict[str, float]]:
     import torch
 
     w = preset("seed").replace(device="cuda")
-    device = open_device(w)
+    device = CudaDevice(w, "cuda:0")
     x = torch.randn(w.batch_size, *IMAGE_SHAPE, device="cuda:0", dtype=torch_dtype(w.precision))
     post = LoopPost(w.cpu_iterations)
     rows = []
@@ -71,7 +74,7 @@ def seed_vs_bare(reps: int) -> list[dict[str, float]]:
                         run = (
                             run_serial(device, post, w.steps)
                             if mode == "serial"
-                            else run_overlap(device, post, w.steps, depth=w.depth)
+                            else run_overlap(device, post, w.steps)
                         )
                         # The bare scripts time each iteration up to its own wait; the mean of
                         # launch-to-launch gaps is the same quantity without the drain.
@@ -111,7 +114,7 @@ def telemetry_cost(reps: int) -> list[dict[str, float | str]]:
     finally:
         device.close()
     _log("telemetry done")
-    out = []
+    out: list[dict[str, float | str]] = []
     for mode in modes:
         ratios = [p / b for p, b in zip(periods[mode], periods["off"])]
         out.append(
@@ -133,7 +136,7 @@ def loop_noise(repeats: int = 40) -> list[dict[str, float | str]]:
     """How steady is the host? The same 500,000-iteration loop, unpinned and pinned to one core."""
     import os
 
-    out = []
+    out: list[dict[str, float | str]] = []
     original = os.sched_getaffinity(0)
     for label, mask in (("unpinned", original), ("pinned to one core", {min(original)})):
         os.sched_setaffinity(0, mask)
@@ -170,15 +173,15 @@ def main() -> int:
     _log(f"card: {env.gpu_name}, driver {env.gpu_driver}, torch {env.torch}")
     pairs = seed_vs_bare(args.pairs)
     _log("seed preset")
-    seed = compare(preset("seed").replace(device="cuda"), args.seed_rounds)
+    seed = compare(preset("seed").replace(device="cuda"), RunSpec(rounds=args.seed_rounds))
     _log("balanced preset")
-    balanced = compare(preset("balanced").replace(device="cuda"), args.balanced_rounds)
+    balanced = compare(preset("balanced").replace(device="cuda"), RunSpec(rounds=args.balanced_rounds))
     tele = telemetry_cost(args.telemetry_reps)
     noise = loop_noise()
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        seed.to_json(args.out / "seed.json")
-        balanced.to_json(args.out / "balanced.json")
+        (args.out / "seed.json").write_text(json.dumps(document(seed)))
+        (args.out / "balanced.json").write_text(json.dumps(document(balanced)))
         report = {"env": asdict(env), "pairs": pairs, "telemetry": tele, "loop_noise": noise}
         (args.out / "report.json").write_text(json.dumps(report, indent=1))
     print(
@@ -194,7 +197,7 @@ def main() -> int:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, c in (("seed", seed), ("balanced", balanced)):
-        s, o = c.serial, c.overlap
+        s, o = c.baseline_summary, c.headline_summary
         print(
             f"| {name} | {c.rounds} | {c.speedup:.3f} | {c.ceiling:.3f} | {c.efficiency:.0%} | "
             f"{c.speedup_cv:.1%}{' NOISY' if c.noisy else ''} | {s.g.mean:.2f} | {s.l.mean:.2f} | "

@@ -24,8 +24,8 @@ from playwright.sync_api import sync_playwright
 
 from engine.read.report import iterations_used
 from engine.result.comparison import Comparison
+from engine.spec.sets import SETS
 from tests.browser_kit import launch_chromium, open_page, serve_app, set_rounds
-from ui.controls import SET_LABELS
 
 RUN_TIMEOUT_MS = 600_000
 
@@ -39,7 +39,7 @@ def lab_run(browser: Any, url: str, preset: str, rounds: int, fixed: str | None,
     try:
         if variants != "pair":
             page.locator('[data-testid="stSelectbox"]', has_text="Compare").first.click()
-            page.get_by_role("option", name=SET_LABELS[variants], exact=True).click()
+            page.get_by_role("option", name=SETS[variants].label, exact=True).click()
             page.wait_for_timeout(500)
         page.locator('[data-testid="stSelectbox"]', has_text="Preset").first.click()
         page.get_by_role("option", name=preset, exact=True).click()
@@ -48,8 +48,7 @@ def lab_run(browser: Any, url: str, preset: str, rounds: int, fixed: str | None,
             page.wait_for_timeout(500)
         set_rounds(page, rounds)
         page.get_by_role("button", name="Run", exact=True).click()
-        done = "Speedup per round" if variants == "pair" else "Traps found"
-        page.get_by_text(done, exact=True).wait_for(timeout=RUN_TIMEOUT_MS)
+        page.get_by_text("Speedup per round", exact=True).wait_for(timeout=RUN_TIMEOUT_MS)
         with page.expect_download() as download:
             page.get_by_role("button", name="Result (JSON)").click()
         return Comparison.from_dict(json.loads(Path(download.value.path()).read_text()))
@@ -71,7 +70,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--fixed", choices=["work", "duration"], help="override how the preset holds C")
-    ap.add_argument("--variants", default="pair", choices=list(SET_LABELS), help="what to compare")
+    comparisons = [name for name, s in SETS.items() if not s.sweep]
+    ap.add_argument("--variants", default="pair", choices=comparisons, help="what to compare")
     args = ap.parse_args()
     rows: list[tuple[int, str, Comparison]] = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
@@ -99,16 +99,17 @@ def main() -> int:
     what = "" if args.variants == "pair" else f", variants {args.variants}"
     print(f"\n### lab vs CLI: {args.preset} ({held}){what}, {args.rounds} rounds each, ABBA order\n")
     print(
-        "| rep | via | speedup | ceiling | CV | G ms | C ms | loop iterations per batch (overlap) "
-        "| overlap period p50 ms | predicted ms | schedule eff min | contention |"
+        "| rep | via | speedup | ceiling | CV | G ms | C ms | loop iterations per batch (headline) "
+        "| headline period p50 ms | predicted ms | schedule eff min | contention |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for rep, side, c in rows:
         effs = [r.schedule_efficiency for r in c.runs]
         print(
             f"| {rep} | {side} | {c.speedup:.3f} | {c.ceiling:.3f} | {c.speedup_cv:.1%} | "
-            f"{c.serial.g.mean:.1f} | {c.serial.c.mean:.1f} | {iterations_used(c)[c.headline_name]:,.0f} | "
-            f"{c.overlap.period.p50:.1f} | {c.prediction.overlap_period_ms:.1f} | {min(effs):.3f} | "
+            f"{c.baseline_summary.g.mean:.1f} | {c.baseline_summary.c.mean:.1f} | "
+            f"{iterations_used(c)[c.headline.name]:,.0f} | "
+            f"{c.headline_summary.period.p50:.1f} | {c.prediction.period_ms:.1f} | {min(effs):.3f} | "
             f"{c.contention.stamp} |"
         )
     if args.variants != "pair":

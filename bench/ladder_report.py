@@ -19,12 +19,14 @@ from pathlib import Path
 from engine.host.trace import kernel_spans_ms, read
 from engine.measure.protocol import compare, open_device
 from engine.measure.rig import Rig
-from engine.measure.sweep import point_workload
+from engine.read.report import document
 from engine.read.rungs import rungs
 from engine.result.circumstances import Calibration
 from engine.result.comparison import Comparison
-from engine.spec.variants import depths, ladder, launches, pair, pools, readbacks
-from engine.spec.workload import preset
+from engine.spec.run_spec import RunSpec
+from engine.spec.sets import depths, ladder, launches, pair, pools, readbacks
+from engine.spec.variants import Variant
+from engine.spec.workload import Workload, preset
 
 
 def _log(msg: str) -> None:
@@ -102,12 +104,12 @@ def main() -> int:
     tables: list[str] = []
     results: dict[str, Comparison] = {}
 
-    def run(name: str, title: str, w, rounds, variants) -> None:
+    def run(name: str, title: str, w: Workload, rounds: int, variants: tuple[Variant, ...]) -> None:
         if name not in parts:
             return
         _log(f"{name}: {len(variants)} variants x {rounds} rounds x {w.steps} steps")
         t0 = time.monotonic()
-        c = compare(w, rounds, variants=variants, command=f"bench.ladder_report {name}")
+        c = compare(w, RunSpec(rounds=rounds), variants=variants, command=f"bench.ladder_report {name}")
         results[name] = c
         tables.append(rung_table(c, title) + f"\n\nwall {time.monotonic() - t0:.0f} s")
         if name in ("ladder", "readback"):
@@ -170,11 +172,11 @@ def main() -> int:
         "|---|---|---|---|---|---|",
     ]
     for ratio in () if "sweep" not in parts else (0.5, 2) if q else (0.25, 0.5, 1, 2, 4):
-        w = point_workload(balanced.replace(batch_size=32, steps=20 if q else 120), ratio)
+        w = balanced.replace(batch_size=32, steps=20 if q else 120).at_ratio(ratio)
         _log(f"sweep point {ratio}")
-        c = compare(w, 1 if q else 2, command=f"bench.ladder_report sweep {ratio}")
+        c = compare(w, RunSpec(rounds=1 if q else 2), command=f"bench.ladder_report sweep {ratio}")
         results[f"sweep-{ratio}"] = c
-        s = c.serial
+        s = c.baseline_summary
         eff = "n/a" if c.efficiency != c.efficiency else f"{c.efficiency:.0%}"
         sweep_rows.append(
             f"| {ratio:g} | {(s.l.mean + s.c.mean) / s.g.mean:.2f} | {c.ceiling:.3f}x | {c.speedup:.3f}x | "
@@ -195,11 +197,11 @@ def main() -> int:
     print("\n\n".join(tables))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        sweep = {n: c.to_dict() for n, c in results.items() if n.startswith("sweep")}
+        sweep = {n: document(c) for n, c in results.items() if n.startswith("sweep")}
         (out / "sweep.json").write_text(json.dumps(sweep))
         for name, c in results.items():
             if not name.startswith("sweep"):
-                (out / f"{name}.json").write_text(json.dumps(c.to_dict()))
+                (out / f"{name}.json").write_text(json.dumps(document(c)))
     return 0
 
 

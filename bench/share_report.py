@@ -36,7 +36,7 @@ def main() -> int:
     out = args.out or Path(tempfile.mkdtemp())
     out.mkdir(parents=True, exist_ok=True)
     flags = ["--preset", args.preset, "--rounds", str(args.rounds)]
-    cases = [("alone", ("cuda:0",))]
+    cases: list[tuple[str, tuple[str, ...]]] = [("alone", ("cuda:0",))]
     if torch.cuda.device_count() >= 2:
         cases.append(("two GPUs at once", ("cuda:0", "cuda:1")))
     cases.append(("one GPU, two runs at once", ("cuda:0", "cuda:0")))

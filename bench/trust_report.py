@@ -15,6 +15,7 @@ Prints markdown tables last; writes every result as JSON when --out is given.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -22,11 +23,11 @@ from pathlib import Path
 
 from engine.host.fingerprint import fingerprint
 from engine.measure.protocol import compare
-from engine.measure.stability import StabilityGate
-from engine.read.report import cv_text, iterations_used
+from engine.read.report import cv_text, document, iterations_used
 from engine.read.truth import blocks, shortfall_sentence
 from engine.read.verdict import verdict
 from engine.result.comparison import Comparison
+from engine.spec.run_spec import RunSpec
 from engine.spec.workload import preset
 
 
@@ -37,31 +38,33 @@ def _log(msg: str) -> None:
 SMOKE = {"model": "mobilenet_v3_small", "batch_size": 1, "steps": 8, "warmup_steps": 1, "device": "cpu"}
 
 
-def _run(name: str, rounds: int, gate: StabilityGate | None = None, smoke: bool = False) -> Comparison:
-    _log(f"{name}: {'until stable' if gate else f'{rounds} rounds'}")
+def _run(name: str, spec: RunSpec, smoke: bool = False) -> Comparison:
+    _log(f"{name}: {'until stable' if spec.until_stable else f'{spec.planned_rounds} rounds'}")
     w = preset(name).replace(**SMOKE) if smoke else preset(name).replace(device="cuda")
     if smoke and w.cpu_work == "loop":
         w = w.replace(cpu_iterations=20_000)
-    return compare(w, rounds, gate=gate, command=f"bench {name}")
+    return compare(w, spec, command=f"bench {name}")
 
 
 def _drift(c: Comparison, attr: str) -> float:
-    """Overlap blocks' mean G (or C) over the serial blocks', minus one."""
-    s = statistics.fmean(getattr(b, attr) for b in blocks(c) if b.mode == "serial" and b.counted)
-    o = statistics.fmean(getattr(b, attr) for b in blocks(c) if b.mode == "overlap" and b.counted)
+    """The headline's blocks' mean G (or C) over the baseline's, minus one."""
+    s = statistics.fmean(getattr(b, attr) for b in blocks(c) if b.mode == c.baseline.name and b.counted)
+    o = statistics.fmean(getattr(b, attr) for b in blocks(c) if b.mode == c.headline.name and b.counted)
     return o / s - 1
 
 
 def _excess_ms(c: Comparison) -> float:
-    """How much longer the overlap blocks' period ran than their own costs predict, in ms."""
+    """How much longer the headline's blocks' period ran than their own costs predict, in ms."""
     return statistics.fmean(
-        b.measured_period_ms - b.predicted_period_ms for b in blocks(c) if b.mode == "overlap" and b.counted
+        b.measured_period_ms - b.predicted_period_ms
+        for b in blocks(c)
+        if b.mode == c.headline.name and b.counted
     )
 
 
 def row(label: str, c: Comparison) -> str:
     effs = [b.schedule_efficiency for b in blocks(c) if b.counted]
-    s = c.serial
+    s = c.baseline_summary
     eff = "n/a" if c.efficiency != c.efficiency else f"{c.efficiency:.0%}"
     return (
         f"| {label} | {c.rounds} | {c.speedup:.3f} | {c.ceiling:.3f} | {eff} | {cv_text(c)} "
@@ -92,17 +95,19 @@ def main() -> int:
     env = fingerprint("cpu" if args.smoke else "cuda")
     _log(f"card: {env.gpu_name} ({env.gpu_uuid}), driver {env.gpu_driver}")
     results: list[tuple[str, Comparison]] = []
+    fixed = RunSpec(rounds=args.rounds)
     for i in range(args.balanced_runs):
-        results.append((f"balanced #{i + 1}", _run("balanced", args.rounds, smoke=args.smoke)))
+        results.append((f"balanced #{i + 1}", _run("balanced", fixed, smoke=args.smoke)))
     for name in ("seed", "seed-steady", "article"):
-        results.append((name, _run(name, args.rounds, smoke=args.smoke)))
+        results.append((name, _run(name, fixed, smoke=args.smoke)))
     if not args.skip_gate:
-        gate = StabilityGate(max_rounds=8)
-        results.append(("balanced, until stable", _run("balanced", 1, gate, smoke=args.smoke)))
+        until = RunSpec(until_stable=True, rounds=8)
+        results.append(("balanced, until stable", _run("balanced", until, smoke=args.smoke)))
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         for label, c in results:
-            c.to_json(args.out / (label.replace(" ", "_").replace("#", "").replace(",", "") + ".json"))
+            name = label.replace(" ", "_").replace("#", "").replace(",", "") + ".json"
+            (args.out / name).write_text(json.dumps(document(c)))
 
     print(
         f"\n## {env.gpu_name} | driver {env.gpu_driver} | CUDA {env.cuda_runtime} | "
@@ -121,10 +126,11 @@ def main() -> int:
     by = dict(results)
     if "article" in by and "seed" in by:
         a, s = by["article"], by["seed"]
-        iters = iterations_used(a)
+        iters = iterations_used(a)[a.baseline.name]
+        head, base = a.headline_summary.c.mean, a.baseline_summary.c.mean
         print(
-            f"\narticle loops: C overlap / serial = {a.overlap.c.mean / a.serial.c.mean:.3f} "
-            f"({a.overlap.c.mean:.1f} / {a.serial.c.mean:.1f} ms, {iters['serial']:,.0f} iterations each); "
+            f"\narticle loops: C {a.headline.name} / {a.baseline.name} = {head / base:.3f} "
+            f"({head:.1f} / {base:.1f} ms, {iters:,.0f} iterations each); "
             f"speedup {a.speedup:.3f} against the seed's {s.speedup:.3f} in the same call"
         )
     for label, c in results:

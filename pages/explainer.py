@@ -2,13 +2,9 @@
 
 import streamlit as st
 
-from engine.measure.simulate import simulate
-from engine.read import frames
-from engine.result.schedule import predict
-from ui import charts, results, shell
+from ui import playground, shell
 
 shell.require()
-STEPS = 8  # batches in the idealised timeline
 
 st.title("Overlap Lab: keep the GPU and the CPU busy at the same time")
 st.markdown(
@@ -52,61 +48,7 @@ st.markdown(
 )
 
 
-@st.fragment
-def playground() -> None:
-    """Sliders, numbers and chart in a fragment: moving a slider reruns only this part of the page."""
-    style = results.Look(shell.presenting()).style
-    cols = st.columns(4)
-    g_ms = cols[0].slider("G: GPU forward (ms)", 1.0, 150.0, 11.0, 0.5, key="ex_g")
-    l_ms = cols[1].slider("L: launch (ms)", 0.0, 30.0, 6.0, 0.5, key="ex_l")
-    c_ms = cols[2].slider("C: post-processing (ms)", 0.0, 150.0, 10.0, 0.5, key="ex_c")
-    depth = cols[3].slider("Queue depth", 2, 4, 2, key="ex_depth")
-
-    serial, overlap = simulate(g_ms, l_ms, c_ms, depth=depth, steps=STEPS)
-    p = predict(g_ms, l_ms, c_ms)
-    m = st.columns(5)
-    m[0].metric("Serial period", f"{serial.period.p50:.1f} ms")
-    m[1].metric("Overlap period", f"{overlap.period.p50:.1f} ms")
-    m[2].metric("Speedup (ceiling)", f"{p.ceiling:.2f}x")
-    m[3].metric("Serial latency", f"{serial.latency.p50:.1f} ms")
-    m[4].metric("Overlap latency", f"{overlap.latency.p50:.1f} ms")
-    bound = "the GPU: G" if p.bottleneck == "GPU" else "the host: L + C"
-    st.markdown(
-        f"The serial loop pays max(G, L) + C = **{p.serial_period_ms:.1f} ms** per batch, because "
-        f"kernels start running while the launch is still going. The overlap loop pays max(G, L + C) = "
-        f"**{p.overlap_period_ms:.1f} ms**: it is bound by {bound}. Throughput rises by "
-        f"**{p.ceiling:.2f}x**, but each batch now also waits a period in the queue, so its end-to-end "
-        f"latency grows from {serial.latency.p50:.1f} to {overlap.latency.p50:.1f} ms."
-    )
-    frame = frames.timeline_frame([serial, overlap], 0, STEPS)
-    st.altair_chart(charts.timeline_chart(frame, style=style, stepper=STEPS), width="stretch", theme=None)
-    st.caption(
-        "The slider under the chart steps through the schedule one batch at a time, in the browser: "
-        "click it and use the arrow keys."
-    )
-    host_heavy = (l_ms + c_ms) > 3 * g_ms
-    target = "seed" if host_heavy else "balanced"
-    st.page_link(
-        "pages/lab.py",
-        label=f"Measure it in the Lab with the {target} preset",
-        icon=":material/science:",
-        query_params={"preset": target},
-    )
-    if host_heavy:
-        standin = (
-            "On a machine without a CUDA GPU the Lab uses the CPU stand-in and opens its cpu-demo preset "
-            "instead. That is the opposite case, balanced rather than host-heavy; to see this one there, "
-            "raise its 'L + C as a multiple of G' to 5 or more."
-        )
-    else:
-        standin = (
-            "On a machine without a CUDA GPU the Lab uses the CPU stand-in and opens its cpu-demo preset "
-            "instead: the same balanced case, sized for one CPU core."
-        )
-    st.caption(standin)
-
-
-playground()
+playground.render()
 
 st.header("Why the article's 1.5x does not show up on an H100")
 st.markdown(

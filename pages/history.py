@@ -1,25 +1,19 @@
-"""History: every run kept on this box, from the lab or the CLI, and two recorded GPU results.
+"""History: every run kept on this box, from the lab or the CLI, and the recorded GPU results.
 
 Open one to see the lab's charts, pick two to compare them side by side, import a JSON result, or
 delete a run. The page's link names what it shows (?run=ID or ?compare=A,B), so it can be sent.
 """
 
-import pandas as pd
 import streamlit as st
 
-from engine.errors import OverlapLabError
-from engine.result.comparison import Comparison
-from ui import links, results, run, shell, side_by_side
+from ui import history_view, links, results, shell, side_by_side
+from ui.look import look_for
 
 shell.require()
 PICK = "h_pick"
 
 st.title("History: runs kept on this box")
-try:
-    store = run.store()
-except OverlapLabError as exc:
-    st.error(f"The history cannot be opened: {exc}")
-    st.stop()
+store = history_view.open_store()
 entries = {e.id: e for e in store.entries()}
 
 query = st.query_params.to_dict()
@@ -33,41 +27,23 @@ if query != st.session_state.get("_history_link"):
         st.warning(f"Run {', '.join(missing)} is not in this box's history.")
     st.session_state[PICK] = [i for i in wanted if i in entries]
 
+examples = sum(e.source == "example" for e in entries.values())
 st.caption(
     f"Stored in {store.path}, shared by every user of this box (set OVERLAP_LAB_DATA_DIR, or "
-    "`--data-dir` in the CLI, to keep runs elsewhere). The two example runs were recorded on real GPUs "
-    "and open on any machine."
+    f"`--data-dir` in the CLI, to keep runs elsewhere). The {examples} example runs were recorded on "
+    "real GPUs and open on any machine."
 )
 with st.expander("Import a result file (JSON)"):
     upload = st.file_uploader("A file written by `--json` or the lab's download", type=["json"])
     if upload is not None and st.session_state.get("_imported") != upload.file_id:
-        try:
-            new_id = store.import_json(upload.getvalue(), upload.name)
+        new_id = history_view.import_file(store, upload.getvalue(), upload.name)
+        if new_id is not None:
             st.session_state["_imported"] = upload.file_id
             st.session_state[PICK] = [new_id]
             st.rerun()
-        except OverlapLabError as exc:
-            st.error(f"{upload.name} was not imported: {exc}")
 
 
-table = pd.DataFrame(
-    [
-        {
-            "time (UTC)": e.started_at[:16].replace("T", " ") or "recorded",
-            "who": e.user,
-            "preset": e.preset,
-            "model": e.model,
-            "batch": e.batch_size,
-            "device": f"{e.device} · {e.card}",
-            "speedup": e.speedup,
-            "ceiling": e.ceiling,
-            "efficiency": e.efficiency,
-            "stability": e.stability,
-            "id": e.id,
-        }
-        for e in entries.values()
-    ]
-)
+table = history_view.entries_frame(list(entries.values()))
 st.dataframe(
     table,
     hide_index=True,
@@ -91,19 +67,9 @@ picked = st.multiselect(
 def delete_confirmed(run_id: str) -> None:
     st.session_state.h_confirm = None
     st.session_state[PICK] = []
-    try:
-        store.delete(run_id)
-    except OverlapLabError as exc:  # a teammate deleted it first, say
-        st.session_state.h_problem = str(exc)
-
-
-def load(run_id: str) -> Comparison | None:
-    """A stored run, or None after saying why it could not be opened."""
-    try:
-        return store.load(run_id)
-    except OverlapLabError as exc:
-        st.error(f"Run {run_id} could not be opened: {exc}")
-        return None
+    problem = history_view.delete(store, run_id)
+    if problem:  # a teammate deleted it first, say
+        st.session_state.h_problem = problem
 
 
 if st.session_state.get("h_problem"):
@@ -131,11 +97,11 @@ if len(picked) == 1:
                 on_click=lambda: st.session_state.update(h_confirm=run_id),
             )
     st.caption(f"Link to this run in the lab: ?run={run_id}")
-    c = load(run_id)
+    c = history_view.load(store, run_id)
     if c is not None:
-        results.render(c, results.look_for(c, run_id, present, key="h"))
+        results.render(c, look_for(c, run_id, present, key="h"))
 elif len(picked) == 2:
-    pair = [(i, load(i)) for i in picked]
+    pair = [(i, history_view.load(store, i)) for i in picked]
     opened = [(i, c) for i, c in pair if c is not None]
     if len(opened) == 2:
         side_by_side.render(opened, present)

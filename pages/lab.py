@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import box, controls, links, results, run, shell, sweep_view
+from ui.look import Look, look_for
 
 shell.require()
 
@@ -38,7 +39,7 @@ if note:
 if problem:
     st.warning(problem)
 running = run.is_running()
-workload, _ = controls.render(disabled=running, devices=run.device_choices(env), on_gpu=on_gpu)
+workload = controls.render(disabled=running, devices=run.device_choices(env), on_gpu=on_gpu)
 if not running:  # while this session runs, its progress says it all, and no timer reruns the page
     box.in_use()
 
@@ -68,11 +69,11 @@ if st.session_state.get(run.NOTICE_KEY):
 sweep = run.shown_sweep()
 if sweep is not None:
     st.divider()
-    sweep_view.render(*sweep, results.Look(shell.presenting()))
+    sweep_view.render(*sweep, Look(shell.presenting()))
 elif shown is not None:
     st.divider()
     st.caption(run.origin_line(shown, earlier=running or bool(st.session_state.get(run.STOPPED_KEY))))
-    results.render(shown.comparison, results.look_for(shown.comparison, shown.run_id, shell.presenting()))
+    results.render(shown.comparison, look_for(shown.comparison, shown.run_id, shell.presenting()))
 if shown is not None and (trace := run.trace_of(shown)) is not None:
     st.download_button(
         "Profiler trace (Chrome/Perfetto JSON)",
@@ -84,13 +85,7 @@ if shown is not None and (trace := run.trace_of(shown)) is not None:
         help="Open it in https://ui.perfetto.dev or chrome://tracing; launch, wait, read and post "
         "are named ranges.",
     )
-written = links.encode(
-    *controls.link_state(),
-    shell.presenting(),
-    shown.run_id if shown else None,
-    default,
-    variants=controls.variants(),
-)
+written = links.encode(*controls.link_state(), shell.presenting(), shown.run_id if shown else None, default)
 if written != query:
     st.query_params.from_dict(written)
 st.session_state["_link_written"] = written

@@ -2,45 +2,51 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from engine.devices.ideal import FakeClock, FakePool, IdealDevice, fixed_post
-from engine.measure.protocol import compare
-from engine.spec.variants import ladder
+from engine.measure.protocol import Harness, compare
+from engine.result.comparison import Comparison
+from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload
 
 MS = 1_000_000
 
 
-def ideal_compare(workload: Workload, rounds: int, **kwargs):
-    """compare() on a device with G=10 ms, L=2 ms and post-processing of C=5 ms, on a fake clock."""
+def ideal_harness(
+    g_ms: float = 10,
+    l_ms: float = 2,
+    c_ms: float = 5,
+    workers: int = 0,
+    graph_l_ms: float = 0.05,
+    **device: Any,
+) -> Harness:
+    """A device of G and L on a fake clock, post-processing of exactly C, and a pool of k workers."""
     clock = FakeClock()
-    device = IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS)
+    ideal = IdealDevice(
+        clock, g_ns=round(g_ms * MS), l_ns=round(l_ms * MS), graph_l_ns=round(graph_l_ms * MS), **device
+    )
+    pool = FakePool(clock, workers, round(c_ms * MS)) if workers else None
+    return Harness(ideal, fixed_post(clock, round(c_ms * MS)), clock, pool)
+
+
+def ideal_compare(workload: Workload, rounds: Any, *, progress: Any = None, **spec: Any) -> Comparison:
+    """compare() on a device with G=10 ms, L=2 ms and post-processing of C=5 ms, on a fake clock."""
     return compare(
         workload,
-        rounds,
-        device=device,
-        post=fixed_post(clock, 5 * MS),
-        clock=clock,
-        telemetry="off",
-        with_environment=False,
-        **kwargs,
+        RunSpec(rounds=rounds, telemetry="off", **spec),
+        progress=progress,
+        harness=ideal_harness(),
     )
 
 
-def ideal_ladder(rounds: int = 2):
+def ideal_ladder(rounds: int = 2) -> Comparison:
     """The whole ladder on the fake device (G 10 ms, L 2 ms, graph L 0.05 ms, C 24 ms, 8 workers)."""
-    clock = FakeClock()
-    device = IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS, graph_l_ns=MS // 20)
     w = Workload(
         model="resnet18", batch_size=1, steps=40, warmup_steps=1, cpu_work="ms", cpu_ms=24.0, device="cpu"
     )
     return compare(
         w,
-        rounds,
-        device=device,
-        post=fixed_post(clock, 24 * MS),
-        pool=FakePool(clock, 8, 24 * MS),
-        clock=clock,
-        telemetry="off",
-        with_environment=False,
-        variants=ladder(on_gpu=True),
+        RunSpec(variants="ladder", rounds=rounds, telemetry="off"),
+        harness=ideal_harness(c_ms=24, workers=8),
     )

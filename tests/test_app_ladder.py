@@ -34,13 +34,18 @@ def test_a_stored_ladder_opens_with_its_table_chart_traps_and_timelines():
     assert [round(x, 3) for x in table["ceiling"]] == [1.0, round(34 / 26, 3), round(34 / 26, 3), 3.4, 3.4]
     assert list(table["syncs"])[1] > 0 and sum(table["syncs"]) == list(table["syncs"])[1]
     assert any("engine/measure/runners.py" in m.value for m in at.markdown)  # the trap's source line
-    assert any("Top rung" in m.value and "CUDA Graphs" in m.value for m in at.markdown)
+    assert any(
+        "**graphs** (pool of 8 + pinned readback + CUDA Graphs) against **serial**" in m.value
+        for m in at.markdown
+    )
 
 
 @pytest.mark.skipif(has_cuda(), reason="the stand-in refuses CUDA Graphs only without CUDA")
-def test_graphs_on_the_standin_are_refused_naming_the_field():
+def test_graphs_on_the_standin_are_refused_naming_the_set():
     at = page("lab", variants="graphs")
-    assert any("launch='graph' is not allowed" in e.value for e in at.error)
+    assert any(
+        "variants='graphs' is not allowed" in e.value and "needs a CUDA GPU" in e.value for e in at.error
+    )
     assert at.button[0].label == "Run" and at.button[0].disabled
 
 

@@ -132,9 +132,9 @@ def test_lab_run_in_the_browser_draws_the_results_and_survives_a_reload(server, 
     speedup = _metric(page, "Speedup")
     assert speedup.endswith("x") and float(speedup[:-1]) > 1.0
     card = page.get_by_role(
-        "heading", name=re.compile(rf"^{re.escape(speedup)} of a .*x ceiling · throughput")
+        "heading", name=re.compile(rf"^overlap: {re.escape(speedup)} of a .*x ceiling · throughput")
     )
-    assert card.count() == 1, "the summary card leads with speedup against ceiling"
+    assert card.count() == 1, "the summary card leads with the headline's speedup against its ceiling"
     assert page.get_by_text("Per-block truth", exact=True).count() == 1
     # The worker and the sampler start without re-running app.py outside a session.
     assert "missing ScriptRunContext" not in server["log"].read_text()
@@ -150,7 +150,7 @@ def test_lab_run_in_the_browser_draws_the_results_and_survives_a_reload(server, 
     assert "<svg" in Path(svg.value.path()).read_text()[:400]
     page.reload()
     page.get_by_text(f"Stored run {run_id}").wait_for(timeout=60_000)
-    assert page.get_by_role("heading", name=re.compile(rf"^{re.escape(speedup)} of a")).count() == 1
+    assert page.get_by_role("heading", name=re.compile(rf"^overlap: {re.escape(speedup)} of a")).count() == 1
     page.close()
 
 
@@ -356,10 +356,10 @@ def test_the_ladder_renders_with_its_traps_and_fits_the_screen(server, browser, 
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.goto(f"{server['url']}/lab?run={run_id}")
     page.get_by_text("Traps found").wait_for(timeout=60_000)
-    page.get_by_text("Top rung").wait_for()
+    page.get_by_text("Every variant against serial").wait_for()
     page.wait_for_timeout(2500)
     _fits(page)
-    assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3  # ladder, idle, timeline
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 4  # paired, variants, rounds, timeline
     page.screenshot(path=str(SHOTS / f"lab-ladder-fake-device-{size[0]}x{size[1]}.png"))
     if size == (1280, 720):
         _shoot(page, "lab-ladder-full.png")

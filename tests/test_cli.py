@@ -18,15 +18,15 @@ def cli(*args, timeout=300):
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["compare", "--batch-size", "x"], "argument --batch-size: invalid int value: 'x'"),
-        (["compare", "--preset", "fast"], "argument --preset: invalid choice: 'fast'"),
+        (["compare", "--batch-size", "x"], "--batch-size: batch_size='x' is not allowed: a whole number"),
+        (["compare", "--preset", "fast"], "--preset: preset='fast' is not allowed: one of seed, article"),
         (["compare", "--colour", "red"], "unrecognized arguments: --colour red"),
         (
             ["compare", "--batch-size", "0"],
-            "--batch-size: batch_size=0 is not allowed: a whole number from 1",
+            "--batch-size: batch_size='0' is not allowed: a whole number from 1",
         ),
         (["compare", "--model", "gpt2"], "--model: model='gpt2' is not allowed: one of vit_b_16"),
-        (["compare", "--rounds", "0"], "--rounds: rounds=0 is not allowed"),
+        (["compare", "--rounds", "0"], "--rounds: rounds='0' is not allowed: a whole number from 1 to 50"),
         (["compare", "--json", "/no/such/dir/r.json"], "--json: json='/no/such/dir/r.json' is not allowed"),
         (["compare", "--json", ""], "--json: json='' is not allowed: a file path (it is empty)"),
         (["compare", "--json", "/dev/full"], "a file this user can write (No space left on device)"),
@@ -60,8 +60,23 @@ def cli(*args, timeout=300):
             ["compare", "--preset", "balanced", "--cpu-work", "loop"],
             "--cpu-fixed: cpu_fixed='duration' is not allowed: work when cpu_work='loop'",
         ),
-        (["compare", "--until-stable", "--target-cv-pct", "0"], "--target-cv: target_cv=0.0 is not allowed"),
-        (["compare", "--until-stable", "--rounds", "2"], "--max-rounds: max_rounds=2 is not allowed"),
+        (
+            ["compare", "--until-stable", "--target-cv-pct", "0"],
+            "--target-cv-pct: target_cv_pct='0' is not allowed: a number from 0.1 to 50",
+        ),
+        (
+            ["compare", "--until-stable", "--rounds", "2"],
+            "--rounds: rounds=2 is not allowed: with until_stable, a whole number from 4 to 50",
+        ),
+        (
+            ["compare", "--variants", "readback", "--depth", "4"],
+            "--depth: depth=4 is not allowed: 2 with variants=readback: only the pair takes a depth",
+        ),
+        (["ladder", "--depth", "3"], "--depth: depth=3 is not allowed: 2 with variants=ladder"),
+        (["sweep", "--depth", "3"], "--depth: depth=3 is not allowed: 2 with variants=sweep"),
+        (["compare", "--telemetry", "loud"], "--telemetry: telemetry='loud' is not allowed: one of process"),
+        (["compare", "--preset", "p" * 5000], "… (5,002 characters) is not allowed: one of seed"),
+        (["compare", "--rounds", "9" * 5000], "… (5,002 characters) is not allowed: a whole number"),
     ],
 )
 def test_bad_flags_get_one_line_and_exit_2(args, needle):
@@ -217,10 +232,14 @@ def test_show_of_a_run_not_stored_says_where_it_looked_and_exits_1(own_history):
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["compare", "--variants", "everything"], "argument --variants: invalid choice: 'everything'"),
+        (
+            ["compare", "--variants", "everything"],
+            "--variants: variants='everything' is not allowed: one of pair",
+        ),
         (
             ["compare", "--variants", "graphs", "--device", "cpu"],
-            "--launch: launch='graph' is not allowed: eager: CUDA Graphs need a CUDA GPU",
+            "--variants: variants='graphs' is not allowed: one of pair, ladder, readback, depth, pool, "
+            "sweep: graphs needs a CUDA GPU",
         ),
         (["sweep", "--ratios", "1,x"], "--ratios: ratios='1,x' is not allowed: comma-separated numbers"),
         (["sweep", "--ratios", "0.01"], "--ratios: ratios='0.01' is not allowed"),
@@ -268,7 +287,8 @@ def test_a_sweep_prints_each_point_and_writes_json(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "point 1/2, (L + C)/G = 0.5" in r.stderr and "point 2/2, (L + C)/G = 3" in r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].split()[:2] == ["(L+C)/G", "aimed"] and len(lines) == 4
+    assert lines[0].split()[:2] == ["(L+C)/G", "aimed"] and len(lines) == 5
+    assert lines[3] == f"wrote {out}" and lines[4].startswith("saved as runs ")  # one run per point
     data = json.loads(out.read_text())
     assert [p["ratio"] for p in data["points"]] == [0.5, 3.0]
     # Every point is held for a fixed duration at its ratio of host work to device work.

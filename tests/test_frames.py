@@ -19,14 +19,15 @@ def test_recorded_result_is_what_it_says(h100):
     assert h100.workload.model == "vit_b_16" and h100.workload.batch_size == 10
     assert h100.telemetry.gpu_status == "nvml"
     # G is steady on the GPU; the article's loop costs far more than G, so the ceiling is small.
-    assert 10 < h100.serial.g.p50 < 13 and h100.serial.c.p50 > 5 * h100.serial.g.p50
+    s = h100.baseline_summary
+    assert 10 < s.g.p50 < 13 and s.c.p50 > 5 * s.g.p50
     assert 1.0 < h100.ceiling < 1.2
 
 
 def test_percentiles_frame_carries_the_summary_numbers(h100):
     p = frames.percentiles_frame(h100)
     got = p[(p["mode"] == "serial") & (p["metric"] == frames.METRICS["period"]) & (p["percentile"] == "p90")]
-    assert got["value_ms"].item() == h100.serial.period.p90
+    assert got["value_ms"].item() == h100.baseline_summary.period.p90
     assert len(p) == 2 * 2 * 3
 
 

@@ -4,9 +4,11 @@ import pytest
 
 from engine.devices.base import DeviceError
 from engine.measure.protocol import compare
+from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload
 
 pytestmark = pytest.mark.gpu
+OFF = RunSpec(rounds=1, telemetry="off")
 ALIGN_TOLERANCE_NS = 200_000  # host/device clock alignment is good to a few microseconds
 
 
@@ -15,7 +17,7 @@ def gpu_result():
     w = Workload(
         model="resnet18", batch_size=16, steps=12, warmup_steps=3, cpu_work="ms", cpu_ms=4.0, device="cuda"
     )
-    return compare(w, 2)
+    return compare(w, RunSpec(rounds=2))
 
 
 def test_device_spans_sit_inside_the_host_timeline(gpu_result):
@@ -66,8 +68,7 @@ def test_out_of_memory_names_the_batch_size_and_the_next_run_works():
                     device="cuda",
                     cpu_iterations=10,
                 ),
-                1,
-                telemetry="off",
+                OFF,
             )
     finally:
         torch.cuda.set_per_process_memory_fraction(1.0)
@@ -78,8 +79,7 @@ def test_out_of_memory_names_the_batch_size_and_the_next_run_works():
     assert torch.cuda.memory_allocated() <= before + 1024
     ok = compare(
         Workload(model="resnet18", batch_size=8, steps=4, warmup_steps=1, device="cuda", cpu_iterations=10),
-        1,
-        telemetry="off",
+        OFF,
     )
     assert len(ok.runs) == 2
 
@@ -88,10 +88,10 @@ def test_per_run_buffers_are_released():
     import torch
 
     w = Workload(model="resnet18", batch_size=64, steps=4, warmup_steps=1, device="cuda", cpu_iterations=10)
-    compare(w, 1, telemetry="off")  # builds and caches the model
+    compare(w, OFF)  # builds and caches the model
     torch.cuda.empty_cache()
     with_model = torch.cuda.memory_allocated()
-    compare(w, 1, telemetry="off")
+    compare(w, OFF)
     assert torch.cuda.memory_allocated() == with_model
 
 
@@ -111,8 +111,8 @@ def test_reduced_precision_reaches_the_model_and_runs(precision):
         assert device.launch(0).output.dtype == next(device.model.parameters()).dtype
     finally:
         device.close()
-    c = compare(w.replace(cpu_iterations=1000), 1, telemetry="off")
-    assert c.serial.g.mean > 0
+    c = compare(w.replace(cpu_iterations=1000), OFF)
+    assert c.baseline_summary.g.mean > 0
 
 
 def test_our_own_cuda_context_is_not_counted_as_contention(gpu_result):
@@ -139,7 +139,7 @@ def test_fixed_duration_holds_c_on_the_gpu():
         cpu_fixed="duration",
         device="cuda",
     )
-    c = compare(w, 1, telemetry="off")
+    c = compare(w, OFF)
     cs = [s.c_ms for r in c.runs for s in r.steps]
     assert min(cs) >= 6.0  # never shorter than asked
     assert sorted(cs)[len(cs) // 2] < 6.3  # and typically over by one short chunk, not a slice
@@ -154,4 +154,4 @@ def test_a_gpu_index_past_the_last_card_is_a_clear_error():
     n = torch.cuda.device_count()
     allowed = f"device='cuda:{n}' is not allowed: cuda:0 to cuda:{n - 1}"
     with pytest.raises(WorkloadError, match=allowed):
-        compare(Workload(device=f"cuda:{n}"), 1)
+        compare(Workload(device=f"cuda:{n}"), RunSpec(rounds=1))

@@ -10,10 +10,13 @@ from engine.host.trace import kernel_spans_ms, read
 from engine.measure.protocol import compare, open_device
 from engine.measure.rig import Rig
 from engine.result.circumstances import Calibration
-from engine.spec.variants import Variant, ladder, pair, readbacks
+from engine.spec.run_spec import RunSpec
+from engine.spec.sets import ladder, pair, readbacks
+from engine.spec.variants import Variant
 from engine.spec.workload import Workload
 
 pytestmark = pytest.mark.gpu
+OFF = RunSpec(rounds=1, telemetry="off")
 SMALL = Workload(
     model="resnet18", batch_size=16, steps=10, warmup_steps=3, cpu_work="ms", cpu_ms=4.0, device="cuda"
 )
@@ -21,7 +24,7 @@ SMALL = Workload(
 
 @pytest.fixture(scope="module")
 def ladder_result():
-    return compare(SMALL, 1, variants=ladder(on_gpu=True, workers=2), telemetry="off")
+    return compare(SMALL, OFF, variants=ladder(on_gpu=True, workers=2))
 
 
 def test_torch_sync_debug_mode_catches_the_naive_readback_and_not_the_pinned_one(ladder_result):
@@ -38,13 +41,13 @@ def test_a_graph_replay_launches_far_faster_than_eager(ladder_result):
     assert graph < eager / 5
     # The replayed forward runs the same kernels without launch gaps between them: its G is never
     # longer than eager's (for a small model at batch 16 it is much shorter: eager G is launch-bound).
-    assert ladder_result.summary_of("graphs").g.mean <= ladder_result.serial.g.mean * 1.05
+    assert ladder_result.summary_of("graphs").g.mean <= ladder_result.baseline_summary.g.mean * 1.05
 
 
 def test_pinned_readback_keeps_the_overlap_that_naive_loses():
     """Where overlap helps (G well above L, C below G), naive falls back to the serial period."""
     w = Workload(model="vit_b_16", batch_size=32, steps=10, warmup_steps=3, cpu_work="ms", cpu_ms=10.0)
-    c = compare(w.replace(device="cuda"), 1, variants=readbacks(), telemetry="off")
+    c = compare(w.replace(device="cuda"), OFF, variants=readbacks())
     serial, naive, pinned = (c.summary_of(n).period.p50 for n in ("serial", "naive", "pinned"))
     assert pinned < 0.85 * naive and naive > 0.9 * serial, (serial, naive, pinned)
     assert {f.variant for f in c.syncs} == {"naive"}, c.syncs

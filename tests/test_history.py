@@ -18,6 +18,7 @@ import pytest
 from engine.errors import WorkloadError
 from engine.result.comparison import Comparison
 from engine.result.schema import upgrade
+from engine.spec.sets import SETS
 from engine.store.history import (
     EXAMPLES,
     EXAMPLES_DIR,
@@ -187,15 +188,36 @@ def test_a_version_1_result_is_upgraded_step_by_step():
     old = json.loads(SEED.read_text())
     assert old["schema_version"] == 1
     new = upgrade(old)
-    assert new["schema_version"] == 3 and new["workload"]["cpu_fixed"] == "work"
+    assert new["schema_version"] == 4 and new["workload"]["cpu_fixed"] == "work"
     assert [v["name"] for v in new["variants"]] == ["serial", "overlap"]
     assert [v["depth"] for v in new["variants"]] == [1, old["workload"].get("depth", 2)]
+    assert "depth" not in new["workload"] and new["variant_set"] == "pair"
     assert all(r["step_fields"][-1] == "post_iterations" for r in new["runs"])
     assert all(len(s) == len(r["step_fields"]) and s[-1] == -1 for r in new["runs"] for s in r["steps"])
     assert old["schema_version"] == 1  # the input is left as it was
     assert Comparison.from_dict(new).to_dict()["runs"] == Comparison.from_dict(old).to_dict()["runs"]
     c = Comparison.from_dict(old)
     # Loaded through the new variants, the old pair reports what it always did.
-    assert c.variant_names == ["serial", "overlap"] and c.headline_name == "overlap"
+    assert c.variant_names == ["serial", "overlap"] and c.headline.name == "overlap"
     assert all(s.read_start_ns == -1 for r in c.runs for s in r.steps) and not c.syncs_checked
     assert c.round_speedups == [x for _, x in c.all_round_speedups_of("overlap")]
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_every_shipped_result_loads_with_its_set_named(name):
+    data = json.loads((EXAMPLES_DIR / EXAMPLES[name][0]).read_text())
+    c = Comparison.from_dict(data)
+    assert c.variant_set in SETS and c.variants == SETS[c.variant_set].variants(c.headline.depth, True)
+    assert "depth" not in c.workload.to_dict()
+
+
+def test_a_version_3_workload_depth_gives_way_to_the_variants_own():
+    # Version 3 stored the workload's depth even where only the pair used it: a depth-4 workload
+    # run with the readback set ran every variant at depth 2. The variants say what ran.
+    c = load_example("example-h200-readback")
+    data = json.loads((EXAMPLES_DIR / "h200_readback.json").read_text())
+    assert data["schema_version"] == 3
+    data["workload"]["depth"] = 4
+    back = Comparison.from_dict(data)
+    assert back.variant_set == "readback" and [v.depth for v in back.variants] == [1, 2, 2, 2]
+    assert back.runs == c.runs and back.speedup == c.speedup

@@ -6,6 +6,7 @@ from dataclasses import fields
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.spec.run_spec import RUN_FIELDS, RunSpec
 from engine.spec.workload import FIELDS, PRESETS, Workload
 from ui.links import KNOWN, encode, parse
 
@@ -24,9 +25,9 @@ def test_any_query_gives_valid_settings_and_short_named_messages(query):
     setup = parse(query, "cpu-demo")
     workload = (PRESETS[setup.preset] if setup.preset else PRESETS["cpu-demo"]).replace(**setup.overrides)
     assert isinstance(workload, Workload)
-    if "depth" in setup.overrides:
-        assert setup.overrides["depth"] <= FIELDS["depth"].widget_high
-    assert setup.rounds is None or 1 <= setup.rounds <= 10
+    spec = RunSpec().replace(**setup.run_settings)  # what is kept is a valid run too
+    assert spec.depth <= RUN_FIELDS["depth"].widget_high
+    assert spec.rounds is None or 1 <= spec.rounds <= 10
     assert (
         setup.run is None
         or setup.run in ("example-h100-seed", "example-h200-balanced")
@@ -39,14 +40,19 @@ def test_any_query_gives_valid_settings_and_short_named_messages(query):
     if any(p.endswith("more parameter(s) refused") for p in setup.problems):
         refused = []  # five messages at most; the last one says how many more
     for name in refused:
-        ok = name in setup.overrides or getattr(setup, name, None) not in (None, ())
+        ok = (
+            name in setup.overrides
+            or name in setup.run_settings
+            or getattr(setup, name, None) not in (None, ())
+        )
         ok = ok or (name == "preset" and setup.preset == query[name])
         assert ok or any(name in p for p in setup.problems), (name, query[name], setup.problems)
 
 
 def test_a_setup_round_trips_through_its_link():
-    values = PRESETS["cpu-demo"].replace(batch_size=3, depth=4, cpu_g_ratio=1.5).to_dict()
-    query = encode("custom", values, 5, True, True, "0123abcd", "cpu-demo")
+    values = PRESETS["cpu-demo"].replace(batch_size=3, cpu_g_ratio=1.5).to_dict()
+    settings = {"variants": "pair", "depth": 4, "rounds": 5, "until_stable": True}
+    query = encode("custom", values, settings, True, "0123abcd", "cpu-demo")
     assert query == {
         "batch_size": "3",
         "cpu_g_ratio": "1.5",
@@ -58,11 +64,13 @@ def test_a_setup_round_trips_through_its_link():
     }
     back = parse(query, "cpu-demo")
     assert PRESETS["cpu-demo"].replace(**back.overrides).to_dict() == values
-    assert (back.rounds, back.until_stable, back.run, back.problems) == (5, True, "0123abcd", ())
+    assert back.run_settings == {"depth": 4, "rounds": 5, "until_stable": True}
+    assert (back.run, back.problems) == ("0123abcd", ())
 
 
 def test_a_preset_link_is_just_the_preset():
-    assert encode("balanced", PRESETS["balanced"].to_dict(), 3, False, False, None, "seed") == {
+    settings = {"variants": "pair", "depth": 2, "rounds": 3, "until_stable": False}
+    assert encode("balanced", PRESETS["balanced"].to_dict(), settings, False, None, "seed") == {
         "preset": "balanced"
     }
 
@@ -75,3 +83,9 @@ def test_values_that_are_fine_alone_but_not_together_are_named():
     setup = parse({"cpu_work": "loop", "cpu_fixed": "duration"}, "balanced")
     assert setup.problems and setup.problems[0].startswith("cpu_fixed='duration' is not allowed: work when")
     PRESETS["balanced"].replace(**setup.overrides)  # what is kept is valid
+
+
+def test_a_depth_for_a_set_that_fixes_its_own_is_named_and_dropped():
+    setup = parse({"variants": "ladder", "depth": "4"}, "cpu-demo")
+    assert setup.run_settings == {"variants": "ladder"}
+    assert setup.problems[0].startswith("depth=4 is not allowed: 2 with variants=ladder: only the pair")

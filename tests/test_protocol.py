@@ -3,7 +3,9 @@
 import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
-from engine.measure.protocol import calibrate, compare
+from engine.measure.calibrate import calibrate
+from engine.measure.protocol import Harness, compare
+from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload, WorkloadError
 from tests.ideal_kit import MS, ideal_compare
 
@@ -63,7 +65,7 @@ def test_cuda_request_without_cuda_is_a_clear_error():
     with pytest.raises(
         WorkloadError, match="device=.cuda. is not allowed: cpu or auto: CUDA is not available"
     ):
-        compare(Workload(device="cuda"), 1)
+        compare(Workload(device="cuda"), RunSpec(rounds=1))
 
 
 def test_ms_work_becomes_a_loop_length_from_the_measured_cost():
@@ -73,20 +75,32 @@ def test_ms_work_becomes_a_loop_length_from_the_measured_cost():
     assert (cal.target_c_ms, cal.cpu_iterations, cal.ms_per_iteration) == (12.0, 40_000, 0.0003)
 
 
-def test_depth_reaches_the_runner_through_the_protocol():
+def test_the_pairs_depth_reaches_the_runner_through_the_protocol():
     clock = FakeClock()
     log: list[str] = []
-    w = Workload(model="resnet18", steps=5, warmup_steps=0, cpu_work="ms", cpu_ms=5.0, depth=3)
+    w = Workload(model="resnet18", steps=5, warmup_steps=0, cpu_work="ms", cpu_ms=5.0)
+    device = IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS, log=log)
     c = compare(
         w,
-        1,
-        device=IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS, log=log),
-        post=fixed_post(clock, 5 * MS, log),
-        clock=clock,
-        telemetry="off",
-        with_environment=False,
+        RunSpec(depth=3, rounds=1, telemetry="off"),
+        harness=Harness(device, fixed_post(clock, 5 * MS, log), clock),
     )
     assert [r.depth for r in c.runs] == [1, 3]
     overlap_block = log[log.index("sync") + 1 :]  # the serial block ends with its drain
     calls = [e for e in overlap_block if e.startswith(("launch", "post"))]
     assert calls[:4] == ["launch0", "launch1", "launch2", "post0"]  # two batches in flight
+
+
+@pytest.mark.parametrize("name", ["ladder", "readback", "depth", "pool", "graphs", "sweep"])
+def test_a_depth_other_than_2_is_refused_by_every_set_but_the_pair(name):
+    with pytest.raises(WorkloadError) as info:
+        RunSpec(variants=name, depth=4)
+    assert info.value.field == "depth"
+    assert str(info.value).startswith(f"depth=4 is not allowed: 2 with variants={name}: only the pair")
+    assert RunSpec(variants=name, depth=2).depth == 2
+    assert RunSpec(variants="pair", depth=4).variants_for(on_gpu=False)[-1].depth == 4
+
+
+def test_a_sweep_is_no_set_for_compare_alone():
+    with pytest.raises(WorkloadError, match="variants='sweep' is not allowed: a set of variants"):
+        compare(Workload(steps=2), RunSpec(variants="sweep", rounds=1))

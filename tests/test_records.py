@@ -6,10 +6,12 @@ import math
 import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
-from engine.host.fingerprint import Environment
-from engine.measure.protocol import compare
-from engine.result.circumstances import Contention, Stability
-from engine.result.comparison import Comparison, TelemetryTrace
+from engine.measure.protocol import Harness, compare
+from engine.read.report import document, headline_numbers
+from engine.result.blocks import TelemetryTrace
+from engine.result.circumstances import Contention, Environment, Stability
+from engine.result.comparison import Comparison
+from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload
 from engine.store.history import EXAMPLES_DIR as EXAMPLES
 from tests.ideal_kit import MS, ideal_compare
@@ -29,9 +31,11 @@ def test_comparison_statistics_are_exact():
     assert c.speedup_cv == 0.0 and not c.noisy and c.stability_text == "stable: CV 0.0%"
     assert c.ceiling == pytest.approx(1.5)
     assert c.efficiency == pytest.approx((90 / 65 - 1) / 0.5)
-    assert c.serial.period.p50 == 15.0 and c.overlap.period.p50 == 10.0
-    assert c.serial.throughput_ips == pytest.approx(4 * 6 / 0.090)
-    assert (c.serial.g.mean, c.serial.l.mean, c.serial.c.mean) == (10.0, 2.0, 5.0)
+    base, head = c.baseline_summary, c.headline_summary
+    assert (c.baseline.name, c.headline.name) == ("serial", "overlap")
+    assert base.period.p50 == 15.0 and head.period.p50 == 10.0
+    assert base.throughput_ips == pytest.approx(4 * 6 / 0.090)
+    assert (base.g.mean, base.l.mean, base.c.mean) == (10.0, 2.0, 5.0)
 
 
 def test_rounds_alternate_their_order():
@@ -81,12 +85,12 @@ def test_json_round_trip_keeps_every_number(tmp_path):
     )
     c = Comparison(c.workload, c.device_kind, c.runs, c.calibration, Environment(gpu_name="X"), trace)
     path = tmp_path / "r.json"
-    c.to_json(path)
+    path.write_text(json.dumps(document(c)))
     back = Comparison.from_json(path)
     assert back == c
-    assert back.headline() == c.headline()
+    assert headline_numbers(back) == headline_numbers(c)
     data = json.loads(path.read_text())
-    assert list(data)[0] == "summary" and data["schema_version"] == 3
+    assert list(data)[0] == "summary" and data["schema_version"] == 4
     assert data["summary"]["speedup"] == pytest.approx(c.speedup)
     assert len(data["summary"]["blocks"]) == len(c.runs) and data["summary"]["verdict"]
 
@@ -109,12 +113,8 @@ def test_iterations_returned_by_the_post_processing_are_recorded():
     workload = Workload(model="resnet18", steps=5, warmup_steps=0, cpu_work="ms", cpu_ms=4.0)
     c = compare(
         workload,
-        1,
-        device=IdealDevice(clock, 10 * MS, 1 * MS),
-        post=post,
-        clock=clock,
-        telemetry="off",
-        with_environment=False,
+        RunSpec(rounds=1, telemetry="off"),
+        harness=Harness(IdealDevice(clock, 10 * MS, 1 * MS), post, clock),
     )
     assert all(s.post_iterations == 2_000 for r in c.runs for s in r.steps)
     assert c.runs[0].ms_per_iteration == pytest.approx(0.002)
@@ -143,12 +143,8 @@ def test_efficiency_is_nan_when_the_predicted_gain_is_within_noise():
     workload = Workload(model="resnet18", steps=4, warmup_steps=0, cpu_work="ms", cpu_ms=100.0)
     c = compare(
         workload,
-        1,
-        device=IdealDevice(clock, g_ns=2 * MS, l_ns=MS // 2),
-        post=fixed_post(clock, 100 * MS),
-        clock=clock,
-        telemetry="off",
-        with_environment=False,
+        RunSpec(rounds=1, telemetry="off"),
+        harness=Harness(IdealDevice(clock, g_ns=2 * MS, l_ns=MS // 2), fixed_post(clock, 100 * MS), clock),
     )
     assert c.ceiling == pytest.approx(102 / 100.5)  # a 1.5% gain predicted: below the 2% floor
     assert c.speedup > 1.0 and math.isnan(c.efficiency)
@@ -160,11 +156,7 @@ def test_efficiency_is_nan_without_predicted_gain():
     workload = Workload(model="resnet18", steps=4, warmup_steps=0, cpu_work="ms", cpu_ms=0.0)
     c = compare(
         workload,
-        1,
-        device=device,
-        post=fixed_post(clock, 0),
-        clock=clock,
-        telemetry="off",
-        with_environment=False,
+        RunSpec(rounds=1, telemetry="off"),
+        harness=Harness(device, fixed_post(clock, 0), clock),
     )
     assert c.ceiling == 1.0 and math.isnan(c.efficiency)

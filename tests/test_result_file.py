@@ -62,10 +62,11 @@ def test_a_script_without_a_main_guard_can_call_compare(tmp_path):
     script = tmp_path / "measure.py"
     script.write_text(
         "from engine.measure.protocol import compare\n"
+        "from engine.spec.run_spec import RunSpec\n"
         "from engine.spec.workload import Workload\n"
         "w = Workload(model='mobilenet_v3_small', batch_size=1, steps=4, warmup_steps=1,"
         " cpu_work='ms', cpu_ms=2.0, device='cpu')\n"
-        "print('speedup', compare(w, 1).speedup > 0)\n"
+        "print('speedup', compare(w, RunSpec(rounds=1)).speedup > 0)\n"
     )
     r = subprocess.run(
         [sys.executable, str(script)],

@@ -3,8 +3,9 @@
 import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice
-from engine.measure.protocol import compare
+from engine.measure.protocol import Harness, compare
 from engine.measure.stability import StabilityGate
+from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload, WorkloadError
 from tests.ideal_kit import MS
 
@@ -25,35 +26,27 @@ def costs_by_round(costs_ms):
     return clock, IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS), post
 
 
-def gated(costs_ms, gate, progress=None):
+def gated(costs_ms, progress=None, **until_stable):
+    """A run until stable on that device: the rule's window is 4 rounds, its budget as given."""
     clock, device, post = costs_by_round(costs_ms)
-    return compare(
-        W,
-        1,
-        device=device,
-        post=post,
-        clock=clock,
-        telemetry="off",
-        with_environment=False,
-        gate=gate,
-        progress=progress,
-    )
+    spec = RunSpec(until_stable=True, telemetry="off", **until_stable)
+    return compare(W, spec, harness=Harness(device, post, clock), progress=progress)
 
 
 def test_gate_runs_until_the_last_window_agrees_and_counts_only_it():
     # Rounds 1 and 2 post-process for 20 ms, later ones for 5 ms: the speedup settles at round 3.
-    c = gated(lambda r: 20.0 if r < 2 else 5.0, StabilityGate(window=4))
+    c = gated(lambda r: 20.0 if r < 2 else 5.0, rounds=20)
     assert c.rounds == 6  # rounds 3-6 are the first four that agree
     assert c.counted_rounds == [2, 3, 4, 5]
     assert c.stability.stop_reason == "stability target met" and c.stability.until_stable
     assert [round(x, 4) for _, x in c.all_round_speedups] == [1.25, 1.25] + [round(60 / 45, 4)] * 4
     assert c.speedup == pytest.approx(60 / 45) and c.speedup_cv == 0.0
     assert c.stability_state == "stable"
-    assert c.serial.c.mean == 5.0  # the settling rounds' 20 ms C is not in the pooled numbers
+    assert c.baseline_summary.c.mean == 5.0  # the settling rounds' 20 ms C is not in the pooled numbers
 
 
 def test_gate_that_never_settles_stops_at_its_round_budget_and_says_unstable():
-    c = gated(lambda r: (5.0, 10.0, 20.0)[r % 3], StabilityGate(window=4, max_rounds=6))
+    c = gated(lambda r: (5.0, 10.0, 20.0)[r % 3], rounds=6)
     assert c.rounds == 6 and c.stability.stop_reason == "round budget"
     assert c.counted_rounds == [2, 3, 4, 5]
     assert c.stability_state == "unstable" and c.stability_text.startswith("unstable: CV ")
@@ -61,31 +54,36 @@ def test_gate_that_never_settles_stops_at_its_round_budget_and_says_unstable():
 
 def test_gate_stops_at_its_time_budget():
     # Each round costs about 0.2 s of fake time; the budget is 1 s.
-    c = gated(lambda r: (5.0, 10.0, 20.0)[r % 3], StabilityGate(window=2, max_rounds=50, max_s=1.0))
+    c = gated(lambda r: (5.0, 10.0, 20.0)[r % 3], rounds=50, max_time_s=1.0)
     assert c.stability.stop_reason == "time budget of 1 s"
     assert 4 <= c.rounds < 10
 
 
 def test_gate_progress_says_what_it_waits_for():
     seen = []
-    gated(lambda r: 5.0, StabilityGate(window=2, max_rounds=8), progress=seen.append)
+    gated(lambda r: 5.0, progress=seen.append, rounds=8)
     notes = [p.note for p in seen if p.note]
-    assert notes[0] == "until the last 2 rounds agree within 3% (now n/a)"
-    assert notes[-1] == "until the last 2 rounds agree within 3% (now 0.0%)"
-    assert seen[-1].phase == "done" and seen[-1].fraction == 1.0 and seen[-1].round_index == 2
+    assert notes[0] == "until the last 4 rounds agree within 3% (now n/a)"
+    assert notes[-1] == "until the last 4 rounds agree within 3% (now 0.0%)"
+    assert seen[-1].phase == "done" and seen[-1].fraction == 1.0 and seen[-1].round_index == 4
+
+
+def test_the_gate_is_the_specs_rule():
+    gate = StabilityGate.from_spec(RunSpec(until_stable=True, target_cv_pct=2.0, max_time_s=90.0))
+    assert gate == StabilityGate(cv_target=0.02, window=4, max_rounds=20, max_s=90.0)
+    assert StabilityGate.from_spec(RunSpec()) is None
 
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
-        ({"cv_target": 0.0}, "target_cv"),
-        ({"window": 1}, "window"),
-        ({"max_rounds": 3}, "max_rounds"),
-        ({"max_rounds": 51}, "max_rounds"),
-        ({"max_s": 0.5}, "max_time_s"),
+        ({"target_cv_pct": 0.0}, "target_cv_pct"),
+        ({"rounds": 3}, "rounds"),
+        ({"rounds": 51}, "rounds"),
+        ({"max_time_s": 0.5}, "max_time_s"),
     ],
 )
-def test_bad_gate_settings_name_their_field(kwargs, field):
+def test_bad_settings_of_a_run_until_stable_name_their_field(kwargs, field):
     with pytest.raises(WorkloadError) as info:
-        StabilityGate(**kwargs)
+        RunSpec(until_stable=True, **kwargs)
     assert info.value.field == field

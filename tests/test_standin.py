@@ -12,11 +12,12 @@ import pytest
 
 from engine.devices.standin import StandinDevice
 from engine.measure.protocol import compare
+from engine.spec.run_spec import RunSpec
 
 
 @pytest.fixture(scope="module")
 def standin_result(tiny_workload_module):
-    return compare(tiny_workload_module, 2, telemetry="process")
+    return compare(tiny_workload_module, RunSpec(rounds=2))
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +111,7 @@ def test_no_worker_or_sampler_is_left_after_an_aborted_run(tiny_workload, teleme
     before = {c.pid for c in psutil.Process().children(recursive=True)}
     cores_before = os.sched_getaffinity(0)
     with pytest.raises(Stop):
-        compare(tiny_workload, 2, progress=stop_in_first_round, telemetry=telemetry)
+        compare(tiny_workload, RunSpec(rounds=2, telemetry=telemetry), progress=stop_in_first_round)
     after = {c.pid for c in psutil.Process().children(recursive=True) if c.is_running()}
     assert after - before == set()
     assert not [t for t in threading.enumerate() if t.name == "overlap-lab-sampler"]
@@ -128,7 +129,7 @@ def test_readbacks_and_a_pool_run_for_real_on_the_stand_in(tiny_workload):
         Variant("pinned", depth=2, readback="pinned"),
         Variant("pool1", depth=2, workers=1, readback="pinned"),
     )
-    c = compare(tiny_workload.replace(steps=8), 1, variants=variants, telemetry="off")
+    c = compare(tiny_workload.replace(steps=8), RunSpec(rounds=1, telemetry="off"), variants=variants)
     assert c.variant_names == ["serial", "naive", "pinned", "pool1"]
     assert [f.variant for f in c.syncs] == ["naive"] and c.syncs[0].count >= 3
     assert "runners.py" in c.syncs[0].where and "waited for every batch" in c.syncs[0].what

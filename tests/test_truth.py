@@ -5,9 +5,10 @@ import dataclasses
 import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice
-from engine.measure.protocol import compare
+from engine.measure.protocol import Harness, compare
 from engine.read.truth import blocks, shortfall_reasons, shortfall_sentence
 from engine.result.comparison import Comparison
+from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload
 from engine.store.history import EXAMPLES_DIR as EXAMPLES
 from tests.ideal_kit import MS, ideal_compare
@@ -45,12 +46,8 @@ def test_time_lost_outside_g_l_and_c_shows_as_the_loop_itself():
 
     c = compare(
         _w(),
-        2,
-        device=IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS),
-        post=post,
-        clock=clock,
-        telemetry="off",
-        with_environment=False,
+        RunSpec(rounds=2, telemetry="off"),
+        harness=Harness(IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS), post, clock),
         progress=slow_overlap,
     )
     overlap = [b for b in blocks(c) if b.mode == "overlap"]
@@ -78,9 +75,7 @@ def compare_with_c_by_mode(workload, serial_ms: float, overlap_ms: float):
         overlap = order[(device.blocks - 1) % 4] == "overlap"
         clock.advance(round((overlap_ms if overlap else serial_ms) * MS))
 
-    return compare(
-        workload, 2, device=device, post=post, clock=clock, telemetry="off", with_environment=False
-    )
+    return compare(workload, RunSpec(rounds=2, telemetry="off"), harness=Harness(device, post, clock))
 
 
 def test_host_drift_between_modes_is_named_with_its_numbers():
@@ -90,7 +85,8 @@ def test_host_drift_between_modes_is_named_with_its_numbers():
     drift = next(r for r in reasons if r.startswith("host drift"))
     assert "C was +80.0% in the overlap blocks" in drift and "(9.0 vs 5.0 ms)" in drift
     assert all(b.schedule_efficiency > 0.97 for b in blocks(c))  # each block did what its C allowed
-    assert shortfall_sentence(c).startswith(f"The speedup reached {c.efficiency:.0%} of the predicted gain.")
+    said = f"overlap reached {c.efficiency:.0%} of the gain predicted over serial. Where the rest went: "
+    assert shortfall_sentence(c).startswith(said)
 
 
 def test_short_blocks_name_fill_and_drain():
@@ -118,7 +114,7 @@ def test_the_article_loops_are_named_as_unequal_work_not_drift():
     c = compare_with_c_by_mode(dc.replace(_w(), cpu_work="article"), 10.0, 11.6)
     reasons = shortfall_reasons(c)
     assert any(
-        r.startswith("unequal work: the overlap script's loop, as the article wrote it, costs +16.0%")
+        r.startswith("unequal work: the article's overlap loop, run in the overlap blocks, costs +16.0%")
         for r in reasons
     )
     assert not any(r.startswith("host drift") for r in reasons)

@@ -6,7 +6,9 @@ from engine.devices.ideal import FakeClock, FakePool, IdealDevice, fixed_post
 from engine.errors import WorkloadError
 from engine.measure.protocol import compare
 from engine.measure.runners import run_loop, run_pool
-from engine.spec.variants import SETS, Variant, check_variants, ladder, rotation, variant_set
+from engine.spec.run_spec import RunSpec
+from engine.spec.sets import SETS, ladder, variant_set
+from engine.spec.variants import Variant, check_variants, rotation
 from engine.spec.workload import Workload
 from tests.ideal_kit import MS, ideal_ladder
 
@@ -79,7 +81,7 @@ def test_rounds_rotate_every_variant_through_every_place():
     orders = [[x.name for x in rotation(v, r)] for r in range(len(v))]
     for place in range(len(v)):
         assert sorted(o[place] for o in orders) == sorted(x.name for x in v)
-    two = variant_set("pair")
+    two = variant_set("pair").variants()
     assert [[x.name for x in rotation(two, r)] for r in range(3)] == [
         ["serial", "overlap"],
         ["overlap", "serial"],
@@ -89,9 +91,9 @@ def test_rounds_rotate_every_variant_through_every_place():
 
 def test_every_named_set_has_a_serial_baseline_first():
     for name in SETS:
-        variants = variant_set(name, on_gpu=True)
+        variants = variant_set(name).variants(on_gpu=True)
         check_variants(variants, on_gpu=True)
-        assert variants[0].shape == "serial"
+        assert variants[0].is_serial
 
 
 @pytest.mark.parametrize(
@@ -103,7 +105,7 @@ def test_every_named_set_has_a_serial_baseline_first():
         (lambda: Variant("x", launch="jit"), "launch"),
         (lambda: Variant("a b"), "variant"),
         (lambda: Variant("x", depth=3, workers=2), "depth"),
-        (lambda: variant_set("everything"), "variants"),
+        (lambda: RunSpec(variants="everything"), "variants"),
     ],
 )
 def test_bad_variants_name_the_field(make, field):
@@ -112,10 +114,13 @@ def test_bad_variants_name_the_field(make, field):
     assert err.value.field == field and "is not allowed" in str(err.value)
 
 
-def test_graphs_on_the_stand_in_are_refused_before_anything_starts():
+def test_graphs_on_the_stand_in_are_refused_by_the_sets_name_before_anything_starts():
     seen = []
+    with pytest.raises(WorkloadError, match="variants='graphs' is not allowed: one of pair, ladder"):
+        compare(W, RunSpec(variants="graphs", rounds=1), progress=seen.append)
+    assert seen == []
     with pytest.raises(WorkloadError, match="launch=.graph. is not allowed: eager: CUDA Graphs need"):
-        compare(W, 1, variants=variant_set("graphs"), progress=seen.append)
+        compare(W, RunSpec(rounds=1), variants=variant_set("graphs").variants(), progress=seen.append)
     assert seen == []
 
 
@@ -126,7 +131,7 @@ def _ladder_run(rounds=2):
 def test_the_ladder_measures_every_rung_against_one_serial_baseline():
     c = _ladder_run()
     assert c.variant_names == ["serial", "overlap", "pinned", "pool8", "graphs"]
-    assert c.headline_name == "graphs" and len(c.runs) == 10
+    assert c.headline.name == "graphs" and len(c.runs) == 10
     # serial G + C = 34 ms; naive falls back to it; pinned reaches L + C = 26 ms; the pool and the
     # graphs are held by G = 10 ms.
     periods = {n: c.summary_of(n).period.p50 for n in c.variant_names}

@@ -4,29 +4,19 @@ import dataclasses
 
 import pytest
 
-from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
-from engine.host.fingerprint import Environment
 from engine.measure.protocol import compare
-from engine.read.verdict import overlap_bound, verdict
-from engine.result.circumstances import Contention
+from engine.read.verdict import verdict
+from engine.result.circumstances import Contention, Environment
+from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload
-from tests.ideal_kit import MS
+from tests.ideal_kit import ideal_harness
 
 QUIET = Contention(True, 0, 0.5, 16)
 
 
 def run(g_ms, l_ms, c_ms, device_kind="cuda", cores=16, contention=QUIET, precision="fp32"):
-    clock = FakeClock()
     w = Workload(model="resnet18", steps=20, warmup_steps=0, cpu_work="ms", cpu_ms=c_ms, precision=precision)
-    c = compare(
-        w,
-        2,
-        device=IdealDevice(clock, g_ns=round(g_ms * MS), l_ns=round(l_ms * MS)),
-        post=fixed_post(clock, round(c_ms * MS)),
-        clock=clock,
-        telemetry="off",
-        with_environment=False,
-    )
+    c = compare(w, RunSpec(rounds=2, telemetry="off"), harness=ideal_harness(g_ms, l_ms, c_ms))
     return dataclasses.replace(
         c, device_kind=device_kind, environment=Environment(cpu_cores_usable=cores), contention=contention
     )
@@ -34,10 +24,10 @@ def run(g_ms, l_ms, c_ms, device_kind="cuda", cores=16, contention=QUIET, precis
 
 @pytest.mark.parametrize(
     ("g", "l_", "c", "bound"),
-    [(20, 2, 5, "GPU-bound"), (10, 8, 4, "launch-bound (L)"), (11, 4, 75, "host-bound (L + C)")],
+    [(20, 2, 5, "GPU-bound (G)"), (10, 8, 4, "launch-bound (L)"), (11, 4, 75, "host-bound (L + C)")],
 )
-def test_overlap_bound_follows_the_cost_model(g, l_, c, bound):
-    assert overlap_bound(run(g, l_, c).prediction) == bound
+def test_the_headlines_bound_follows_the_cost_model(g, l_, c, bound):
+    assert run(g, l_, c).prediction.bound == bound
 
 
 def test_the_seed_case_is_told_to_use_a_post_processing_pool():
@@ -45,8 +35,9 @@ def test_the_seed_case_is_told_to_use_a_post_processing_pool():
     # k = ceil(75 / 11) = 7 workers bring C / k under G: period max(G, L, C / 7) = 11 ms.
     assert v.advice.startswith("a post-processing pool of 7 worker processes")
     assert "= 11.0 ms, 7.82x over serial" in v.advice
-    assert v.serial_bound == "max(G, L) + C = 86.0 ms in turn, C 87% of it"
-    assert v.overlap_bound == "host-bound (L + C), max(G, L + C) = 79.0 ms"
+    assert v.baseline_bound == "max(G, L) + C = 86.0 ms in turn, C 87% of it"
+    assert v.headline_bound == "host-bound (L + C), max(G, L + C) = 79.0 ms"
+    assert v.bounds.startswith("serial: max(G, L) + C") and "; overlap: host-bound" in v.bounds
 
 
 def test_without_spare_cores_a_pool_is_not_offered():

@@ -8,7 +8,8 @@ from engine.spec.workload import MODELS, PRESETS, Workload, WorkloadError, field
 def test_presets_are_valid_and_seed_is_the_article():
     seed = preset("seed")
     assert (seed.model, seed.batch_size, seed.steps, seed.precision) == ("vit_b_16", 10, 50, "fp32")
-    assert (seed.cpu_work, seed.cpu_iterations, seed.depth) == ("loop", 500_000, 2)
+    assert (seed.cpu_work, seed.cpu_iterations) == ("loop", 500_000)
+    assert "depth" not in seed.to_dict()  # depth belongs to the variants (RunSpec for the pair)
     balanced = PRESETS["balanced"]
     assert (balanced.cpu_work, balanced.cpu_g_ratio, balanced.cpu_fixed) == ("match_g", 1.0, "duration")
     assert PRESETS["article"].replace(cpu_work="loop") == seed  # the article's loops, nothing else
@@ -28,7 +29,6 @@ def test_presets_are_valid_and_seed_is_the_article():
         ("cpu_work", "sleep", "one of loop, article, ms, match_g"),
         ("cpu_fixed", "forever", "one of work, duration"),
         ("cpu_ms", -1.0, "a number from 0"),
-        ("depth", 0, "from 1"),
         ("device", "tpu", "one of auto, cpu, cuda, cuda:N"),
         ("device", "cuda:x", "cuda:N"),
     ],
@@ -59,9 +59,9 @@ def test_unknown_field_and_preset_are_errors():
 
 
 def test_workload_is_frozen_and_round_trips_through_dict():
-    w = PRESETS["cpu-demo"].replace(depth=3)
+    w = PRESETS["cpu-demo"].replace(steps=30)
     with pytest.raises(AttributeError):
-        w.depth = 4  # type: ignore[misc]
+        w.steps = 4  # type: ignore[misc]
     assert Workload.from_dict(w.to_dict()) == w
     assert set(w.to_dict()) == set(field_names())
 

@@ -2,13 +2,15 @@
 
 No statistic is computed here: percentiles, ECDFs, speedups and the x range a distribution shows
 arrive in the frames. Every chart is one view (or layers of one view) as wide as its container:
-concatenated and faceted charts cannot stretch, and at 1280x720 they ran off the screen. Serial and
-overlap keep the same two colours everywhere, activities in timelines keep theirs, and telemetry
-series use a third palette so that a CPU core is never mistaken for a mode.
+concatenated and faceted charts cannot stretch, and at 1280x720 they ran off the screen. A variant
+keeps its colour (its place in the comparison) in every chart of a result, activities in timelines
+keep theirs, and telemetry series use a third palette so that a CPU core is never mistaken for a
+variant. Charts take the comparison's variant order; they never know a variant by name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -17,8 +19,8 @@ import pandas as pd
 
 from engine.read.frames import View
 
-MODES = ["serial", "overlap"]
-# Serial red and overlap blue everywhere; further variants take the next colours in their order.
+# A variant's colour is its place in its comparison: the baseline red, the next blue, and so on,
+# the same in every chart of one result, whichever variants a chart shows.
 VARIANT_RANGE = [
     "#c0392b",
     "#1f6fb2",
@@ -30,7 +32,6 @@ VARIANT_RANGE = [
     "#4d4d4d",
     "#a6761d",
 ]
-MODE_SCALE = alt.Scale(domain=MODES, range=VARIANT_RANGE[:2])
 ACTIVITY_SCALE = alt.Scale(
     domain=[
         "GPU forward",
@@ -108,20 +109,26 @@ def big(chart: Chart, style: Style = Style()) -> Chart:
     )
 
 
-def modes_of(frame: pd.DataFrame) -> list[str]:
-    """The variants a frame holds, serial and overlap first, the rest in the order they appear."""
-    seen = list(dict.fromkeys(frame["mode"])) if "mode" in frame else []
-    return [m for m in MODES if m in seen] + [m for m in seen if m not in MODES] or MODES
+def colours(order: Sequence[str]) -> dict[str, str]:
+    """Each variant's colour, by its place in the comparison."""
+    return {name: VARIANT_RANGE[i % len(VARIANT_RANGE)] for i, name in enumerate(order)}
 
 
-def mode_scale(modes: list[str]) -> alt.Scale:
-    colours = (VARIANT_RANGE * (len(modes) // len(VARIANT_RANGE) + 1))[: len(modes)]
-    return alt.Scale(domain=modes, range=colours)
+def shown(frame: pd.DataFrame, order: Sequence[str] = (), column: str = "mode") -> list[str]:
+    """The variants a frame holds, in the comparison's order (or in the frame's, without one)."""
+    present = list(dict.fromkeys(frame[column])) if column in frame else []
+    return [m for m in order if m in present] + [m for m in present if m not in order]
 
 
-def _mode_color(title: str = "mode", frame: pd.DataFrame | None = None) -> alt.Color:
-    modes = MODES if frame is None else modes_of(frame)
-    return alt.Color("mode:N", scale=mode_scale(modes), title=title, sort=modes)
+def variant_color(
+    frame: pd.DataFrame, order: Sequence[str] = (), column: str = "mode", legend: bool = True
+) -> alt.Color:
+    names = shown(frame, order, column)
+    palette = colours([*order, *(m for m in names if m not in order)])
+    scale = alt.Scale(domain=names, range=[palette[m] for m in names])
+    return alt.Color(
+        f"{column}:N", scale=scale, title="variant", sort=names, legend=alt.Undefined if legend else None
+    )
 
 
 def _ms_axis(title: str, view: View | None = None) -> alt.X:
@@ -129,8 +136,10 @@ def _ms_axis(title: str, view: View | None = None) -> alt.X:
     return alt.X("value_ms:Q", title=title, scale=scale, axis=alt.Axis(format=",.0f", tickCount=6))
 
 
-def histogram_chart(samples: pd.DataFrame, metric: str, view: View, style: Style = Style()) -> alt.Chart:
-    """Both modes' samples binned over the same range, up to the larger p99 (View)."""
+def histogram_chart(
+    samples: pd.DataFrame, metric: str, view: View, order: Sequence[str] = (), style: Style = Style()
+) -> alt.Chart:
+    """Each variant's samples binned over the same range, up to the larger p99 (View)."""
     s = samples[(samples.metric == metric) & (samples.value_ms <= view.hi_ms)]
     chart = (
         alt.Chart(s, title=f"{metric}: histogram")
@@ -143,7 +152,7 @@ def histogram_chart(samples: pd.DataFrame, metric: str, view: View, style: Style
                 axis=alt.Axis(format=",.0f", tickCount=6),
             ),
             y=alt.Y("count():Q", stack=None, title="batches"),
-            color=_mode_color(),
+            color=variant_color(s, order),
         )
         .properties(width="container", height=HEIGHT)
     )
@@ -151,7 +160,12 @@ def histogram_chart(samples: pd.DataFrame, metric: str, view: View, style: Style
 
 
 def ecdf_chart(
-    ecdf: pd.DataFrame, pcts: pd.DataFrame, metric: str, view: View, style: Style = Style()
+    ecdf: pd.DataFrame,
+    pcts: pd.DataFrame,
+    metric: str,
+    view: View,
+    order: Sequence[str] = (),
+    style: Style = Style(),
 ) -> alt.LayerChart:
     """Share of batches at or below each value; p50/p90/p99 as rules told apart by their dash, so
     no label can collide with another (the values are in the tooltip and the table beside it)."""
@@ -163,7 +177,7 @@ def ecdf_chart(
         .encode(
             x=_ms_axis(metric, view),
             y=alt.Y("share:Q", title="share at or below", axis=alt.Axis(format="%")),
-            color=_mode_color(),
+            color=variant_color(e, order),
         )
     )
     rules = (
@@ -171,7 +185,7 @@ def ecdf_chart(
         .mark_rule(strokeWidth=2)
         .encode(
             x="value_ms:Q",
-            color=_mode_color(),
+            color=variant_color(e, order),
             strokeDash=alt.StrokeDash(
                 "percentile:N",
                 title="percentile",
@@ -185,9 +199,9 @@ def ecdf_chart(
 
 
 def timeline_chart(
-    frame: pd.DataFrame, title: str = "", style: Style = Style(), stepper: int = 0
+    frame: pd.DataFrame, title: str = "", style: Style = Style(), stepper: int = 0, order: Sequence[str] = ()
 ) -> alt.Chart:
-    """CPU and GPU lanes per mode, one row each, as recorded (or as the ideal model schedules them).
+    """CPU and GPU lanes per variant, one row each, as recorded (or as the ideal model schedules them).
 
     With `stepper` > 0 the chart carries a slider of its own, drawn and applied in the browser:
     it shows the schedule up to one batch at a time, so a speaker can step through it with the
@@ -195,18 +209,18 @@ def timeline_chart(
     """
     lanes = [
         f"{m} · {lane}"
-        for m in modes_of(frame)
+        for m in shown(frame, order)
         for lane in ("CPU", "pool", "GPU")
         if lane != "pool" or ((frame["mode"] == m) & (frame["lane"] == "pool")).any()
     ]
     base = alt.Chart(frame, title=title or alt.Undefined)
     if stepper:
-        shown = alt.param(
+        launched = alt.param(
             name="batches",
             value=stepper,
             bind=alt.binding_range(min=1, max=stepper, step=1, name="batches launched so far "),
         )
-        base = base.add_params(shown).transform_filter("datum.step < batches")
+        base = base.add_params(launched).transform_filter("datum.step < batches")
     chart = (
         base.transform_calculate(row="datum.mode + ' · ' + datum.lane")
         .mark_bar(stroke="white", strokeWidth=0.5)
@@ -230,9 +244,15 @@ def timeline_chart(
     return big(chart, style)
 
 
-def telemetry_chart(frame: pd.DataFrame, metric: str, style: Style = Style()) -> alt.Chart:
-    """One metric over each run's own time axis; mode by dash, series (GPU, cores) by colour."""
+DASHES = [[1, 0], [6, 3], [2, 2], [10, 3, 2, 3], [12, 6], [4, 6], [1, 4], [8, 2, 2, 2]]
+
+
+def telemetry_chart(
+    frame: pd.DataFrame, metric: str, order: Sequence[str] = (), style: Style = Style()
+) -> alt.Chart:
+    """One metric over each block's own time axis; variant by dash, series (GPU, cores) by colour."""
     f = frame[frame.metric == metric]
+    names = shown(f, order)
     chart = (
         alt.Chart(f, title=metric)
         .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=16))
@@ -241,7 +261,10 @@ def telemetry_chart(frame: pd.DataFrame, metric: str, style: Style = Style()) ->
             y=alt.Y("value:Q", title=None),
             color=alt.Color("series:N", title="series", scale=alt.Scale(range=SERIES_RANGE)),
             strokeDash=alt.StrokeDash(
-                "mode:N", title="mode", sort=MODES, scale=alt.Scale(domain=MODES, range=[[1, 0], [6, 3]])
+                "mode:N",
+                title="variant",
+                sort=names,
+                scale=alt.Scale(domain=names, range=[DASHES[i % len(DASHES)] for i in range(len(names))]),
             ),
             detail="mode:N",
         )
@@ -250,30 +273,33 @@ def telemetry_chart(frame: pd.DataFrame, metric: str, style: Style = Style()) ->
     return big(chart, style)
 
 
-def paired_chart(frame: pd.DataFrame, ceiling_period_ms: float, style: Style = Style()) -> alt.LayerChart:
-    """Period and end-to-end latency, serial against overlap, with the period the ceiling allows.
+def paired_chart(
+    frame: pd.DataFrame, ceiling_period_ms: float, variants: Sequence[str] = (), style: Style = Style()
+) -> alt.LayerChart:
+    """Period and end-to-end latency, baseline against headline, with the period the ceiling allows.
 
     Bars fill their bands, so the chart scales with its container (fullscreen included). The
-    ceiling's tick crosses both period bars, and its label sits inside the serial bar, just left of
-    the tick: the ceiling is at most 2x, so the tick is never short of half the serial bar, while
-    to its right the bar may end almost at once (the seed, 71.9 of 76.3 ms).
+    ceiling's tick crosses both period bars, and its label sits inside the baseline's bar, just
+    left of the tick: the tick is the headline's best period, never longer than the baseline's,
+    while to its right the bar may end almost at once (the seed, 71.9 of 76.3 ms).
     """
     order = ["period p50", "latency p50"]
+    names = shown(frame, variants)
     bars = (
         alt.Chart(frame)
         .mark_bar()
         .encode(
             y=alt.Y("measure:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.25)),
-            yOffset=alt.YOffset("mode:N", sort=MODES),
+            yOffset=alt.YOffset("mode:N", sort=names),
             x=alt.X("value_ms:Q", title="milliseconds", axis=alt.Axis(format=",.0f")),
-            color=_mode_color(),
+            color=variant_color(frame, variants),
             tooltip=["measure", "mode", alt.Tooltip("value_ms:Q", format=",.1f", title="ms")],
         )
     )
     text = bars.mark_text(align="left", dx=4, fontWeight="bold").encode(
         text=alt.Text("value_ms:Q", format=",.1f"), color=alt.value(style.ink)
     )
-    mark = pd.DataFrame({"value_ms": [ceiling_period_ms], "measure": ["period p50"], "mode": ["serial"]})
+    mark = pd.DataFrame({"value_ms": [ceiling_period_ms], "measure": ["period p50"], "mode": names[:1]})
     ceiling = (
         alt.Chart(mark)
         .mark_tick(thickness=4, color=style.ink)
@@ -286,7 +312,7 @@ def paired_chart(frame: pd.DataFrame, ceiling_period_ms: float, style: Style = S
     label = (
         alt.Chart(mark)
         .mark_text(align="right", dx=-8, text="ceiling", fontWeight="bold", color="white")
-        .encode(x="value_ms:Q", y=alt.Y("measure:N", sort=order), yOffset=alt.YOffset("mode:N", sort=MODES))
+        .encode(x="value_ms:Q", y=alt.Y("measure:N", sort=order), yOffset=alt.YOffset("mode:N", sort=names))
     )
     height = 2 * (2 * (style.font + 14) + 20) + 4 * style.font + 60  # bars, axis and legend
     chart = alt.LayerChart(layer=[bars, text, ceiling, label], width="container", height=height)
@@ -319,24 +345,26 @@ def rounds_chart(frame: pd.DataFrame, ceiling: float, style: Style = Style()) ->
     return big(alt.LayerChart(layer=[bars, rules], width="container", height=HEIGHT), style)
 
 
-def blocks_chart(frame: pd.DataFrame, loop_ok: float, style: Style = Style()) -> alt.LayerChart:
+def blocks_chart(
+    frame: pd.DataFrame, loop_ok: float, order: Sequence[str] = (), style: Style = Style()
+) -> alt.LayerChart:
     """Each block's schedule efficiency: its own G, L and C's predicted period over the measured one.
 
-    Grouped by round, serial and overlap side by side; settling rounds are drawn faint.
+    Grouped by round, the variants side by side; settling rounds are drawn faint.
     """
     bars = (
         alt.Chart(frame)
         .mark_bar()
         .encode(
             x=alt.X("round:O", title="round", axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset("mode:N", sort=modes_of(frame)),
+            xOffset=alt.XOffset("mode:N", sort=shown(frame, order)),
             y=alt.Y(
                 "schedule efficiency:Q",
                 title="predicted / measured",
                 scale=alt.Scale(domain=[0, 1.1]),
                 axis=alt.Axis(format="%"),
             ),
-            color=_mode_color(frame=frame),
+            color=variant_color(frame, order),
             opacity=alt.condition("datum.counted == 'counted'", alt.value(1.0), alt.value(0.35)),
             tooltip=list(frame.columns),
         )

@@ -1,4 +1,5 @@
-"""The lab's widgets: a preset picker and one control per Workload field, read back as a Workload.
+"""The lab's workload widgets: a preset picker and one control per Workload field, read back as a
+Workload, beside the run settings of ui/run_controls.py.
 
 Widget values live in session_state under "w_<field>", so results and settings survive reruns.
 Choosing a preset fills the fields; editing a field that no longer matches turns the preset into
@@ -15,10 +16,8 @@ from typing import Any
 import streamlit as st
 
 from engine.errors import WorkloadError
-from engine.measure.estimate import standin_run_s
-from engine.measure.stability import StabilityGate
-from engine.measure.sweep import SWEEP_RATIOS
-from engine.spec.variants import SET_HELP, check_variants, variant_set
+from engine.measure.estimate import standin_spec_s
+from engine.spec.run_spec import RunSpec
 from engine.spec.workload import (
     CPU_FIXED_HELP,
     CPU_FIXED_KINDS,
@@ -32,31 +31,13 @@ from engine.spec.workload import (
     PRESETS,
     Workload,
 )
-from ui.links import COMPARE_CHOICES, Setup
+from ui import run_controls
+from ui.links import Setup
 from ui.run import RunRequest
 
 CUSTOM = "custom"
 STANDIN_PRESET = "cpu-demo"  # what a link to a GPU-sized preset opens on a machine without CUDA
-ROUNDS_KEY = "w_rounds"
-TELEMETRY_KEY = "w_telemetry"
-STABLE_KEY = "w_until_stable"
-VARIANTS_KEY = "w_variants"
-TRACE_KEY = "w_trace"
 ON_GPU_KEY = "_on_gpu"
-SET_LABELS = {
-    "pair": "serial vs overlap",
-    "ladder": "technique ladder",
-    "readback": "readback modes",
-    "depth": "depth 1 to 8",
-    "pool": "post-processing pool",
-    "graphs": "CUDA Graphs (GPU)",
-    "sweep": "G/C sweep",
-}
-SWEEP_HELP = (
-    "one serial-vs-overlap comparison at each (L + C)/G of "
-    + ", ".join(f"{r:g}" for r in SWEEP_RATIOS)
-    + ", with the CPU work held for a fixed duration, against the predicted ceiling curve"
-)
 WORK_LABELS = {"loop": "fixed loop", "article": "article's loops", "ms": "milliseconds", "match_g": "match G"}
 FIXED_LABELS = {"work": "fixed work", "duration": "fixed duration"}
 WARN_STANDIN_S = 120
@@ -94,20 +75,10 @@ def init_state(default_preset: str, on_gpu: bool, link: Setup | None = None) -> 
             for name, value in link.overrides.items():
                 st.session_state[_key(name)] = value
             st.session_state.preset = wanted if read_values() == PRESETS[wanted].to_dict() else CUSTOM
-        if link.rounds is not None:
-            st.session_state[ROUNDS_KEY] = link.rounds
-        if link.until_stable is not None:
-            st.session_state[STABLE_KEY] = link.until_stable
-        if link.variants is not None:
-            st.session_state[VARIANTS_KEY] = link.variants
     if "preset" not in st.session_state:
         st.session_state.preset = default_preset
         load_preset(default_preset)
-    st.session_state.setdefault(ROUNDS_KEY, 3)
-    st.session_state.setdefault(TELEMETRY_KEY, True)
-    st.session_state.setdefault(STABLE_KEY, False)
-    st.session_state.setdefault(VARIANTS_KEY, "pair")
-    st.session_state.setdefault(TRACE_KEY, False)
+    run_controls.init(link.run_settings if link is not None else None)
     st.session_state[ON_GPU_KEY] = on_gpu
     return note, problem
 
@@ -129,39 +100,17 @@ def standin_note(wanted: str) -> str:
 
 def request() -> RunRequest:
     """The run the controls describe right now; a WorkloadError when they describe none."""
-    return RunRequest(
-        Workload(**read_values()),
-        st.session_state[ROUNDS_KEY],
-        telemetry_mode(),
-        stability_gate(),
-        st.session_state.preset,
-        st.session_state[VARIANTS_KEY],
-        _runs_on_gpu(bool(st.session_state.get(ON_GPU_KEY, True))),
-        bool(st.session_state[TRACE_KEY]),
-    )
+    return RunRequest(Workload(**read_values()), run_controls.spec(), st.session_state.preset)
 
 
-def _runs_on_gpu(on_gpu: bool) -> bool:
+def runs_on_gpu(on_gpu: bool) -> bool:
     """Whether this run gets a GPU: the box has one and the Device control does not ask for the CPU."""
     return on_gpu and st.session_state.get(_key("device")) != "cpu"
 
 
-def variants() -> str:
-    return str(st.session_state.get(VARIANTS_KEY, "pair"))
-
-
-def link_state() -> tuple[str, dict[str, Any], int, bool]:
-    """What a link must carry to reproduce the current setup: preset, fields, rounds, until stable."""
-    return (
-        st.session_state.preset,
-        read_values(),
-        st.session_state[ROUNDS_KEY],
-        bool(st.session_state[STABLE_KEY]),
-    )
-
-
-def stability_gate() -> StabilityGate | None:
-    return StabilityGate() if st.session_state.get(STABLE_KEY) else None
+def link_state() -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """What a link must carry to reproduce the current setup: preset, fields and run settings."""
+    return st.session_state.preset, read_values(), run_controls.settings()
 
 
 def _on_preset() -> None:
@@ -186,14 +135,11 @@ def read_values() -> dict[str, Any]:
     return {f.name: st.session_state[_key(f.name)] for f in fields(Workload)}
 
 
-def telemetry_mode() -> str:
-    return "process" if st.session_state.get(TELEMETRY_KEY, True) else "off"
-
-
-def render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload | None, int]:
+def render(disabled: bool, devices: list[str], on_gpu: bool) -> Workload | None:
     """Draw the controls in the sidebar, leaving the page to the run and its results.
 
-    Returns the Workload (None when invalid, with the message shown by its control) and rounds.
+    Returns the Workload, or None when the controls describe nothing this box can run (the
+    control at fault says why).
     """
     with st.sidebar:
         st.header("Workload")
@@ -224,28 +170,8 @@ def _choice(name: str, options: Sequence[str], disabled: bool) -> None:
     )
 
 
-def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload | None, int]:
-    st.selectbox(
-        "Compare",
-        COMPARE_CHOICES,
-        key=VARIANTS_KEY,
-        disabled=disabled,
-        format_func=SET_LABELS.__getitem__,
-        help="  \n".join(f"**{SET_LABELS[k]}**: {v}" for k, v in {**SET_HELP, "sweep": SWEEP_HELP}.items())
-        + "  \nEvery variant is measured against the same serial baseline, in rotating rounds.",
-    )
-    set_msg = st.empty()
-    gpu_run = _runs_on_gpu(on_gpu)
-    name = st.session_state[VARIANTS_KEY]
-    chosen = variant_set(name if name != "sweep" else "pair", on_gpu=gpu_run)
-    try:
-        check_variants(chosen, gpu_run)
-        refused = False
-    except WorkloadError as exc:
-        set_msg.error(f"{exc}. Pick another comparison, or open the lab on a GPU box.")
-        refused = True
-    if not gpu_run and st.session_state[VARIANTS_KEY] == "ladder":
-        set_msg.caption("On the CPU stand-in the ladder stops below its CUDA Graphs rung.")
+def _render(disabled: bool, devices: list[str], on_gpu: bool) -> Workload | None:
+    spec = run_controls.render_choice(disabled, runs_on_gpu(on_gpu))
     st.selectbox(
         "Preset",
         [*PRESETS, CUSTOM],
@@ -289,67 +215,30 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> tuple[Workload 
     _number("cpu_iterations", disabled or kind not in ("loop", "article"), whole=True)
     _number("cpu_ms", disabled or kind != "ms", whole=False)
     _number("cpu_g_ratio", disabled or kind != "match_g", whole=False)
-    depth = FIELDS["depth"]
-    assert depth.low is not None and depth.widget_high is not None
-    st.slider(
-        depth.widget_label,
-        min_value=int(depth.low),
-        max_value=int(depth.widget_high),
-        key=_key("depth"),
-        help=depth.help,
-        disabled=disabled,
-        on_change=_on_field,
-    )
-    rule = StabilityGate()
-    st.toggle(
-        "Run until stable",
-        key=STABLE_KEY,
-        disabled=disabled,
-        help=f"Rounds go on until the last {rule.window} per-round speedups spread by at most "
-        f"{rule.cv_target:.0%} (CV), up to {rule.max_rounds} rounds or {rule.max_s / 60:.0f} minutes. "
-        "The headline then counts those rounds.",
-    )
-    st.slider(
-        "Rounds",
-        1,
-        10,
-        key=ROUNDS_KEY,
-        disabled=disabled or st.session_state[STABLE_KEY],
-        help="Each round runs one block of every variant, the order rotating from round to round.",
-    )
-    st.toggle(
-        "Record a profiler trace",
-        key=TRACE_KEY,
-        disabled=disabled,
-        help="After the rounds, each variant runs once more (untimed) under torch.profiler, with "
-        "launch, wait, read and post as named ranges; the trace downloads as Chrome/Perfetto JSON.",
-    )
-    st.toggle(
-        "Sample telemetry",
-        key=TELEMETRY_KEY,
-        disabled=disabled,
-        help="NVML (GPU utilisation, memory, power, clock) and per-core CPU, sampled 10 times a "
-        "second in a separate process. Off, the run has nothing beside it.",
-    )
-    if refused:
-        return None, st.session_state[ROUNDS_KEY]
+    run_controls.render_depth(disabled)
+    run_controls.render_rounds(disabled)
+    run_controls.render_extras(disabled)
+    if spec is None:
+        return None
     try:
         workload = Workload(**read_values())
     except WorkloadError as exc:
         (device_msg if exc.field == "device" else batch_msg).error(str(exc))
-        return None, st.session_state[ROUNDS_KEY]
-    rounds = st.session_state[ROUNDS_KEY]
+        return None
     if not on_gpu or workload.device == "cpu":
-        gate = stability_gate()
-        est = standin_run_s(workload, gate.max_rounds if gate else rounds, len(chosen))
-        if name == "sweep":
-            est *= len(SWEEP_RATIOS) * 1.5  # five comparisons, the host-heavy points slower
-        if est > MAX_STANDIN_S:
-            batch_msg.error(
-                f"On the CPU stand-in this would take about {est / 60:.0f} minutes: "
-                f"lower the batch size, steps or rounds, or pick a smaller model."
-            )
-            return None, rounds
-        if est > WARN_STANDIN_S:
-            batch_msg.warning(f"On the CPU stand-in this takes about {est / 60:.1f} minutes.")
-    return workload, rounds
+        return _within_standin_time(workload, spec, batch_msg)
+    return workload
+
+
+def _within_standin_time(workload: Workload, spec: RunSpec, where: Any) -> Workload | None:
+    """Refuse a stand-in run of half an hour or more, and warn before a run of minutes."""
+    est = standin_spec_s(workload, spec)
+    if est > MAX_STANDIN_S:
+        where.error(
+            f"On the CPU stand-in this would take about {est / 60:.0f} minutes: "
+            f"lower the batch size, steps or rounds, or pick a smaller model."
+        )
+        return None
+    if est > WARN_STANDIN_S:
+        where.warning(f"On the CPU stand-in this takes about {est / 60:.1f} minutes.")
+    return workload

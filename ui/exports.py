@@ -9,16 +9,18 @@ needs a width of its own, so `fixed` gives it one.
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 import altair as alt
 import streamlit as st
 
 from engine.read import frames
-from engine.read.report import card_text
+from engine.read.report import card_text, document
 from engine.read.verdict import verdict
 from engine.result.comparison import Comparison
 from ui import charts
+from ui.look import Look
 
 EXPORT_WIDTH_PX = 1200
 PNG_SCALE = 2  # sharp on a 4K projector and in a slide deck
@@ -72,11 +74,12 @@ def summary_chart(c: Comparison, title: str = "") -> alt.VConcatChart:
     """One image of a run: the card's message, the paired chart and a window of the timeline."""
     v = verdict(c)
     where = c.environment.gpu_name or c.device_kind
-    w = c.workload
+    w, b = c.workload, c.baseline_summary
     lines = [
         card_text(c),
-        f"{w.model}, batch {w.batch_size}, {w.precision}, {w.describe_cpu_work()}, depth {w.depth} · {where}",
-        f"G {c.serial.g.mean:.1f} ms · L {c.serial.l.mean:.2f} ms · C {c.serial.c.mean:.1f} ms · {v.bounds}",
+        f"{w.model}, batch {w.batch_size}, {w.precision}, {w.describe_cpu_work()} · "
+        f"{c.headline.label} · {where}",
+        f"G {b.g.mean:.1f} ms · L {b.l.mean:.2f} ms · C {b.c.mean:.1f} ms · {v.bounds}",
     ]
     rows = alt.Data(values=[{"line": t, "y": 0 if i == 0 else 30 + 28 * i} for i, t in enumerate(lines)])
     base = alt.Chart(rows).encode(text="line:N", y=alt.Y("y:Q", axis=None, scale=None), x=alt.value(0))
@@ -88,9 +91,10 @@ def summary_chart(c: Comparison, title: str = "") -> alt.VConcatChart:
         width=EXPORT_WIDTH_PX, height=120, title=title or "Overlap Lab"
     )
     first = min(2, max(0, w.steps - 10))
-    frame = frames.timeline_frame(frames.round_runs(c, c.counted_rounds[0]), first, 8)
-    paired = _body(charts.paired_chart(frames.paired_frame(c), c.prediction.overlap_period_ms))
-    timeline = _body(charts.timeline_chart(frame, "measured timeline, 8 steps"))
+    ends = frames.ends(c)
+    frame = frames.timeline_frame(frames.round_runs(c, c.counted_rounds[0], ends), first, 8)
+    paired = _body(charts.paired_chart(frames.paired_frame(c), c.prediction.period_ms, c.variant_names))
+    timeline = _body(charts.timeline_chart(frame, "measured timeline, 8 steps", order=c.variant_names))
     chart = alt.vconcat(text, paired, timeline).properties(padding=24).resolve_scale(color="independent")
     return charts.big(chart, charts.Style(18)).configure_view(stroke=None)
 
@@ -113,3 +117,27 @@ def summary_button(c: Comparison, name: str, key: str) -> None:
         on_click="ignore",
         help="The card, the paired chart and the timeline in one image, for a slide",
     )
+
+
+def downloads(c: Comparison, look: Look) -> None:
+    cols = st.columns(3)
+    cols[0].download_button(
+        "Result (JSON)",
+        lambda: json.dumps(document(c)),
+        f"{look.name}.json",
+        "application/json",
+        on_click="ignore",
+        key=f"{look.key}_json",
+        icon=":material/data_object:",
+    )
+    cols[1].download_button(
+        "Per-batch records (CSV)",
+        lambda: frames.records_frame(c).to_csv(index=False),
+        f"{look.name}-records.csv",
+        "text/csv",
+        on_click="ignore",
+        key=f"{look.key}_csv",
+        icon=":material/table:",
+    )
+    with cols[2]:
+        summary_button(c, look.name, look.key)

@@ -4,86 +4,66 @@ A link is written by the lab after every change (`encode`) and read when a page 
 Both are pure functions of plain dicts, so they are fuzzed directly: whatever a link holds, `parse`
 returns settings the widgets accept and one short message per refused parameter, naming it and
 saying what is allowed. A hostile value never reaches a widget, a path or the history's SQL.
+Values are read by the same FieldSpecs as the CLI's flags (Workload's and RunSpec's).
 
     /lab?preset=balanced&batch_size=64&rounds=5     a setup
+    /lab?variants=ladder                             a set of variants
     /lab?run=3f9a0c1e                                a stored run (also /history?run=...)
     ...&present=1                                    presentation mode (read by ui/shell.py)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import WorkloadError, shorten
-from engine.spec.variants import SETS
-from engine.spec.workload import FIELDS, PRESETS, Workload, check_field
+from engine.spec.fields import FLAGS_ALLOWED, from_text, kinds
+from engine.spec.run_spec import DEFAULT_ROUNDS, RUN_FIELDS, RunSpec
+from engine.spec.workload import FIELDS, PRESETS, Workload
 from engine.store.history import check_run_id
 
-COMPARE_CHOICES = (*SETS, "sweep")  # what the lab's Compare control offers: the sets, and a G/C sweep
-
-MAX_ROUNDS_WIDGET = 10
-FLAGS = {
-    "1": True,
-    "true": True,
-    "on": True,
-    "yes": True,
-    "0": False,
-    "false": False,
-    "off": False,
-    "no": False,
-}
-KNOWN = {
-    "preset",
-    "rounds",
-    "until_stable",
-    "present",
-    "run",
-    "compare",
-    "variants",
-    *(f.name for f in fields(Workload)),
-}
+# The run settings a link carries; the rest (telemetry, a trace) are the viewer's own choice.
+LINK_RUN_FIELDS = ("variants", "depth", "rounds", "until_stable")
+KNOWN = {"preset", "present", "run", "compare", *LINK_RUN_FIELDS, *kinds(Workload)}
 MAX_PROBLEMS = 5
 
 
 @dataclass(frozen=True)
 class Setup:
     preset: str | None = None  # a preset name the link asked for
-    overrides: dict[str, Any] = field(default_factory=dict)  # fields that differ from the preset
-    rounds: int | None = None
-    until_stable: bool | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)  # Workload fields that differ from the preset
+    run_settings: dict[str, Any] = field(default_factory=dict)  # RunSpec fields the link set
     run: str | None = None
     compare: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
-    variants: str | None = None  # a named set of variants (engine/spec/variants.py)
 
 
-def _flag(name: str, raw: str, problems: list[str]) -> bool | None:
-    value = FLAGS.get(raw.strip().lower())
-    if value is None:
-        problems.append(f"{WorkloadError(name, raw, 'one of 1, 0, true, false, on, off')}")
-    return value
-
-
-def _field(name: str, raw: str) -> Any:
-    """One field's value from its text, checked against the engine's rules and the widget's range."""
-    spec = FIELDS[name]
-    kind = str(next(f.type for f in fields(Workload) if f.name == name))
-    value: Any
-    if spec.choices or name == "device":
-        value = raw
-    else:
-        try:
-            value = int(raw) if kind == "int" else float(raw)
-        except ValueError:
-            raise WorkloadError(name, raw, spec.allowed) from None
+def _value(table: dict[str, Any], name: str, raw: str, kind: str) -> Any:
+    """One field's value from its text: the engine's own rule, then the widget's range."""
+    spec = table[name]
     try:
-        check_field(name, value, kind)  # the engine's own rule for this field
-    except WorkloadError as exc:
-        raise WorkloadError(name, raw, exc.allowed) from None  # echo what the link said
-    if spec.widget_high is not None and value > spec.widget_high:
+        value = from_text(table, name, raw, kind)
+    except WorkloadError:
+        if spec.widget_high is None:
+            raise
+        raise WorkloadError(name, raw, replace(spec, high=spec.widget_high).allowed) from None
+    if spec.widget_high is not None and value is not None and value > spec.widget_high:
         raise WorkloadError(name, raw, f"at most {spec.widget_high:g} in the lab")
     return value
+
+
+def _fields(
+    query: dict[str, str], table: dict[str, Any], types: dict[str, str], problems: list[str]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, kind in types.items():
+        if name in query:
+            try:
+                out[name] = _value(table, name, query[name], kind)
+            except WorkloadError as exc:
+                problems.append(str(exc))
+    return out
 
 
 def parse(query: dict[str, str], default_preset: str) -> Setup:
@@ -99,31 +79,21 @@ def parse(query: dict[str, str], default_preset: str) -> Setup:
     if preset is not None and preset not in PRESETS:
         problems.append(str(WorkloadError("preset", preset, "one of " + ", ".join(PRESETS))))
         preset = None
-    base = PRESETS[preset or default_preset]
-    overrides: dict[str, Any] = {}
-    for f in fields(Workload):
-        if f.name in query:
-            try:
-                overrides[f.name] = _field(f.name, query[f.name])
-            except WorkloadError as exc:
-                problems.append(str(exc))
+    overrides = _fields(query, FIELDS, kinds(Workload), problems)
     try:
-        base.replace(**overrides)
+        PRESETS[preset or default_preset].replace(**overrides)
     except WorkloadError as exc:  # each value is fine alone, but not with the others
         problems.append(f"{exc} (this link's {', '.join(sorted(overrides))} were not applied together)")
         overrides.pop(exc.field, None)
         if exc.field == "cpu_fixed":
             overrides.pop("cpu_work", None)
-    rounds = None
-    if "rounds" in query:
-        raw = query["rounds"]
-        if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_ROUNDS_WIDGET:
-            rounds = int(raw)
-        else:
-            problems.append(
-                str(WorkloadError("rounds", raw, f"a whole number from 1 to {MAX_ROUNDS_WIDGET}"))
-            )
-    until_stable = _flag("until_stable", query["until_stable"], problems) if "until_stable" in query else None
+    run_types = {k: v for k, v in kinds(RunSpec).items() if k in LINK_RUN_FIELDS}
+    settings = _fields(query, RUN_FIELDS, run_types, problems)
+    try:
+        RunSpec().replace(**settings)
+    except WorkloadError as exc:
+        problems.append(f"{exc} (this link's {', '.join(sorted(settings))} were not applied together)")
+        settings.pop(exc.field, None)
     run = None
     if "run" in query:
         try:
@@ -137,39 +107,34 @@ def parse(query: dict[str, str], default_preset: str) -> Setup:
                 compare.append(check_run_id(part))
             except WorkloadError as exc:
                 problems.append(str(exc).replace("run=", "compare=", 1))
-    variants = None
-    if "variants" in query:
-        raw = query["variants"]
-        if raw in COMPARE_CHOICES:
-            variants = raw
-        else:
-            problems.append(str(WorkloadError("variants", raw, "one of " + ", ".join(COMPARE_CHOICES))))
     if len(problems) > MAX_PROBLEMS:
         problems[MAX_PROBLEMS - 1 :] = [f"and {len(problems) - MAX_PROBLEMS + 1} more parameter(s) refused"]
-    return Setup(preset, overrides, rounds, until_stable, run, tuple(compare), tuple(problems), variants)
+    return Setup(preset, overrides, settings, run, tuple(compare), tuple(problems))
+
+
+def flag_allowed(name: str, raw: str) -> str:
+    """A refused on/off parameter, in the words every other refusal uses."""
+    return str(WorkloadError(name, raw, FLAGS_ALLOWED))
 
 
 def encode(
     preset: str,
     values: dict[str, Any],
-    rounds: int,
-    until_stable: bool,
+    settings: dict[str, Any],
     present: bool,
     run: str | None,
     default_preset: str,
-    variants: str = "pair",
 ) -> dict[str, str]:
     """The shortest query that `parse` turns back into the same setup."""
     named = preset if preset in PRESETS else None
     base = PRESETS[named or default_preset].to_dict()
     out: dict[str, str] = {"preset": named} if named else {}
     out.update({k: str(v) for k, v in values.items() if k in base and base[k] != v})
-    if rounds != 3:
-        out["rounds"] = str(rounds)
-    if until_stable:
-        out["until_stable"] = "1"
-    if variants != "pair":
-        out["variants"] = variants
+    defaults = {**RunSpec().to_dict(), "rounds": DEFAULT_ROUNDS}  # the lab's slider starts at 3
+    for name in LINK_RUN_FIELDS:
+        value = settings.get(name, defaults[name])
+        if value != defaults[name] and value is not None:
+            out[name] = ("1" if value else "0") if isinstance(value, bool) else str(value)
     if present:
         out["present"] = "1"
     if run:

@@ -13,26 +13,22 @@ speedup as it lands, by redrawing one placeholder: nothing else on the page reru
 
 from __future__ import annotations
 
-import dataclasses
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from engine.errors import OverlapLabError
-from engine.host.fingerprint import Environment, fingerprint
-from engine.measure.progress import Cancelled, Progress, ProgressFn, Throttle
-from engine.measure.protocol import compare
-from engine.measure.stability import StabilityGate
-from engine.measure.sweep import SWEEP_RATIOS, run_sweep
+from engine.execute import execute
+from engine.host.fingerprint import fingerprint
+from engine.measure.progress import Cancelled, Progress, Throttle
 from engine.read import frames
+from engine.result.circumstances import Environment
 from engine.result.comparison import Comparison
-from engine.spec.variants import variant_set
+from engine.result.sweep import SweepPoint
+from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload
 from engine.store.history import History, data_dir
 from ui import charts
@@ -50,22 +46,20 @@ SWEEP_KEY = "sweep_result"  # (points, run ids) of this session's last G/C sweep
 @dataclass(frozen=True)
 class RunRequest:
     workload: Workload
-    rounds: int
-    telemetry: str = "process"
-    gate: StabilityGate | None = None
+    spec: RunSpec
     preset: str = ""
-    variants: str = "pair"  # a named set: pair, ladder, readback, depth, pool, graphs
-    on_gpu: bool = True  # whether the ladder gets its CUDA Graphs rung
-    trace: bool = False  # record a torch.profiler trace after the rounds
 
     @property
     def command(self) -> str:
         """How the run was asked for, in the result's provenance: the lab and its settings."""
+        s = self.spec
         how = (
-            f"until stable (at most {self.gate.max_rounds} rounds)" if self.gate else f"{self.rounds} rounds"
+            f"until stable (at most {s.planned_rounds} rounds)"
+            if s.until_stable
+            else f"{s.planned_rounds} rounds"
         )
-        what = "" if self.variants == "pair" else f"variants {self.variants}, "
-        return f"lab: preset {self.preset or 'custom'}, {what}{how}, telemetry {self.telemetry}"
+        what = "" if s.variants == "pair" else f"variants {s.variants}, "
+        return f"lab: preset {self.preset or 'custom'}, {what}{how}, telemetry {s.telemetry}"
 
 
 @dataclass(frozen=True)
@@ -160,81 +154,58 @@ def run_pending(area: Any) -> None:
     # Throttled: a redraw per step competes with the run for the host's cores (engine/measure/progress.py).
     cancel = threading.Event()
     st.session_state[CANCEL_KEY] = cancel
-    trace_path = _trace_file() if req.trace else None
     try:
-        if req.variants == "sweep":
-            _sweep(req, Throttle(progress), cancel)
-        else:
-            _compare(req, Throttle(progress), cancel, trace_path)
+        _execute(req, Throttle(progress), cancel)
     except Cancelled:
         pass  # Stop already said so
     except OverlapLabError as exc:
         st.session_state[ERROR_KEY] = str(exc)
     finally:
         st.session_state[REQUEST_KEY] = None
-        if trace_path is not None:
-            Path(trace_path).unlink(missing_ok=True)
     st.rerun()
 
 
-def _compare(req: RunRequest, progress: ProgressFn, cancel: threading.Event, trace_path: str | None) -> None:
-    variants = variant_set(req.variants, req.workload.depth, on_gpu=req.on_gpu)
-    result = compare(
+def _execute(req: RunRequest, progress: Throttle, cancel: threading.Event) -> None:
+    """Run and store through the engine's one entry point; a history that cannot be used costs
+    the run nothing: the result is shown, and the notice says it was not stored."""
+    try:
+        history: History | None = store()
+    except OverlapLabError as exc:
+        history = None
+        st.session_state[NOTICE_KEY] = f"This run is shown but was not stored in the history: {exc}"
+    outcome = execute(
         req.workload,
-        req.rounds,
+        req.spec,
+        store=history,
+        source="lab",
         progress=progress,
-        telemetry=req.telemetry,
-        gate=req.gate,
-        command=req.command,
         cancel=cancel,
-        variants=variants,
-        trace_path=trace_path,
+        command=req.command,
     )
-    shown = Shown(result, _save(result), "run")
+    if outcome.not_saved:
+        st.session_state[NOTICE_KEY] = (
+            f"This run is shown but was not stored in the history: {outcome.not_saved}"
+        )
+    if outcome.sweep:
+        st.session_state[SWEEP_KEY] = (outcome.points, list(outcome.run_ids))
+        st.session_state[RESULT_KEY] = None
+        return
+    shown = Shown(outcome.result, outcome.run_id, "run")
     st.session_state[RESULT_KEY] = shown
     st.session_state[SWEEP_KEY] = None
-    if trace_path is not None:
-        st.session_state[TRACE_KEY] = (shown.run_id, Path(trace_path).read_bytes())
+    if outcome.trace is not None:
+        st.session_state[TRACE_KEY] = (shown.run_id, outcome.trace)
 
 
-def _sweep(req: RunRequest, progress: ProgressFn, cancel: threading.Event) -> None:
-    """A G/C sweep: one stored comparison per point, shown together by the sweep view."""
-
-    def labelled(i: int, ratio: float, p: Progress) -> None:
-        point = f"point {i + 1}/{len(SWEEP_RATIOS)}, (L + C)/G = {ratio:g}"
-        progress(dataclasses.replace(p, note=point + (f" · {p.note}" if p.note else "")))
-
-    points = run_sweep(
-        req.workload, SWEEP_RATIOS, req.rounds, labelled, req.command, telemetry=req.telemetry, cancel=cancel
-    )
-    st.session_state[SWEEP_KEY] = (points, [_save(pt.result) for pt in points])
-    st.session_state[RESULT_KEY] = None
-
-
-def shown_sweep() -> tuple[list[Any], list[str | None]] | None:
+def shown_sweep() -> tuple[list[SweepPoint], list[str | None]] | None:
     """This session's last G/C sweep, while no other result has replaced it on screen."""
     return st.session_state.get(SWEEP_KEY)
-
-
-def _trace_file() -> str:
-    fd, path = tempfile.mkstemp(prefix="overlap-lab-trace-", suffix=".json")
-    os.close(fd)
-    return path
 
 
 def trace_of(s: Shown) -> bytes | None:
     """The profiler trace this session recorded with the result on screen, if it asked for one."""
     kept = st.session_state.get(TRACE_KEY)
     return kept[1] if kept is not None and s.origin == "run" and kept[0] == s.run_id else None
-
-
-def _save(result: Comparison) -> str | None:
-    """Store a finished run; if the history cannot be used, keep the result on screen and say so."""
-    try:
-        return store().save(result, "lab")
-    except OverlapLabError as exc:
-        st.session_state[NOTICE_KEY] = f"This run is shown but was not stored in the history: {exc}"
-        return None
 
 
 def origin_line(s: Shown, earlier: bool) -> str:

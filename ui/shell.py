@@ -23,6 +23,9 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from engine.spec.fields import FLAGS
+from ui.links import flag_allowed
+
 _local = threading.local()
 
 
@@ -68,15 +71,12 @@ def _leave_pages_folder_mode() -> None:
 
 def presentation() -> bool:
     """Presentation mode from a link's ?present=..., else the sidebar toggle; the link follows it."""
-    from engine.errors import WorkloadError
-    from ui.links import FLAGS
-
     raw = st.query_params.get(PRESENT_KEY)
     if raw is not None and st.session_state.get("_present_link") != raw:
         st.session_state._present_link = raw
         flag = FLAGS.get(raw.strip().lower())
         if flag is None:
-            st.warning(f"This link's {WorkloadError('present', raw, 'one of 1, 0, true, false, on, off')}.")
+            st.warning(f"This link's {flag_allowed(PRESENT_KEY, raw)}.")
         else:
             st.session_state[PRESENT_KEY] = flag
     st.session_state.setdefault(PRESENT_KEY, False)

@@ -1,8 +1,9 @@
-"""Two stored runs side by side: an H100 against the stand-in, fp32 against bf16, depth 2 against 3.
+"""Two stored runs side by side: an H100 against the stand-in, fp32 against bf16, depth 2 against 3,
+a pair against a ladder.
 
 Each run keeps its own card and paired chart; one table lines up the numbers that differ between
-setups (G, L, C, periods, latency, throughput, speedup against ceiling), read from each result's
-own properties, so nothing is recomputed for the comparison.
+setups (G, L, C, periods, latency, throughput, speedup against ceiling), each run's baseline and
+headline read from its own properties, so nothing is recomputed for the comparison.
 """
 
 from __future__ import annotations
@@ -16,28 +17,29 @@ from engine.read import frames
 from engine.read.report import card_text
 from engine.result.comparison import Comparison
 from ui import charts, exports
-from ui.results import Look
+from ui.look import Look
 
 
 def numbers(c: Comparison) -> dict[str, str]:
-    s, o, w = c.serial, c.overlap, c.workload
+    s, o, w = c.baseline_summary, c.headline_summary, c.workload
 
     def ms(x: float) -> str:
         return "n/a" if math.isnan(x) else f"{x:,.2f}"
 
     return {
         "card": c.environment.gpu_name or c.device_kind,
-        "setup": f"{w.model}, batch {w.batch_size}, {w.precision}, depth {w.depth}",
+        "setup": f"{w.model}, batch {w.batch_size}, {w.precision}",
+        "variants": f"{c.headline.name} ({c.headline.label}) against {c.baseline.name}",
         "CPU work": w.describe_cpu_work(),
         "G (ms)": ms(s.g.mean),
         "L (ms)": ms(s.l.mean),
         "C (ms)": ms(s.c.mean),
-        "serial period p50 (ms)": ms(s.period.p50),
-        "overlap period p50 (ms)": ms(o.period.p50),
-        "serial latency p50 (ms)": ms(s.latency.p50),
-        "overlap latency p50 (ms)": ms(o.latency.p50),
-        "serial images/s": ms(s.throughput_ips),
-        "overlap images/s": ms(o.throughput_ips),
+        "baseline period p50 (ms)": ms(s.period.p50),
+        "headline period p50 (ms)": ms(o.period.p50),
+        "baseline latency p50 (ms)": ms(s.latency.p50),
+        "headline latency p50 (ms)": ms(o.latency.p50),
+        "baseline images/s": ms(s.throughput_ips),
+        "headline images/s": ms(o.throughput_ips),
         "speedup": f"{c.speedup:.3f}x",
         "ceiling": f"{c.ceiling:.3f}x",
         "efficiency": "n/a" if math.isnan(c.efficiency) else f"{c.efficiency:.0%}",
@@ -54,7 +56,9 @@ def render(runs: list[tuple[str, Comparison]], present: bool) -> None:
             st.subheader(run_id)
             box = st.container(border=True)
             box.markdown(f"### {card_text(c)}")
-            chart = charts.paired_chart(frames.paired_frame(c), c.prediction.overlap_period_ms, look.style)
+            chart = charts.paired_chart(
+                frames.paired_frame(c), c.prediction.period_ms, c.variant_names, look.style
+            )
             exports.show(chart, f"{look.name}-period-latency", f"{look.key}_paired")
     table = pd.DataFrame({run_id: numbers(c) for run_id, c in runs})
     st.table(table)

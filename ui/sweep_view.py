@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.measure.sweep import SweepPoint, curve_frame, points_frame
-from ui import exports, ladder_charts
-from ui.results import Look
+from engine.read.sweep_frames import curve_frame, points_frame
+from engine.result.sweep import SweepPoint
+from ui import exports, variant_charts
+from ui.look import Look
 
 
 def render(points: list[SweepPoint], run_ids: list[str | None], look: Look) -> None:
@@ -22,7 +23,7 @@ def render(points: list[SweepPoint], run_ids: list[str | None], look: Look) -> N
         "The ceiling peaks where the host's work equals the device's (L + C = G) and falls away on "
         "both sides: with less host work there is little to hide, with more the host sets the pace."
     )
-    chart = ladder_charts.sweep_chart(table, curve_frame(points), look.style)
+    chart = variant_charts.sweep_chart(table, curve_frame(points), look.style)
     exports.show(chart, f"{look.name}-sweep", f"{look.key}_sweep")
     st.caption(
         "Dots: measured speedup at each point (median over its rounds). Ticks: that point's ceiling "

@@ -1,29 +1,47 @@
-"""The seam between the loop shapes and whatever runs the forward passes.
+"""The seams between the loop shapes and whatever runs the forward passes and the post-processing.
 
 Launching, waiting and reading back device spans are separate calls so that a runner can put host
 work between them, and so that tests can drive the runners with a device of fixed, known costs.
+Every device implements the whole of `Device`, readbacks and launch modes included: a runner never
+asks whether a call exists, and a new device cannot forget one without mypy saying so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from engine.errors import DeviceError
 
-__all__ = ["Device", "DeviceError"]
+__all__ = ["Device", "DeviceError", "Pool", "PostProcess"]
+
+PostProcess = Callable[[int, Any], object]  # (step, output or handle) -> the loop iterations it ran
 
 
 class Device(Protocol):
     kind: str  # "cuda", "standin" or "ideal"
 
+    @property
+    def nvml_index(self) -> int | None:
+        """NVML's index of the card this device runs on, for telemetry and the contention check
+        (not torch's: CUDA_VISIBLE_DEVICES renumbers those); None without a CUDA card."""
+        ...
+
     def start_block(self) -> None:
         """Called before each timed block: re-align clocks, clear per-block state."""
+
+    def set_variant(self, readback: str, launch: str) -> None:
+        """How the next blocks read outputs back (none, naive, pinned) and launch (eager, graph).
+        Anything slow (capturing a graph) happens here, never inside a timed block."""
 
     def launch(self, step: int) -> Any:
         """Enqueue one batch's forward pass and return a handle without waiting for it."""
 
     def wait(self, handle: Any) -> None:
         """Block until that batch's device work is done."""
+
+    def read(self, handle: Any) -> Any:
+        """The batch's output on the host, read the way `set_variant` chose."""
 
     def synchronize(self) -> None:
         """Block until everything enqueued so far is done (the drain at the end of a run)."""
@@ -36,3 +54,21 @@ class Device(Protocol):
 
     def close(self) -> None:
         """Free per-run buffers and helpers (worker processes, GPU memory); safe to call twice."""
+
+
+class Pool(Protocol):
+    """Post-processing outside the launching thread; results carry the worker's own clock."""
+
+    def use(self, workers: int, post: PostProcess) -> None:
+        """The next block's pool: its first `workers` workers, each running `post` per task."""
+
+    def submit(self, step: int, payload: Any) -> None: ...
+
+    def collect(self, block: bool) -> list[tuple[int, int, int, int]]:
+        """Finished tasks as (step, post_start_ns, post_end_ns, iterations); with block, at least one."""
+        ...
+
+    @property
+    def pending(self) -> int: ...
+
+    def close(self) -> None: ...

@@ -19,6 +19,7 @@ from typing import Any
 
 from engine.devices.base import DeviceError
 from engine.devices.models import IMAGE_SHAPE, build_model, torch_dtype
+from engine.host.fingerprint import physical_gpu
 from engine.spec.workload import Workload
 
 _ALIGN_TRIES = 7
@@ -69,6 +70,10 @@ class CudaDevice:
             self.close()
             raise DeviceError(oom_message(workload, "while loading the model and inputs")) from exc
         self.start_block()
+
+    @property
+    def nvml_index(self) -> int:
+        return physical_gpu(self.device.index or 0)[0]
 
     def start_block(self) -> None:
         """Pin a reference event to the host clock: record it on an idle device, bracketed by reads.

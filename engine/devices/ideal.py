@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from engine.devices.base import PostProcess
 from engine.host import syncs
 
 
@@ -32,6 +33,7 @@ class IdealDevice:
     """
 
     kind = "ideal"
+    nvml_index = None  # no card behind it
 
     def __init__(
         self, clock: FakeClock, g_ns: int, l_ns: int, log: list[str] | None = None, graph_l_ns: int = 0
@@ -118,7 +120,7 @@ class FakePool:
     def pending(self) -> int:
         return len(self.tasks)
 
-    def use(self, workers: int, post: object) -> None:
+    def use(self, workers: int, post: PostProcess) -> None:
         self.free_at_ns = [self.clock()] * workers
 
     def submit(self, step: int, payload: object) -> None:
@@ -134,3 +136,6 @@ class FakePool:
         done = [t for t in self.tasks if t[2] <= self.clock()]
         self.tasks = [t for t in self.tasks if t[2] > self.clock()]
         return done
+
+    def close(self) -> None:
+        pass

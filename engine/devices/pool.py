@@ -20,8 +20,10 @@ from multiprocessing.connection import wait as wait_any
 from pathlib import Path
 from typing import Any
 
+from engine.devices.base import PostProcess
 from engine.errors import DeviceError
 from engine.host.spawn import Worker
+from engine.spec.postprocess import ReadPost
 
 STARTUP_TIMEOUT_S = 60.0
 TASK_TIMEOUT_S = 300.0
@@ -66,8 +68,6 @@ def _pool_main(core: int | None, commands: Any, results: Any) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a worker stops
         if core is not None:
             os.sched_setaffinity(0, {core})
-        from engine.spec.postprocess import ReadPost
-
         post: Any = None
         results.send(("ready", -1, 0, 0, 0))
         while True:
@@ -126,7 +126,7 @@ class ProcessPool:
     def pending(self) -> int:
         return self._pending
 
-    def use(self, workers: int, post: Any) -> None:
+    def use(self, workers: int, post: PostProcess) -> None:
         """The next block's pool: its first `workers` processes, each running `post` per task."""
         if not 1 <= workers <= len(self._workers):
             raise DeviceError(f"a block asked for {workers} workers; the pool has {len(self._workers)}")

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.devices.base import DeviceError
+from engine.devices.models import IMAGE_SHAPE, build_model, torch_dtype
 from engine.host import syncs
 from engine.host.spawn import Worker
 from engine.spec.workload import Workload
@@ -45,8 +46,6 @@ def _worker_main(workload: dict[str, Any], core: int | None, commands: Any, resu
             os.sched_setaffinity(0, {core})
         import torch
 
-        from engine.devices.models import IMAGE_SHAPE, build_model, torch_dtype
-
         torch.set_num_threads(1)
         model = build_model(workload["model"], "cpu", workload["precision"])
         x = torch.randn(workload["batch_size"], *IMAGE_SHAPE, dtype=torch_dtype(workload["precision"]))
@@ -72,6 +71,7 @@ def _worker_main(workload: dict[str, Any], core: int | None, commands: Any, resu
 
 class StandinDevice:
     kind = "standin"
+    nvml_index = None  # a CPU core plays the card
 
     def __init__(self, workload: Workload, on_wait: Callable[[], None] | None = None) -> None:
         """Start the worker and wait until its model is built (seconds for a large model).

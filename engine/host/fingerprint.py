@@ -1,46 +1,14 @@
-"""Where a result was measured: enough to tell whether two results can be compared at all."""
+"""Reading where a run measures: the card, its driver and clocks, torch and the CPU, into an Environment."""
 
 from __future__ import annotations
 
 import functools
+import glob
 import os
 import platform
-from dataclasses import dataclass, fields
 from typing import Any
 
-
-@dataclass(frozen=True)
-class Environment:
-    """Where a result was measured. Two results compare only if these agree where it matters."""
-
-    device: str = ""  # the torch device a run used: cuda:N or cpu
-    runs_on: str = ""  # CUDA GPU, or the CPU stand-in
-    gpu_name: str | None = None
-    gpu_driver: str | None = None
-    gpu_uuid: str | None = None  # the same UUID means the same physical card
-    gpu_sm_clock_mhz: int | None = None  # read before the run; far under the max means idle or throttled
-    gpu_sm_clock_max_mhz: int | None = None
-    gpu_mem_clock_mhz: int | None = None
-    gpu_mem_clock_max_mhz: int | None = None
-    gpu_nvml_note: str | None = None  # what NVML could not tell, if anything
-    cuda_devices: int = 0
-    cuda_runtime: str | None = None
-    torch: str = ""
-    torchvision: str = ""
-    python: str = ""
-    cpu_model: str = ""
-    cpu_cores_usable: int = 0
-    cpu_cores_logical: int | None = None
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Environment:
-        """Known keys only: a result written by a newer version still opens."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
-
-    @property
-    def where(self) -> str:
-        return self.gpu_name or self.runs_on or "unknown"
+from engine.result.circumstances import Environment
 
 
 def cpu_model() -> str:
@@ -59,6 +27,16 @@ def usable_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+def cuda_likely() -> bool:
+    """Whether torch will find a CUDA device, guessed without importing torch (seconds): an NVIDIA
+    driver's device files, unless CUDA_VISIBLE_DEVICES hides every card. The CLI checks its
+    flags against the default this implies, then asks torch itself before anything runs."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None and visible.strip() in ("", "-1"):
+        return False
+    return os.path.exists("/dev/nvidiactl") or bool(glob.glob("/dev/nvidia[0-9]*"))
 
 
 def resolve_device(requested: str) -> str:

@@ -17,20 +17,12 @@ import sys
 import warnings
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+from engine.result.findings import SyncFinding
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository
 _active: list[tuple[str, str]] | None = None  # (where, what) seen by the watch now running
-
-
-@dataclass(frozen=True)
-class SyncFinding:
-    variant: str
-    where: str  # file:line of the call that synchronised, relative to the project
-    code: str  # that line's source
-    what: str  # what synchronised, as the detector put it
-    count: int  # how many times, in the watched batches
 
 
 def _where(filename: str, lineno: int) -> tuple[str, str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.errors import TelemetryError
 from engine.host.spawn import start_without_main
-from engine.result.comparison import TelemetryTrace
+from engine.result.blocks import TelemetryTrace
 
 DEFAULT_INTERVAL_S = 0.1
 STARTUP_TIMEOUT_S = 30.0

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from engine.measure.protocol import PROBE_STEPS
+from engine.measure.calibrate import PROBE_STEPS
+from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload
 
 # Forward-pass cost per 224x224 image (torchvision's published GFLOPS figures).
@@ -32,3 +33,13 @@ def standin_run_s(w: Workload, rounds: int, variants: int = 2) -> float:
     others_ms = (variants - 1) * g_ms * w.steps
     probe = PROBE_STEPS if w.cpu_work == "match_g" else 0
     return ((w.warmup_steps + probe) * g_ms + rounds * (serial_ms + others_ms)) / 1e3
+
+
+SWEEP_SLOWER = 1.5  # a sweep's host-heavy points run longer than a balanced one
+
+
+def standin_spec_s(w: Workload, spec: RunSpec) -> float:
+    """Seconds the whole run a spec asks for would take on the stand-in: every point of a sweep,
+    and the round budget of a run until stable (it may stop sooner)."""
+    one = standin_run_s(w, spec.planned_rounds, len(spec.set.variants(spec.depth, False)))
+    return one * len(spec.sweep_ratios) * SWEEP_SLOWER if spec.set.sweep else one

@@ -3,8 +3,8 @@
 Each round runs one block of every variant of the same workload, and the order rotates every
 round (AB BA AB ... for two; ABC BCA CAB ... for three), so a CPU clock that drifts during the
 run weighs on every variant alike. The spread of the per-round speedups is the honest error bar:
-above the stability target (3%) the result says "unstable". With a StabilityGate, rounds go on
-until the last few agree or a budget runs out (see engine/measure/stability.py). Between blocks, never
+above the stability target (3%) the result says "unstable". Until stable, rounds go on until the
+last few agree or a budget runs out (see engine/measure/stability.py). Between blocks, never
 inside one, the run checks for other GPU processes and host overload, and stamps the result with
 what it saw.
 """
@@ -14,38 +14,48 @@ from __future__ import annotations
 import getpass
 import math
 import socket
-import statistics
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
 
 from engine import __version__
-from engine.devices.base import Device
+from engine.devices.base import Device, Pool, PostProcess
+from engine.devices.cuda import CudaDevice
+from engine.devices.standin import StandinDevice
+from engine.errors import WorkloadError
 from engine.host.contention import ContentionWatch
-from engine.host.fingerprint import Environment, fingerprint, physical_gpu, resolve_device, usable_cores
+from engine.host.fingerprint import fingerprint, physical_gpu, resolve_device, usable_cores
 from engine.host.lock import Waiting, queue_for
 from engine.host.telemetry import Sampler
+from engine.measure.calibrate import PROBE_STEPS, calibrate
 from engine.measure.progress import Cancelled, Progress, ProgressFn
 from engine.measure.rig import Rig
 from engine.measure.stability import StabilityGate
-from engine.result.circumstances import Calibration, Provenance, Stability
-from engine.result.comparison import Comparison, RunResult
-from engine.spec.postprocess import iterations_for, ms_per_iteration
-from engine.spec.variants import Variant, check_variants, pair, rotation
-from engine.spec.workload import Workload, WorkloadError
+from engine.result.blocks import RunResult
+from engine.result.circumstances import Environment, Provenance, Stability
+from engine.result.comparison import Comparison
+from engine.result.findings import SyncFinding
+from engine.spec.run_spec import RunSpec
+from engine.spec.sets import set_for
+from engine.spec.variants import Variant, check_variants, rotation
+from engine.spec.workload import Workload
 
-__all__ = ["calibrate", "check_device", "check_rounds", "compare", "lock_name", "open_device"]
+__all__ = ["Harness", "check_device", "compare", "lock_name", "open_device"]
 
-PROBE_STEPS = 5  # batches timed to measure G before match_g sizes the CPU work
-MAX_ROUNDS = 50
+PUBLISH_S = 1.0  # how often a run refreshes the status in its lock file
 
 
-def check_rounds(rounds: object) -> None:
-    if isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= MAX_ROUNDS:
-        raise WorkloadError("rounds", rounds, f"a whole number from 1 to {MAX_ROUNDS}")
+@dataclass(frozen=True)
+class Harness:
+    """What a test puts in place of what a run opens: a device of fixed costs on a fake clock,
+    its post-processing and its pool. With a harness no lock is taken and no environment read."""
+
+    device: Device
+    post: PostProcess | None = None
+    clock: Callable[[], int] = field(default=time.perf_counter_ns)
+    pool: Pool | None = None
 
 
 def check_device(workload: Workload) -> str:
@@ -72,61 +82,8 @@ def open_device(workload: Workload, on_wait: Callable[[], None] | None = None) -
     """
     resolved = check_device(workload)
     if resolved.startswith("cuda"):
-        from engine.devices.cuda import CudaDevice
-
         return CudaDevice(workload, resolved)
-    from engine.devices.standin import StandinDevice
-
     return StandinDevice(workload, on_wait)
-
-
-def _probe(device: Device, steps: int, clock: Callable[[], int]) -> tuple[float, float]:
-    """Median G and L of a few batches run one at a time, with nothing else competing."""
-    device.start_block()
-    g_ms, l_ms = [], []
-    for i in range(steps):
-        t0 = clock()
-        handle = device.launch(i)
-        l_ms.append((clock() - t0) / 1e6)
-        device.wait(handle)
-        start, end = device.device_span_ns(handle)
-        device.release(handle)
-        g_ms.append((end - start) / 1e6)
-    return statistics.median(g_ms), statistics.median(l_ms)
-
-
-def calibrate(
-    workload: Workload,
-    device: Device,
-    tick: Callable[[int], None],
-    clock: Callable[[], int] = time.perf_counter_ns,
-    loop_cost: Callable[[], float] = ms_per_iteration,
-) -> Calibration:
-    """Size the CPU work. Measures G and L first when the CPU work is defined relative to G.
-
-    match_g balances the host against the device: L + C = ratio x G. Launching is host work too,
-    so matching C alone to G would leave the host side the longer one and the ceiling below 2x.
-    Fixed work turns the target into a loop length once, here; fixed duration keeps the target.
-    `clock` times the probe batches and `loop_cost` measures one loop iteration in ms; tests
-    pass fixed ones, so calibration is checked exactly without running a real loop.
-    """
-    per_iteration = loop_cost()
-    probe_g: float | None = None
-    probe_l: float | None = None
-    target: float | None = None
-    if workload.cpu_work == "match_g":
-        probe_g, probe_l = _probe(device, PROBE_STEPS, clock)
-        tick(PROBE_STEPS)
-        target = max(0.0, probe_g * workload.cpu_g_ratio - probe_l)
-    elif workload.cpu_work == "ms":
-        target = workload.cpu_ms
-    if workload.cpu_fixed == "duration":
-        iterations = -1
-    elif target is None:
-        iterations = workload.cpu_iterations
-    else:
-        iterations = iterations_for(target, per_iteration)
-    return Calibration(per_iteration, iterations, target, probe_g, probe_l)
 
 
 def provenance(command: str) -> Provenance:
@@ -140,40 +97,31 @@ def provenance(command: str) -> Provenance:
 
 def compare(
     workload: Workload,
-    rounds: int = 3,
+    spec: RunSpec = RunSpec(),
     *,
-    progress: ProgressFn | None = None,
-    telemetry: str = "process",
-    device: Device | None = None,
-    post: Any = None,
-    clock: Callable[[], int] = time.perf_counter_ns,
-    with_environment: bool = True,
-    gate: StabilityGate | None = None,
-    command: str = "",
-    cancel: threading.Event | None = None,
     variants: tuple[Variant, ...] | None = None,
-    check_syncs: bool = True,
+    progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    command: str = "",
     trace_path: str | None = None,
-    nvtx: bool = False,
-    pool: Any = None,
+    harness: Harness | None = None,
 ) -> Comparison:
-    """Measure variants (serial vs overlap unless told) in rotating rounds, holding the device's lock.
+    """Measure a set of variants in rotating rounds, holding the device's lock.
 
-    `rounds` rounds are run, or with a `gate`, rounds until the last few agree (or its budget
-    runs out). `command` records how the run was asked for. `device`, `post` and `clock` are for
-    tests: a device of fixed costs on a fake clock, no lock. A progress callback may raise to
-    stop the run; so does setting `cancel`, which is looked at on every step and every wait,
-    however rarely the progress callback draws. The device, the sampler and the lock are
-    released either way. After the rounds, each variant runs a few untimed batches under the
-    hidden-sync watch (`check_syncs`) and, with `trace_path`, once more under torch.profiler.
-    `nvtx` puts NVTX ranges around every phase, for nsys. `pool` is a test's fake worker pool.
+    The variants are the spec's set (or `variants`, a set of one's own), measured against the
+    first. A progress callback may raise to stop the run; so does setting `cancel`, which is
+    looked at on every step and every wait, however rarely the progress callback draws. The
+    device, the sampler and the lock are released either way. After the rounds, each variant
+    runs a few untimed batches under the hidden-sync watch and, with `trace_path`, once more
+    under torch.profiler.
     """
-    check_rounds(rounds)
+    if spec.set.sweep and variants is None:
+        raise WorkloadError("variants", spec.variants, "a set of variants: a sweep runs through execute()")
     # Before anything is reported or read: a device that cannot run says so and nothing else.
-    resolved = check_device(workload) if device is None else ""
-    variants = variants or pair(workload.depth)
-    on_gpu = resolved.startswith("cuda") if device is None else device.kind != "standin"
-    check_variants(variants, on_gpu)
+    resolved = check_device(workload) if harness is None else ""
+    on_gpu = resolved.startswith("cuda") if harness is None else harness.device.kind != "standin"
+    chosen = variants if variants is not None else spec.variants_for(on_gpu)
+    check_variants(chosen, on_gpu)
     shown = progress or (lambda _p: None)
 
     def report(p: Progress) -> None:
@@ -181,32 +129,26 @@ def compare(
             raise Cancelled("the run was stopped")
         shown(p)
 
-    budget = gate.max_rounds if gate is not None else rounds
+    budget = spec.planned_rounds
     probe = PROBE_STEPS if workload.cpu_work == "match_g" else 0
-    total = workload.warmup_steps + probe + budget * len(variants) * workload.steps
+    total = workload.warmup_steps + probe + budget * len(chosen) * workload.steps
     report(Progress("starting", 0, total, 0, budget))
     # Read before the device opens: the stand-in narrows this thread's CPU affinity while it runs.
-    environment = fingerprint(workload.device) if with_environment else Environment()
-    made = provenance(command)
     plan = _Plan(
         workload,
-        budget,
-        gate,
+        spec,
+        StabilityGate.from_spec(spec),
         total,
-        telemetry,
-        post,
-        clock,
-        environment,
-        made,
+        harness,
+        fingerprint(workload.device) if harness is None else Environment(),
+        provenance(command),
         usable_cores(),
-        variants,
-        check_syncs,
+        chosen,
+        variants is None,
         trace_path,
-        nvtx,
-        pool,
     )
-    if device is not None:
-        return _measure(plan, device, report)
+    if harness is not None:
+        return _measure(plan, harness.device, report)
 
     def waiting(w: Waiting) -> None:
         report(Progress("waiting", 0, total, 0, budget, waiting=w))
@@ -234,30 +176,28 @@ def compare(
             dev.close()
 
 
-PUBLISH_S = 1.0  # how often a run refreshes the status in its lock file
-
-
 @dataclass(frozen=True)
 class _Plan:
     workload: Workload
-    rounds: int  # the most rounds to run
+    spec: RunSpec
     gate: StabilityGate | None
     total_steps: int
-    telemetry: str
-    post: Any
-    clock: Callable[[], int]
+    harness: Harness | None
     environment: Environment
     provenance: Provenance
     cores: int  # usable by this process before a stand-in narrows the thread's affinity
     variants: tuple[Variant, ...]
-    check_syncs: bool
+    named_set: bool  # the spec's own set, not variants of a caller's own
     trace_path: str | None
-    nvtx: bool
-    pool: Any
+
+    @property
+    def clock(self) -> Callable[[], int]:
+        return self.harness.clock if self.harness is not None else time.perf_counter_ns
 
 
 def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
     workload, gate, clock = plan.workload, plan.gate, plan.clock
+    rounds = plan.spec.planned_rounds
     done = 0
     note = ""
     speedups: list[float] = []
@@ -274,7 +214,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
                 done,
                 plan.total_steps,
                 r,
-                plan.rounds,
+                rounds,
                 note=note,
                 eta_s=eta_s,
                 round_speedups=tuple(speedups),
@@ -293,17 +233,27 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
     def starting() -> None:
         report(Progress("starting", done, plan.total_steps, note="starting the post-processing pool"))
 
-    rig = Rig(dev, workload, plan.variants, calibration, plan.post, plan.pool, starting, plan.nvtx)
+    harness = plan.harness
+    rig = Rig(
+        dev,
+        workload,
+        plan.variants,
+        calibration,
+        harness.post if harness else None,
+        harness.pool if harness else None,
+        starting,
+        plan.spec.nvtx,
+    )
     runs: list[RunResult] = []
-    found: list[Any] = []
+    found: list[SyncFinding] = []
     stop_reason = "round budget" if gate is not None else "fixed rounds"
-    watch = ContentionWatch(_gpu_index(dev), plan.cores)
-    headline = plan.variants[-1].name
+    watch = ContentionWatch(dev.nvml_index, plan.cores)
+    baseline, headline = plan.variants[0].name, plan.variants[-1].name
     try:
         watch.check()
-        with Sampler(_gpu_index(dev), mode=plan.telemetry) as sampler:
+        with Sampler(dev.nvml_index, mode=plan.spec.telemetry) as sampler:
             started = clock()
-            for r in range(plan.rounds):
+            for r in range(rounds):
                 walls: dict[str, float] = {}
                 for v in rotation(plan.variants, r):
                     step_tick = lambda _i, m=v.name, r=r: tick(1, m, r)  # noqa: E731
@@ -311,7 +261,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
                     runs.append(run)
                     walls[v.name] = run.wall_s
                     watch.check()
-                speedups.append(walls[plan.variants[0].name] / walls[headline])
+                speedups.append(walls[baseline] / walls[headline])
                 if gate is None:
                     continue
                 note = _gate_note(gate, speedups)
@@ -322,17 +272,16 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
                     stop_reason = f"time budget of {gate.max_s:g} s"
                     break
         on_cuda = dev.kind == "cuda"
-        if plan.check_syncs:
-            report(
-                Progress(
-                    "checking syncs",
-                    done,
-                    plan.total_steps,
-                    note="a few untimed batches per variant",
-                    round_speedups=tuple(speedups),
-                )
+        report(
+            Progress(
+                "checking syncs",
+                done,
+                plan.total_steps,
+                note="a few untimed batches per variant",
+                round_speedups=tuple(speedups),
             )
-            found = rig.check_syncs(clock, on_cuda)
+        )
+        found = rig.check_syncs(clock, on_cuda)
         if plan.trace_path is not None:
             report(
                 Progress(
@@ -353,7 +302,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
             plan.total_steps,
             plan.total_steps,
             len(speedups),
-            plan.rounds,
+            rounds,
             note=note,
             round_speedups=tuple(speedups),
         )
@@ -371,7 +320,8 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
         plan.provenance,
         plan.variants,
         tuple(found),
-        plan.check_syncs,
+        True,
+        plan.spec.variants if plan.named_set else set_for(plan.variants),
     )
 
 
@@ -379,14 +329,6 @@ def _gate_note(gate: StabilityGate, speedups: list[float]) -> str:
     cv = gate.window_cv(speedups)
     now = "n/a" if math.isnan(cv) else f"{cv:.1%}"
     return f"until the last {gate.window} rounds agree within {gate.cv_target:.0%} (now {now})"
-
-
-def _gpu_index(dev: Device) -> int | None:
-    """NVML's index of the card a CUDA device runs on (not torch's: see physical_gpu)."""
-    torch_device = getattr(dev, "device", None)
-    if getattr(dev, "kind", "") != "cuda" or torch_device is None:
-        return None
-    return physical_gpu(torch_device.index or 0)[0]
 
 
 def lock_name(resolved: str) -> tuple[str, str]:

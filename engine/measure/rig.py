@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engine.devices.base import Device
-from engine.host import syncs
-from engine.measure.runners import run_loop, run_pool
+from engine.devices.base import Device, Pool, PostProcess
+from engine.devices.pool import ProcessPool
+from engine.host import syncs, trace
+from engine.measure.runners import Phase, run_loop, run_pool
 from engine.result.blocks import RunResult
 from engine.result.circumstances import Calibration
+from engine.result.findings import SyncFinding
 from engine.spec.postprocess import ReadPost, post_for
 from engine.spec.variants import Variant
 from engine.spec.workload import Workload
@@ -31,18 +33,14 @@ class Rig:
         workload: Workload,
         variants: tuple[Variant, ...],
         calibration: Calibration,
-        post: Any = None,
-        pool: Any = None,
+        post: PostProcess | None = None,
+        pool: Pool | None = None,
         on_wait: Callable[[], None] | None = None,
         nvtx: bool = False,
     ) -> None:
         self.device = device
         self.nvtx = nvtx
-        self._phase: Any = None
-        if nvtx:
-            from engine.host.trace import phases
-
-            self._phase = phases(True, False)
+        self._phase: Phase | None = trace.phases(True, False) if nvtx else None
         self.workload = workload
         self.variants = variants
         self._test_post = post
@@ -51,31 +49,21 @@ class Rig:
         self._own_pool = False
         workers = max(v.workers for v in variants)
         if workers and self.pool is None:
-            from engine.devices.pool import ProcessPool
-
             self.pool = ProcessPool(workers, on_wait)
             self._own_pool = True
         for v in variants:  # a graph is captured here, not inside a timed block
             if v.readback != "none" or v.launch != "eager":
-                self._configure(v)
-        self._configure(variants[0])
+                device.set_variant(v.readback, v.launch)
+        device.set_variant(variants[0].readback, variants[0].launch)
 
-    def _post_for(self, v: Variant, calibration: Calibration) -> Any:
+    def _post_for(self, v: Variant, calibration: Calibration) -> PostProcess:
         if self._test_post is not None:
             return self._test_post
         w = self.workload
-        mode = "serial" if v.shape == "serial" else "overlap"
         work = post_for(
-            w.cpu_work, w.cpu_fixed, calibration.cpu_iterations, calibration.target_c_ms or 0.0, mode
+            w.cpu_work, w.cpu_fixed, calibration.cpu_iterations, calibration.target_c_ms or 0.0, v.is_serial
         )
         return ReadPost(work) if v.readback != "none" else work
-
-    def _configure(self, v: Variant) -> None:
-        setter = getattr(self.device, "set_variant", None)
-        if setter is not None:
-            setter(v.readback, v.launch)
-        elif v.readback != "none" or v.launch != "eager":
-            raise ValueError(f"this device runs eager launches without readback only, not {v.label}")
 
     def block(
         self, v: Variant, r: int, clock: Callable[[], int], on_step: Callable[[int], None]
@@ -86,9 +74,9 @@ class Rig:
         self, v: Variant, steps: int, r: int, clock: Callable[[], int], on_step: Callable[[int], None] | None
     ) -> RunResult:
         dev = self.device
-        self._configure(v)
+        dev.set_variant(v.readback, v.launch)
         dev.start_block()
-        read = getattr(dev, "read", None) if v.readback != "none" else None
+        read = dev.read if v.readback != "none" else None
         common: dict[str, Any] = {
             "mode": v.name,
             "round_index": r,
@@ -104,15 +92,15 @@ class Rig:
             return run_pool(dev, self.pool, steps, v.workers, **common)
         return run_loop(dev, self._posts[v.name], steps, v.depth, **common)
 
-    def _raw_post(self, v: Variant) -> Any:
+    def _raw_post(self, v: Variant) -> PostProcess:
         """What a pool worker runs: the CPU work alone, because the worker adds the top-k itself."""
         post = self._posts[v.name]
         return post.work if isinstance(post, ReadPost) else post
 
-    def check_syncs(self, clock: Callable[[], int], on_cuda: bool) -> list[syncs.SyncFinding]:
+    def check_syncs(self, clock: Callable[[], int], on_cuda: bool) -> list[SyncFinding]:
         """A few untimed batches of each variant under the sync watch: its warnings cost time, so it
         never runs inside a measured block."""
-        found: list[syncs.SyncFinding] = []
+        found: list[SyncFinding] = []
         steps = min(SYNC_CHECK_STEPS, self.workload.steps)
         for v in self.variants:
             with syncs.watch(v.name, on_cuda, found):
@@ -124,13 +112,11 @@ class Rig:
         blocks come back so a check can set their event-timed G against the trace's kernels."""
         import torch
 
-        from engine.host.trace import phases, record
-
         steps = min(SYNC_CHECK_STEPS * 2, self.workload.steps)
-        kept, self._phase = self._phase, phases(self.nvtx and on_cuda, True)
+        kept, self._phase = self._phase, trace.phases(self.nvtx and on_cuda, True)
         blocks = []
         try:
-            with record(path, on_cuda):
+            with trace.record(path, on_cuda):
                 for v in self.variants:
                     with torch.profiler.record_function(f"block {v.name}"):
                         blocks.append(self._run(v, steps, -1, clock, None))

@@ -16,28 +16,15 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from engine.devices.base import Device
+from engine.devices.base import Device, Pool, PostProcess
 from engine.result.blocks import RunResult, StepRecord
+from engine.spec.sets import pair
 
 Clock = Callable[[], int]
-PostProcess = Callable[[int, Any], object]  # may return the loop iterations it ran
 StepCallback = Callable[[int], None]
 Read = Callable[[Any], Any]  # a batch's handle -> its output on the host
-
-
-class Pool(Protocol):
-    """Post-processing outside the launching thread; results carry the worker's own clock."""
-
-    def submit(self, step: int, payload: Any) -> None: ...
-
-    def collect(self, block: bool) -> list[tuple[int, int, int, int]]:
-        """Finished tasks as (step, post_start_ns, post_end_ns, iterations); with block, at least one."""
-        ...
-
-    @property
-    def pending(self) -> int: ...
 
 
 @dataclass
@@ -173,7 +160,7 @@ def run_loop(
             on_step(i + 1)
     while queue:
         finish(queue.popleft())
-    return loop.result(mode or ("serial" if depth == 1 else "overlap"), depth, 0, round_index, batch_size)
+    return loop.result(mode, depth, 0, round_index, batch_size)
 
 
 def run_pool(
@@ -182,7 +169,7 @@ def run_pool(
     steps: int,
     workers: int,
     *,
-    mode: str = "pool",
+    mode: str = "",
     round_index: int = 0,
     batch_size: int = 1,
     clock: Clock = time.perf_counter_ns,
@@ -228,9 +215,12 @@ def run_pool(
 
 
 def run_serial(device: Device, post: PostProcess, steps: int, **kwargs: Any) -> RunResult:
-    """Launch, wait, post-process: nothing overlaps but the launch with the device's own work."""
-    return run_loop(device, post, steps, 1, mode=kwargs.pop("mode", "serial"), **kwargs)
+    """The article's serial loop: launch, wait, post-process; only the launch overlaps the device."""
+    serial = pair()[0]
+    return run_loop(device, post, steps, serial.depth, mode=serial.name, **kwargs)
 
 
 def run_overlap(device: Device, post: PostProcess, steps: int, depth: int = 2, **kwargs: Any) -> RunResult:
-    return run_loop(device, post, steps, depth, mode=kwargs.pop("mode", "overlap"), **kwargs)
+    """The article's deque: launch batch i, post-process batch i-1, then wait for i."""
+    overlap = pair(depth)[1]
+    return run_loop(device, post, steps, overlap.depth, mode=overlap.name, **kwargs)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
 from engine.measure.runners import run_overlap, run_serial
-from engine.result.comparison import RunResult
+from engine.result.blocks import RunResult
 
 
 def simulate(

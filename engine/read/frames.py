@@ -12,7 +12,8 @@ import pandas as pd
 
 from engine.read.gaps import block_gaps
 from engine.read.truth import blocks
-from engine.result.comparison import Comparison, RunResult
+from engine.result.blocks import RunResult
+from engine.result.comparison import Comparison
 from engine.result.stats import Summary, ecdf
 
 METRICS = {"period": "period (ms)", "latency": "end-to-end latency (ms)"}
@@ -24,20 +25,26 @@ def _samples(run_list: list[RunResult], metric: str) -> list[float]:
     return [v for r in run_list for v in r.latencies_ms]
 
 
-def samples_frame(c: Comparison) -> pd.DataFrame:
-    """One row per sample: mode, metric, value_ms (for histograms)."""
+def ends(c: Comparison) -> list[str]:
+    """The two variants a card and its distributions set side by side: baseline and headline."""
+    return [c.baseline.name, c.headline.name]
+
+
+def samples_frame(c: Comparison, modes: list[str] | None = None) -> pd.DataFrame:
+    """One row per sample: mode, metric, value_ms (for histograms); baseline and headline unless
+    other variants are named."""
     rows = [
         {"mode": mode, "metric": METRICS[metric], "value_ms": v}
-        for mode in ("serial", "overlap")
+        for mode in modes or ends(c)
         for metric in METRICS
         for v in _samples(c.mode_runs(mode), metric)
     ]
     return pd.DataFrame(rows, columns=["mode", "metric", "value_ms"])
 
 
-def ecdf_frame(c: Comparison) -> pd.DataFrame:
+def ecdf_frame(c: Comparison, modes: list[str] | None = None) -> pd.DataFrame:
     rows = []
-    for mode in ("serial", "overlap"):
+    for mode in modes or ends(c):
         for metric in METRICS:
             values, shares = ecdf(_samples(c.mode_runs(mode), metric))
             rows += [
@@ -47,10 +54,11 @@ def ecdf_frame(c: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["mode", "metric", "value_ms", "share"])
 
 
-def percentiles_frame(c: Comparison) -> pd.DataFrame:
-    """p50/p90/p99 of each mode and metric, straight from the pooled Summary."""
+def percentiles_frame(c: Comparison, modes: list[str] | None = None) -> pd.DataFrame:
+    """p50/p90/p99 of each variant and metric, straight from the pooled Summary."""
     rows = []
-    for mode, pooled in (("serial", c.serial), ("overlap", c.overlap)):
+    for mode in modes or ends(c):
+        pooled = c.summary_of(mode)
         for metric, summary in (("period", pooled.period), ("latency", pooled.latency)):
             rows += [
                 {"mode": mode, "metric": METRICS[metric], "percentile": name, "value_ms": value}
@@ -119,7 +127,7 @@ def round_runs(c: Comparison, round_index: int = 0, modes: list[str] | None = No
 
 
 def telemetry_frame(c: Comparison, round_index: int = 0) -> pd.DataFrame:
-    """Samples taken during one round's two runs, with time from each run's start."""
+    """Samples taken during one round's blocks, with time from each block's start."""
     rows = []
     for run in round_runs(c, round_index):
         t = c.telemetry.window(run.start_ns, run.end_ns)
@@ -211,11 +219,12 @@ PAIRED = {"period": "period p50", "latency": "latency p50"}  # latency: end to e
 
 
 def paired_frame(c: Comparison) -> pd.DataFrame:
-    """The two numbers the card is about, serial against overlap: period and end-to-end latency p50."""
+    """The two numbers the card is about, baseline against headline: period and end-to-end
+    latency p50."""
     rows = [
-        {"measure": PAIRED[name], "mode": mode, "value_ms": getattr(pooled, name).p50}
+        {"measure": PAIRED[name], "mode": mode, "value_ms": getattr(c.summary_of(mode), name).p50}
         for name in PAIRED
-        for mode, pooled in (("serial", c.serial), ("overlap", c.overlap))
+        for mode in ends(c)
     ]
     return pd.DataFrame(rows, columns=["measure", "mode", "value_ms"])
 
@@ -223,16 +232,17 @@ def paired_frame(c: Comparison) -> pd.DataFrame:
 @dataclass(frozen=True)
 class View:
     """The x range a distribution chart shows: up to the larger p99, so that one outlier does not
-    squash both distributions into a corner. What lies beyond is counted, not hidden silently."""
+    squash the distributions into a corner. What lies beyond is counted, not hidden silently."""
 
     lo_ms: float
     hi_ms: float
-    beyond: int  # samples above hi_ms, across both modes
+    beyond: int  # samples above hi_ms, across the variants shown
     max_ms: float
 
 
-def distribution_view(c: Comparison, metric: str) -> View:
-    pooled = [getattr(c.serial, metric), getattr(c.overlap, metric)]
+def distribution_view(c: Comparison, metric: str, modes: list[str] | None = None) -> View:
+    shown = modes or ends(c)
+    pooled = [getattr(c.summary_of(mode), metric) for mode in shown]
     hi = max(s.p99 for s in pooled)
-    values = [v for mode in ("serial", "overlap") for v in _samples(c.mode_runs(mode), metric)]
+    values = [v for mode in shown for v in _samples(c.mode_runs(mode), metric)]
     return View(min(s.min for s in pooled), hi, sum(v > hi for v in values), max(s.max for s in pooled))

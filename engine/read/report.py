@@ -7,17 +7,13 @@ per-block truth and the verdict, and lays them out.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from engine.read.rungs import format_rungs, format_syncs, rungs
 from engine.read.truth import blocks, shortfall_sentence
 from engine.read.verdict import verdict
 from engine.result.comparison import Comparison
-
-if TYPE_CHECKING:
-    from engine.store.history import Entry
 
 
 def fmt(x: float | None, digits: int = 1) -> str:
@@ -32,9 +28,14 @@ def cv_text(c: Comparison) -> str:
     return "n/a" if math.isnan(c.speedup_cv) else f"{c.speedup_cv:.1%}"
 
 
+def gain_text(c: Comparison) -> str:
+    """The headline's gain against its ceiling, naming the variant it speaks of."""
+    return f"{c.headline.name}: {c.speedup:.2f}x of a {c.ceiling:.2f}x ceiling"
+
+
 def headline_text(c: Comparison) -> str:
     """The one line a reader takes away: speedup against ceiling, with its trust stamps."""
-    return f"{c.speedup:.2f}x of a {c.ceiling:.2f}x ceiling · {c.stability_text} · {c.contention.stamp}"
+    return f"{gain_text(c)} · {c.stability_text} · {c.contention.stamp}"
 
 
 def change_text(new: float, old: float) -> str:
@@ -44,10 +45,10 @@ def change_text(new: float, old: float) -> str:
 def card_text(c: Comparison) -> str:
     """The message at a glance: gain against its ceiling, what it did to throughput and latency,
     and whether the number can be trusted."""
-    s, o = c.serial, c.overlap
+    s, o = c.baseline_summary, c.headline_summary
     state = {"n/a": "one round, spread unknown"}.get(c.stability_state, c.stability_state)
     parts = [
-        f"{c.speedup:.2f}x of a {c.ceiling:.2f}x ceiling",
+        gain_text(c),
         f"throughput {change_text(o.throughput_ips, s.throughput_ips)}",
         f"end-to-end latency {change_text(o.latency.p50, s.latency.p50)}",
         state,
@@ -66,13 +67,38 @@ def iterations_used(c: Comparison) -> dict[str, float]:
     return out
 
 
+def headline_numbers(c: Comparison) -> dict[str, float | str]:
+    """The numbers a reader looks at first; stored in the JSON for people, never read back."""
+    b, h, p = c.baseline_summary, c.headline_summary, c.prediction
+    return {
+        "baseline": c.baseline.name,
+        "headline": c.headline.name,
+        "speedup": c.speedup,
+        "speedup_cv": c.speedup_cv,
+        "stability": c.stability_state,
+        "ceiling": c.ceiling,
+        "efficiency": c.efficiency,
+        "g_ms": b.g.mean,
+        "l_ms": b.l.mean,
+        "c_ms": b.c.mean,
+        "predicted_baseline_period_ms": p.baseline_period_ms,
+        "predicted_headline_period_ms": p.period_ms,
+        "baseline_period_p50_ms": b.period.p50,
+        "headline_period_p50_ms": h.period.p50,
+        "baseline_latency_p50_ms": b.latency.p50,
+        "headline_latency_p50_ms": h.latency.p50,
+        "baseline_throughput_ips": b.throughput_ips,
+        "headline_throughput_ips": h.throughput_ips,
+    }
+
+
 def summary(c: Comparison) -> dict[str, Any]:
     """What the JSON puts first: the headline numbers, the verdict, the stamps, per-block truth."""
     v = verdict(c)
     return {
-        "headline": headline_text(c),
+        "line": headline_text(c),
         "card": card_text(c),
-        **c.headline(),
+        **headline_numbers(c),
         "stability_text": c.stability_text,
         "contention": c.contention.stamp,
         "verdict": v.line,
@@ -82,6 +108,12 @@ def summary(c: Comparison) -> dict[str, Any]:
         "blocks": [asdict(b) for b in blocks(c)],
         "variants": [asdict(r) for r in rungs(c)],
     }
+
+
+def document(c: Comparison) -> dict[str, Any]:
+    """A result as a file holds it: the summary first, so a person opening it reads the answer
+    before the records, then the data that `Comparison.from_dict` reads back."""
+    return {"summary": summary(c), **c.to_dict()}
 
 
 def format_blocks(c: Comparison) -> list[str]:
@@ -101,7 +133,8 @@ def format_blocks(c: Comparison) -> list[str]:
 
 
 def format_comparison(c: Comparison) -> str:
-    w, s, o, p = c.workload, c.serial, c.overlap, c.prediction
+    w, s, o, p = c.workload, c.baseline_summary, c.headline_summary, c.prediction
+    base, head = c.baseline.name, c.headline.name
     env = c.environment
     where = env.where
     rows = [
@@ -113,11 +146,12 @@ def format_comparison(c: Comparison) -> str:
     ]
     used = iterations_used(c)
     lines = [
-        f"{w.model}, batch {w.batch_size}, {w.precision}, {w.describe_cpu_work()}, depth {w.depth}",
+        f"{w.model}, batch {w.batch_size}, {w.precision}, {w.describe_cpu_work()}",
+        f"variants: {', '.join(f'{v.name} ({v.label})' for v in c.variants)}",
         f"device: {env.device or c.device_kind} ({where}); {c.rounds} rounds x {w.steps} steps per variant",
         "loop iterations per batch as run: " + ", ".join(f"{k} {fmt(v, 0)}" for k, v in used.items()),
         "",
-        f"{'':30}{c.baseline_name[:12]:>12}{c.headline_name[:12]:>12}",
+        f"{'':30}{base[:12]:>12}{head[:12]:>12}",
     ]
     lines += [f"{name:30}{fmt(a):>12}{fmt(b):>12}" for name, a, b in rows]
     ratios = " ".join(f"{x:.3f}" for _, x in c.all_round_speedups)
@@ -129,10 +163,9 @@ def format_comparison(c: Comparison) -> str:
     lines += [
         "",
         f"G {fmt(s.g.mean)} ms   L {fmt(s.l.mean, 2)} ms   C {fmt(s.c.mean)} ms"
-        "   (means over the counted serial blocks)",
-        f"predicted period: {c.baseline_name} {fmt(p.serial_period_ms)} ms, "
-        f"{c.headline_name} {fmt(p.overlap_period_ms)} ms",
-        f"speedup {c.speedup:.3f}x   ceiling {c.ceiling:.3f}x   efficiency {eff}",
+        f"   (means over the counted {base} blocks)",
+        f"predicted period: {base} {fmt(p.baseline_period_ms)} ms, {head} {fmt(p.period_ms)} ms",
+        f"{head} over {base}: speedup {c.speedup:.3f}x   ceiling {c.ceiling:.3f}x   efficiency {eff}",
         f"per-round speedups: {ratios}{counted}",
         f"{c.stability_text} (stopped by: {rule.stop_reason}) · {c.contention.stamp}",
         "",
@@ -148,21 +181,4 @@ def format_comparison(c: Comparison) -> str:
     why = shortfall_sentence(c)
     if why:
         lines.append(why)
-    return "\n".join(lines)
-
-
-def format_history(entries: Sequence[Entry], path: object) -> str:
-    """The history as a table, one run per line; the examples last, as the store lists them."""
-    head = (
-        f"{'id':<22} {'started (UTC)':<16} {'user':<10} {'preset':<11} {'model':<9} {'batch':>5} "
-        f"{'card':<24} {'speedup':>8} {'ceiling':>8} {'eff':>5}  stability"
-    )
-    lines = [f"history: {path}", head]
-    for e in entries:
-        preset = "example" if e.source == "example" else e.preset
-        lines.append(
-            f"{e.id:<22} {e.started_at[:16].replace('T', ' ') or 'recorded':<16} {e.user[:10]:<10} "
-            f"{preset[:11]:<11} {e.model[:9]:<9} {e.batch_size:>5} {e.card[:24]:<24} "
-            f"{fmt(e.speedup, 2):>8} {fmt(e.ceiling, 2):>8} {pct(e.efficiency):>5}  {e.stability}"
-        )
     return "\n".join(lines)

@@ -34,34 +34,19 @@ class Rung:
     syncs: int  # synchronisations the watch found in this variant's loop
 
 
-def bound_of(c: Comparison, name: str) -> str:
-    """Which term of the variant's predicted period is the largest."""
-    v = c.variant(name)
-    p = c.prediction_of(name)
-    if v.shape == "serial":
-        return "serial: G + C in turn"
-    terms = {"GPU (G)": p.g_ms, "launch (L)": p.l_ms}
-    if v.workers:
-        terms[f"pool (C / {v.workers})"] = p.c_ms / v.workers
-    else:
-        terms["host (L + C)"] = p.l_ms + p.c_ms
-    return max(terms, key=lambda k: terms[k])
-
-
 def rungs(c: Comparison) -> list[Rung]:
     out = []
     for v in c.variants:
         s = c.summary_of(v.name)
-        speedup = 1.0 if v.name == c.baseline_name else c.speedup_of(v.name)
         out.append(
             Rung(
                 v.name,
                 v.label,
                 v.depth,
                 v.workers,
-                speedup,
+                c.speedup_of(v.name),
                 c.ceiling_of(v.name),
-                float("nan") if v.name == c.baseline_name else c.efficiency_of(v.name),
+                c.efficiency_of(v.name),
                 s.period.p50,
                 s.latency.p50,
                 s.latency.p99,
@@ -69,7 +54,7 @@ def rungs(c: Comparison) -> list[Rung]:
                 s.g.mean,
                 s.l.mean,
                 s.c.mean,
-                bound_of(c, v.name),
+                c.prediction_of(v.name).bound,
                 idle_ms_per_batch(c.mode_runs(v.name)),
                 sum(f.count for f in c.syncs if f.variant == v.name),
             )
@@ -86,7 +71,7 @@ def format_rungs(c: Comparison) -> list[str]:
         f"  {'variant':<12} {'speedup':>8} {'ceiling':>8} {'eff':>5} {'period':>8} {'e2e p50':>8} "
         f"{'e2e p99':>8} {'L ms':>6}  bound"
     )
-    lines = [f"variants against {c.baseline_name} (ms unless marked):", head]
+    lines = [f"variants against {c.baseline.name} (ms unless marked):", head]
     for r in rungs(c):
         eff = "-" if math.isnan(r.efficiency) else f"{r.efficiency:.0%}"
         lines.append(

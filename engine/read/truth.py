@@ -1,10 +1,11 @@
-"""Per-block truth: did each block do what its own costs allow, and if the speedup fell short, why.
+"""Per-block truth: did each block do what its own costs allow, and if a variant fell short, why.
 
 A shared box moves C by tens of percent between blocks, so a headline speedup far from the ceiling
 proves nothing by itself. Each block is therefore judged against the period its *own* mean G, L
 and C predict (its schedule efficiency), and a shortfall is put down, with numbers, to what the
 records show: the host drifting between blocks, G drifting, fill and drain of short blocks, or the
-loop itself.
+loop itself. A shortfall is always a variant's against the baseline, and the sentences name both:
+the headline's by default, any other variant's on request.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import math
 import statistics
 from dataclasses import dataclass
 
-from engine.result.comparison import Comparison, RunResult
+from engine.result.blocks import RunResult
+from engine.result.comparison import Comparison
 from engine.result.schedule import block_wall_ratio
 
 LOOP_OK = 0.95  # a block below this schedule efficiency points at the loop, not the host
-C_DRIFT = 0.03  # overlap blocks' C this far from the serial blocks' is host drift worth naming
+C_DRIFT = 0.03  # a variant's C this far from the baseline's is host drift worth naming
 G_DRIFT = 0.02
 MISS = 0.90  # a speedup below this share of the predicted gain is explained
 
@@ -66,71 +68,77 @@ def _pct(a: float, b: float) -> str:
     return f"{(a / b - 1):+.1%}"
 
 
-def shortfall_reasons(c: Comparison) -> list[str]:
-    """Sentences, each with its numbers, saying where the gap between speedup and ceiling went.
+def shortfall_reasons(c: Comparison, name: str | None = None) -> list[str]:
+    """Sentences, each with its numbers, saying where the gap between a variant's speedup and its
+    ceiling went (the headline's, unless another is named).
 
     Empty when the speedup reached at least MISS of the predicted gain or no gain was predicted.
     """
-    eff = c.efficiency
+    name = name or c.headline.name
+    base = c.baseline.name
+    eff = c.efficiency_of(name)
     if math.isnan(eff) or eff >= MISS:
         return []
     counted = [b for b in blocks(c) if b.counted]
-    serial = [b for b in counted if b.mode == "serial"]
-    overlap = [b for b in counted if b.mode == "overlap"]
-    if not serial or not overlap:
+    ours = [b for b in counted if b.mode == name]
+    theirs = [b for b in counted if b.mode == base]
+    if not ours or not theirs:
         return []
     reasons = []
-    worst = min(counted, key=lambda b: b.schedule_efficiency)
-    if worst.schedule_efficiency < LOOP_OK:
+    judged = [b for b in ours + theirs if not math.isnan(b.schedule_efficiency)]
+    worst = min(judged, key=lambda b: b.schedule_efficiency, default=None)
+    if worst is not None and worst.schedule_efficiency < LOOP_OK:
         reasons.append(
             f"the loop itself: round {worst.round_index + 1}'s {worst.mode} block ran at "
             f"{worst.schedule_efficiency:.0%} of the period its own G, L and C predict "
             f"({worst.measured_period_ms:.1f} ms measured, {worst.predicted_period_ms:.1f} ms predicted)"
         )
-    c_s, c_o = _mean([b.c_ms for b in serial]), _mean([b.c_ms for b in overlap])
-    if c.workload.cpu_work == "article" and abs(c_o / c_s - 1) > C_DRIFT:
+    c_b, c_o = _mean([b.c_ms for b in theirs]), _mean([b.c_ms for b in ours])
+    unequal = c.workload.cpu_work == "article" and not c.variant(name).is_serial
+    if abs(c_o / c_b - 1) > C_DRIFT and unequal:
         reasons.append(
-            f"unequal work: the overlap script's loop, as the article wrote it, costs {_pct(c_o, c_s)} "
-            f"per batch ({c_o:.1f} vs {c_s:.1f} ms for the same iterations)"
+            f"unequal work: the article's overlap loop, run in the {name} blocks, costs {_pct(c_o, c_b)} "
+            f"per batch against the {base} blocks' loop ({c_o:.1f} vs {c_b:.1f} ms for the same iterations)"
         )
-    elif abs(c_o / c_s - 1) > C_DRIFT:
-        c_all = [b.c_ms for b in counted]
+    elif abs(c_o / c_b - 1) > C_DRIFT:
+        c_all = [b.c_ms for b in ours + theirs]
         reasons.append(
-            f"host drift: C was {_pct(c_o, c_s)} in the overlap blocks against the serial ones "
-            f"({c_o:.1f} vs {c_s:.1f} ms) and ranged from {min(c_all):.1f} to {max(c_all):.1f} ms "
-            "across blocks"
+            f"host drift: C was {_pct(c_o, c_b)} in the {name} blocks against the {base} ones "
+            f"({c_o:.1f} vs {c_b:.1f} ms) and ranged from {min(c_all):.1f} to {max(c_all):.1f} ms "
+            "across their blocks"
         )
-    g_s, g_o = _mean([b.g_ms for b in serial]), _mean([b.g_ms for b in overlap])
-    if abs(g_o / g_s - 1) > G_DRIFT:
+    g_b, g_o = _mean([b.g_ms for b in theirs]), _mean([b.g_ms for b in ours])
+    if abs(g_o / g_b - 1) > G_DRIFT:
         reasons.append(
-            f"G drift: the overlap blocks' G ran {_pct(g_o, g_s)} against the serial blocks' "
-            f"({g_o:.2f} vs {g_s:.2f} ms)"
+            f"G drift: the {name} blocks' G ran {_pct(g_o, g_b)} against the {base} blocks' "
+            f"({g_o:.2f} vs {g_b:.2f} ms)"
         )
-    p = c.prediction
+    p = c.prediction_of(name)
     steps = c.workload.steps
-    best_wall = block_wall_ratio(p.serial_period_ms, p.overlap_period_ms, steps)
-    if c.ceiling - best_wall > 0.05 * (c.ceiling - 1):  # the drain costs over 5% of the gain
+    best_wall = block_wall_ratio(p.baseline_period_ms, p.period_ms, steps)
+    if p.ceiling - best_wall > 0.05 * (p.ceiling - 1):  # the drain costs over 5% of the gain
         reasons.append(
-            f"fill and drain: with {steps} steps per block the last batch of each overlap block has "
-            f"nothing to hide behind, so the best wall ratio is {best_wall:.2f}x, not {c.ceiling:.2f}x"
+            f"fill and drain: with {steps} steps per block the last batch of each {name} block has "
+            f"nothing to hide behind, so the best wall ratio is {best_wall:.2f}x, not {p.ceiling:.2f}x"
         )
-    if c.stability_state == "unstable":
-        reasons.append(f"the rounds disagree: per-round speedups spread by CV {c.speedup_cv:.1%}")
+    cv = c.speedup_cv_of(name)
+    if not math.isnan(cv) and cv > c.stability.cv_target:
+        reasons.append(f"the rounds disagree: {name}'s per-round speedups spread by CV {cv:.1%}")
     if not reasons:
         reasons.append(
-            "no single cause stands out: every block ran within 5% of its own prediction, and G and C "
-            "held steady between modes"
+            f"no single cause stands out: every {name} and {base} block ran within 5% of its own "
+            f"prediction, and G and C held steady between them"
         )
     return reasons
 
 
-def shortfall_sentence(c: Comparison) -> str:
+def shortfall_sentence(c: Comparison, name: str | None = None) -> str:
     """One sentence for the CLI and the lab; empty when nothing needs explaining."""
-    reasons = shortfall_reasons(c)
+    name = name or c.headline.name
+    reasons = shortfall_reasons(c, name)
     if not reasons:
         return ""
     return (
-        f"The speedup reached {c.efficiency:.0%} of the predicted gain. Where the rest went: "
-        + "; ".join(reasons)
-        + "."
+        f"{name} reached {c.efficiency_of(name):.0%} of the gain predicted over {c.baseline.name}. "
+        "Where the rest went: " + "; ".join(reasons) + "."
     )

@@ -1,7 +1,7 @@
-"""Long-form tables of a multi-variant result for the lab's ladder view; reshaping only.
+"""Long-form tables of a comparison's variants for the lab's variants table and charts; reshaping only.
 
 Every number comes from engine.read.rungs's rows or engine.read.gaps, so the lab's table and charts show
-what `python -m engine ladder` prints.
+what the CLI's variants table prints.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from engine.result.comparison import Comparison
 IDLE = {cause: f"idle: {cause}" for cause in CAUSES}
 
 
-def ladder_frame(c: Comparison) -> pd.DataFrame:
+def variants_frame(c: Comparison) -> pd.DataFrame:
     """One row per variant, in the comparison's order, with the columns a reader compares."""
     rows = []
     for order, r in enumerate(rungs(c)):
@@ -72,15 +72,7 @@ def pool_frame(c: Comparison) -> pd.DataFrame:
     """Speedup and ceiling against the pool's size k (0 is the baseline)."""
     rows = []
     for r in rungs(c):
-        if r.workers or r.name == c.baseline_name:
+        if r.workers or r.name == c.baseline.name:
             rows.append({"workers": r.workers, "series": "measured speedup", "value": r.speedup})
             rows.append({"workers": r.workers, "series": "ceiling", "value": r.ceiling})
     return pd.DataFrame(rows, columns=["workers", "series", "value"])
-
-
-def syncs_frame(c: Comparison) -> pd.DataFrame:
-    rows = [
-        {"variant": f.variant, "count": f.count, "where": f.where, "code": f.code, "what": f.what}
-        for f in c.syncs
-    ]
-    return pd.DataFrame(rows, columns=["variant", "count", "where", "code", "what"])

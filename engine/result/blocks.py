@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
 
-from engine.result.schedule import block_period_ms
+from engine.result.schedule import period_ms
 from engine.result.stats import Summary, summarize
 
 NS_PER_MS = 1_000_000
@@ -85,7 +85,7 @@ class TelemetryTrace:
 class RunResult:
     """One block of `steps` batches in one loop shape."""
 
-    mode: str  # the variant's name: "serial", "overlap", "pinned", "pool8", ...
+    mode: str  # the name of the variant this block ran (Variant.name)
     depth: int
     round_index: int
     batch_size: int
@@ -140,7 +140,7 @@ class RunResult:
     @property
     def predicted_period_ms(self) -> float:
         """The period this block's own mean G, L and C predict for its loop shape."""
-        return block_period_ms(self.g_ms.mean, self.l_ms.mean, self.c_ms.mean, self.depth, self.workers)
+        return period_ms(self.g_ms.mean, self.l_ms.mean, self.c_ms.mean, self.depth, self.workers)
 
     @property
     def measured_period_ms(self) -> float:

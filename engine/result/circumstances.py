@@ -1,5 +1,5 @@
 """The circumstances of a comparison: how its CPU work was sized, the rule it was judged by, what
-else was using the box, and who ran it where and when.
+else was using the box, who ran it, when, and on what.
 
 None of these is a measurement; each says how far the measurements can be trusted or compared.
 They travel inside a Comparison and its JSON.
@@ -84,3 +84,37 @@ class Provenance:
     user: str = ""
     version: str = ""
     command: str = ""
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Where a result was measured. Two results compare only if these agree where it matters."""
+
+    device: str = ""  # the torch device a run used: cuda:N or cpu
+    runs_on: str = ""  # CUDA GPU, or the CPU stand-in
+    gpu_name: str | None = None
+    gpu_driver: str | None = None
+    gpu_uuid: str | None = None  # the same UUID means the same physical card
+    gpu_sm_clock_mhz: int | None = None  # read before the run; far under the max means idle or throttled
+    gpu_sm_clock_max_mhz: int | None = None
+    gpu_mem_clock_mhz: int | None = None
+    gpu_mem_clock_max_mhz: int | None = None
+    gpu_nvml_note: str | None = None  # what NVML could not tell, if anything
+    cuda_devices: int = 0
+    cuda_runtime: str | None = None
+    torch: str = ""
+    torchvision: str = ""
+    python: str = ""
+    cpu_model: str = ""
+    cpu_cores_usable: int = 0
+    cpu_cores_logical: int | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Environment:
+        """Known keys only: a result written by a newer version still opens."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    @property
+    def where(self) -> str:
+        return self.gpu_name or self.runs_on or "unknown"

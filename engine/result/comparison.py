@@ -1,7 +1,9 @@
 """The typed result that flows from the engine to the CLI and the charts.
 
 Raw per-batch records are kept; every statistic is a property derived from them, so a result saved
-as JSON and loaded again reports exactly the same numbers.
+as JSON and loaded again reports exactly the same numbers. A comparison holds any number of
+variants against its first, the baseline; the card speaks of its last, the headline. Nothing here
+knows a variant by name: callers ask for the baseline, the headline, or a variant by its name.
 """
 
 from __future__ import annotations
@@ -13,22 +15,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from engine.host.fingerprint import Environment
-from engine.host.syncs import SyncFinding
-from engine.result.blocks import NS_PER_MS, RunResult, StepRecord, TelemetryTrace
-from engine.result.circumstances import Calibration, Contention, Provenance, Stability
-from engine.result.schedule import Prediction, efficiency, predict, predict_shape
+from engine.result.blocks import RunResult, TelemetryTrace
+from engine.result.circumstances import Calibration, Contention, Environment, Provenance, Stability
+from engine.result.findings import SyncFinding
+from engine.result.schedule import Prediction, efficiency, predict
 from engine.result.schema import SCHEMA_VERSION, upgrade
 from engine.result.stats import Summary, coefficient_of_variation, summarize
-from engine.spec.variants import Variant, pair
+from engine.spec.sets import pair
+from engine.spec.variants import Variant
 from engine.spec.workload import Workload
-
-__all__ = ["NS_PER_MS", "Comparison", "ModeSummary", "RunResult", "StepRecord", "TelemetryTrace"]
 
 
 @dataclass(frozen=True)
-class ModeSummary:
-    """A mode's runs pooled over all rounds."""
+class VariantSummary:
+    """One variant's blocks pooled over the counted rounds."""
 
     period: Summary
     latency: Summary
@@ -41,12 +41,7 @@ class ModeSummary:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Variants measured against one baseline (the first), in rounds that rotate their order.
-
-    `serial` and `overlap` are the baseline's and the headline variant's pooled summaries: in the
-    article's pair they are exactly the serial and the overlap loop; in a ladder the headline is
-    the top rung.
-    """
+    """Variants measured against one baseline (the first), in rounds that rotate their order."""
 
     workload: Workload
     device_kind: str  # "cuda" or "standin"
@@ -60,14 +55,17 @@ class Comparison:
     variants: tuple[Variant, ...] = field(default_factory=pair)
     syncs: tuple[SyncFinding, ...] = ()  # synchronisations found inside the loops, per variant
     syncs_checked: bool = False
+    variant_set: str = ""  # the named set the variants came from; "" for a custom one
 
     @property
-    def baseline_name(self) -> str:
-        return self.variants[0].name
+    def baseline(self) -> Variant:
+        """The variant every other one is measured against: the serial loop."""
+        return self.variants[0]
 
     @property
-    def headline_name(self) -> str:
-        return self.variants[-1].name
+    def headline(self) -> Variant:
+        """The variant the card speaks of: the article's overlap loop, or a ladder's top rung."""
+        return self.variants[-1]
 
     @property
     def variant_names(self) -> list[str]:
@@ -86,9 +84,10 @@ class Comparison:
         window = self.stability.window
         return rounds[-window:] if window > 0 else rounds
 
-    def mode_runs(self, mode: str) -> list[RunResult]:
+    def mode_runs(self, name: str) -> list[RunResult]:
+        """A variant's blocks in the counted rounds."""
         counted = set(self.counted_rounds)
-        return [r for r in self.runs if r.mode == mode and r.round_index in counted]
+        return [r for r in self.runs if r.mode == name and r.round_index in counted]
 
     @property
     def rounds(self) -> int:
@@ -97,7 +96,7 @@ class Comparison:
     def all_round_speedups_of(self, name: str) -> list[tuple[int, float]]:
         """(round, baseline wall / this variant's wall) for every round run, settling ones included."""
         out = []
-        base = self.baseline_name
+        base = self.baseline.name
         for i in sorted({r.round_index for r in self.runs}):
             both = {r.mode: r for r in self.runs if r.round_index == i}
             if base in both and name in both:
@@ -109,27 +108,31 @@ class Comparison:
         return [x for i, x in self.all_round_speedups_of(name) if i in counted]
 
     def speedup_of(self, name: str) -> float:
+        """Median over the counted rounds of the baseline's wall over this variant's."""
+        if name == self.baseline.name:
+            return 1.0
         return summarize(self.round_speedups_of(name)).p50
+
+    def speedup_cv_of(self, name: str) -> float:
+        """Spread of a variant's counted per-round speedups; nan with one round (no spread seen)."""
+        return coefficient_of_variation(self.round_speedups_of(name))
 
     @cached_property
     def all_round_speedups(self) -> list[tuple[int, float]]:
-        """(round, baseline wall / headline wall) for every round run, settling ones included."""
-        return self.all_round_speedups_of(self.headline_name)
+        """The headline's speedup in every round run, settling ones included."""
+        return self.all_round_speedups_of(self.headline.name)
 
     @property
     def round_speedups(self) -> list[float]:
-        """Baseline wall over headline wall for each counted round, in round order."""
-        counted = set(self.counted_rounds)
-        return [x for i, x in self.all_round_speedups if i in counted]
+        return self.round_speedups_of(self.headline.name)
 
     @property
     def speedup(self) -> float:
-        return summarize(self.round_speedups).p50
+        return self.speedup_of(self.headline.name)
 
     @property
     def speedup_cv(self) -> float:
-        """Spread of the counted per-round speedups; nan with one round (no spread was seen)."""
-        return coefficient_of_variation(self.round_speedups)
+        return self.speedup_cv_of(self.headline.name)
 
     @property
     def stability_state(self) -> str:
@@ -151,19 +154,19 @@ class Comparison:
         return self.stability_state == "unstable"
 
     @cached_property
-    def _summaries(self) -> dict[str, ModeSummary]:
+    def _summaries(self) -> dict[str, VariantSummary]:
         return {name: _pool(self.mode_runs(name)) for name in self.variant_names}
 
-    def summary_of(self, name: str) -> ModeSummary:
+    def summary_of(self, name: str) -> VariantSummary:
         return self._summaries[name]
 
     @property
-    def serial(self) -> ModeSummary:
-        return self.summary_of(self.baseline_name)
+    def baseline_summary(self) -> VariantSummary:
+        return self.summary_of(self.baseline.name)
 
     @property
-    def overlap(self) -> ModeSummary:
-        return self.summary_of(self.headline_name)
+    def headline_summary(self) -> VariantSummary:
+        return self.summary_of(self.headline.name)
 
     def prediction_of(self, name: str) -> Prediction:
         """G, L and C from the baseline's blocks, where nothing competes with the GPU or the host.
@@ -171,24 +174,23 @@ class Comparison:
         A CUDA Graph variant brings its own G and L: replaying changes what launching costs,
         which is the whole point of it, while the baseline keeps its eager launches.
         """
-        s, v = self.serial, self.variant(name)
+        base, v = self.baseline_summary, self.variant(name)
         own = self.summary_of(name)
-        g, l_ms = (own.g.mean, own.l.mean) if v.launch != self.variants[0].launch else (s.g.mean, s.l.mean)
-        return predict_shape(g, l_ms, s.c.mean, s.l.mean, v.depth, v.workers)
+        g, l_ms = (own.g.mean, own.l.mean) if v.launch != self.baseline.launch else (base.g.mean, base.l.mean)
+        return predict(g, l_ms, base.c.mean, v.depth, v.workers, baseline_l_ms=base.l.mean)
 
     def ceiling_of(self, name: str) -> float:
         return self.prediction_of(name).ceiling
 
     def efficiency_of(self, name: str) -> float:
+        """Share of the gain predicted for this variant that it realised; nan for the baseline."""
+        if name == self.baseline.name:
+            return float("nan")
         return efficiency(self.speedup_of(name), self.ceiling_of(name))
 
-    @cached_property
+    @property
     def prediction(self) -> Prediction:
-        """The headline variant's prediction; for the article's pair, serial against depth 2."""
-        if len(self.variants) == 2 and self.variants[1] == Variant("overlap", depth=self.variants[1].depth):
-            s = self.serial
-            return predict(s.g.mean, s.l.mean, s.c.mean)
-        return self.prediction_of(self.headline_name)
+        return self.prediction_of(self.headline.name)
 
     @property
     def ceiling(self) -> float:
@@ -196,18 +198,16 @@ class Comparison:
 
     @property
     def efficiency(self) -> float:
-        return efficiency(self.speedup, self.ceiling)
+        return self.efficiency_of(self.headline.name)
 
     def to_dict(self) -> dict[str, Any]:
-        """Summary first, so a person opening the file reads the answer before the records."""
-        from engine.read.report import summary
-
+        """The data itself; engine/read/report.py's `document` puts a summary for people first."""
         return {
-            "summary": summary(self),
             "schema_version": SCHEMA_VERSION,
             "provenance": asdict(self.provenance),
             "workload": self.workload.to_dict(),
             "device_kind": self.device_kind,
+            "variant_set": self.variant_set,
             "variants": [v.to_dict() for v in self.variants],
             "syncs_checked": self.syncs_checked,
             "syncs": [asdict(f) for f in self.syncs],
@@ -235,46 +235,22 @@ class Comparison:
             variants=tuple(Variant.from_dict(v) for v in d["variants"]),
             syncs=tuple(SyncFinding(**f) for f in d.get("syncs", [])),
             syncs_checked=bool(d.get("syncs_checked", False)),
+            variant_set=str(d.get("variant_set", "")),
         )
-
-    def to_json(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=1))
 
     @classmethod
     def from_json(cls, path: str | Path) -> Comparison:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
-    def headline(self) -> dict[str, float | str]:
-        """The numbers a reader looks at first; stored in the JSON for people, never read back."""
-        s, o, p = self.serial, self.overlap, self.prediction
-        return {
-            "speedup": self.speedup,
-            "speedup_cv": self.speedup_cv,
-            "stability": self.stability_state,
-            "ceiling": self.ceiling,
-            "efficiency": self.efficiency,
-            "g_ms": s.g.mean,
-            "l_ms": s.l.mean,
-            "c_ms": s.c.mean,
-            "predicted_serial_period_ms": p.serial_period_ms,
-            "predicted_overlap_period_ms": p.overlap_period_ms,
-            "serial_period_p50_ms": s.period.p50,
-            "overlap_period_p50_ms": o.period.p50,
-            "serial_latency_p50_ms": s.latency.p50,
-            "overlap_latency_p50_ms": o.latency.p50,
-            "serial_throughput_ips": s.throughput_ips,
-            "overlap_throughput_ips": o.throughput_ips,
-        }
 
-
-def _pool(runs: list[RunResult]) -> ModeSummary:
+def _pool(runs: list[RunResult]) -> VariantSummary:
     if not runs:
         empty = summarize([])
-        return ModeSummary(empty, empty, float("nan"), 0.0, empty, empty, empty)
+        return VariantSummary(empty, empty, float("nan"), 0.0, empty, empty, empty)
     steps = [s for r in runs for s in r.steps]
     wall = sum(r.wall_s for r in runs)
     images = sum(len(r.steps) * r.batch_size for r in runs)
-    return ModeSummary(
+    return VariantSummary(
         period=summarize([p for r in runs for p in r.periods_ms]),
         latency=summarize([s.latency_ms for s in steps]),
         throughput_ips=images / wall if wall > 0 else float("nan"),

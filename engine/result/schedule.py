@@ -8,10 +8,13 @@ launch the device could not hide, which is why the serial period is G + C and no
     serial period   = max(G, L) + C
     overlap period  = max(G, L + C)          post-processing inline, depth >= 2
                       max(G, L, C / k)        with k post-processing workers
-    ceiling         = serial period / overlap period
+    ceiling         = baseline period / variant period
 
 The ceiling peaks when L + C = G, at 2 - L/G: launch time is host work the serial loop already hides
 under the device's own work, so a large L caps the gain of overlapping well below 2x.
+
+`period_ms` is the formula; `predict` is the one function every prediction goes through (cards,
+truth, verdict advice, sweeps, the explainer), so no two places can disagree about it.
 """
 
 from __future__ import annotations
@@ -19,52 +22,63 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
-class Prediction:
-    g_ms: float
-    l_ms: float
-    c_ms: float
-    serial_period_ms: float
-    overlap_period_ms: float
-    serial_latency_ms: float  # launch to end of post-processing, one batch
-    overlap_latency_ms: float
-
-    @property
-    def ceiling(self) -> float:
-        return self.serial_period_ms / self.overlap_period_ms if self.overlap_period_ms > 0 else 1.0
-
-    @property
-    def bottleneck(self) -> str:
-        """Which resource sets the overlap period: the device, or the host's launch + post work."""
-        return "GPU" if self.overlap_period_ms <= max(self.g_ms, self.l_ms) + 1e-12 else "CPU"
-
-
-def predict(g_ms: float, l_ms: float, c_ms: float, pool_workers: int = 0) -> Prediction:
-    """Steady-state periods and latencies of the serial and the depth-2 overlap loops.
-
-    pool_workers=0 means the post-processing runs inline on the launching thread.
-    """
-    if min(g_ms, l_ms, c_ms) < 0:
-        raise ValueError("G, L and C must be non-negative")
-    busy = max(g_ms, l_ms)
-    serial = busy + c_ms
-    overlap = max(busy, c_ms / pool_workers) if pool_workers > 0 else max(busy, l_ms + c_ms)
-    # In the overlap loop a batch waits one period in the deque before its post-processing runs.
-    overlap_latency = overlap + l_ms + c_ms if pool_workers == 0 else overlap + c_ms
-    return Prediction(g_ms, l_ms, c_ms, serial, overlap, serial, overlap_latency)
-
-
-def block_period_ms(g_ms: float, l_ms: float, c_ms: float, depth: int, workers: int = 0) -> float:
-    """The steady period one block should reach from its own G, L and C: serial, overlapped, or
-    with k post-processing workers."""
+def period_ms(g_ms: float, l_ms: float, c_ms: float, depth: int, workers: int = 0) -> float:
+    """The steady period of one loop shape: serial, overlapped inline, or with k workers."""
     busy = max(g_ms, l_ms)
     if workers > 0:
         return max(busy, c_ms / workers)
     return busy + c_ms if depth == 1 else max(busy, l_ms + c_ms)
 
 
-def predict_shape(
-    g_ms: float, l_ms: float, c_ms: float, serial_l_ms: float, depth: int, workers: int
+@dataclass(frozen=True)
+class Prediction:
+    """One variant against the serial baseline, from G, L and C."""
+
+    g_ms: float
+    l_ms: float  # the variant's own launch cost (a CUDA Graph replay's is a fraction of eager)
+    c_ms: float
+    baseline_period_ms: float  # the serial loop, with the baseline's launches
+    period_ms: float  # the variant's steady period
+    latency_ms: float  # launch to end of post-processing of one batch, in steady state
+    depth: int = 2
+    workers: int = 0
+
+    @property
+    def ceiling(self) -> float:
+        return self.baseline_period_ms / self.period_ms if self.period_ms > 0 else 1.0
+
+    @property
+    def bound(self) -> str:
+        """What sets the variant's period, in the words the verdict and the tables use. Inline, a
+        host that sets the pace is called launch-bound when launching is most of its work: the
+        remedy then is a cheaper launch (CUDA Graphs), not more post-processing workers."""
+        if self.depth == 1 and not self.workers:
+            return "serial (G + C in turn)"
+        if self.workers:
+            terms = {
+                "GPU-bound (G)": self.g_ms,
+                "launch-bound (L)": self.l_ms,
+                f"pool-bound (C / {self.workers})": self.c_ms / self.workers,
+            }
+            return max(terms, key=lambda k: terms[k])
+        if self.g_ms >= self.l_ms + self.c_ms:
+            return "GPU-bound (G)"
+        return "launch-bound (L)" if self.l_ms > self.c_ms else "host-bound (L + C)"
+
+    @property
+    def formula(self) -> str:
+        if self.depth == 1 and not self.workers:
+            return "max(G, L) + C"
+        return f"max(G, L, C / {self.workers})" if self.workers else "max(G, L + C)"
+
+
+def predict(
+    g_ms: float,
+    l_ms: float,
+    c_ms: float,
+    depth: int = 2,
+    workers: int = 0,
+    baseline_l_ms: float | None = None,
 ) -> Prediction:
     """The serial loop (with the baseline's L) against one loop shape (with its own L).
 
@@ -72,28 +86,29 @@ def predict_shape(
     baseline keeps its eager launches while the graph variant's host work shrinks. A batch waits
     depth - 1 periods in the deque before its post-processing, which is what deeper queues cost.
     """
-    if min(g_ms, l_ms, c_ms, serial_l_ms) < 0:
+    base_l = l_ms if baseline_l_ms is None else baseline_l_ms
+    if min(g_ms, l_ms, c_ms, base_l) < 0:
         raise ValueError("G, L and C must be non-negative")
-    serial = max(g_ms, serial_l_ms) + c_ms
-    period = block_period_ms(g_ms, l_ms, c_ms, depth, workers)
+    baseline = period_ms(g_ms, base_l, c_ms, 1)
+    period = period_ms(g_ms, l_ms, c_ms, depth, workers)
     if workers > 0:
         latency = period + max(g_ms, l_ms) + c_ms
     elif depth == 1:
         latency = max(g_ms, l_ms) + c_ms
     else:
         latency = (depth - 1) * period + l_ms + c_ms
-    return Prediction(g_ms, l_ms, c_ms, serial, period, serial, latency)
+    return Prediction(g_ms, l_ms, c_ms, baseline, period, latency, depth, workers)
 
 
-def block_wall_ratio(serial_period_ms: float, overlap_period_ms: float, steps: int) -> float:
-    """The best serial/overlap wall ratio for blocks of `steps` batches, fill and drain included.
+def block_wall_ratio(baseline_period_ms: float, variant_period_ms: float, steps: int) -> float:
+    """The best baseline/variant wall ratio for blocks of `steps` batches, fill and drain included.
 
-    A serial block costs steps x S. An overlap block runs steps - 1 overlapped periods O, and its
+    A serial block costs steps x S. An overlapped block runs steps - 1 overlapped periods O, and its
     last batch is computed and post-processed with nothing to hide behind: one more S. With 12
     steps and S = 2 O this is 1.85x, not 2x: short blocks cannot reach the steady-state ceiling.
     """
-    overlap_wall = (steps - 1) * overlap_period_ms + serial_period_ms
-    return steps * serial_period_ms / overlap_wall if overlap_wall > 0 else 1.0
+    wall = (steps - 1) * variant_period_ms + baseline_period_ms
+    return steps * baseline_period_ms / wall if wall > 0 else 1.0
 
 
 # Below this predicted gain, a measured efficiency is noise divided by almost nothing (a ceiling

@@ -9,11 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from engine.errors import shorten
+from engine.spec.sets import pair, set_for
+from engine.spec.variants import Variant
 
 # 2: per-batch post_iterations, typed calibration, stability, contention and provenance.
 # 3: variants (any number against one baseline), per-batch read spans, per-block workers, syncs.
-SCHEMA_VERSION = 3
-READABLE_SCHEMAS = (1, 2, 3)
+# 4: depth belongs to the variants only (the workload has none); the set the variants came from.
+SCHEMA_VERSION = 4
+READABLE_SCHEMAS = (1, 2, 3, 4)
 
 
 def upgrade(d: dict[str, Any]) -> dict[str, Any]:
@@ -47,10 +50,14 @@ def upgrade(d: dict[str, Any]) -> dict[str, Any]:
         # workload's depth. No output was read, so no batch has a read span.
         depth = d["workload"].get("depth", 2)
         d = {**d, "schema_version": 3}
-        d["variants"] = [
-            {"name": "serial", "depth": 1, "workers": 0, "readback": "none", "launch": "eager"},
-            {"name": "overlap", "depth": depth, "workers": 0, "readback": "none", "launch": "eager"},
-        ]
+        d["variants"] = [v.to_dict() for v in pair(depth)]
         d.setdefault("syncs", [])
         d.setdefault("syncs_checked", False)
+    if d["schema_version"] == 3:
+        # Version 3 kept a depth in the workload too, which only the pair used: a depth-4 workload
+        # run with another set said "depth 4" while its variants ran at their own. The variants
+        # have always carried their depths, so the workload's is dropped; the set is recognised.
+        workload = {k: v for k, v in d["workload"].items() if k != "depth"}
+        variants = tuple(Variant.from_dict(v) for v in d["variants"])
+        d = {**d, "schema_version": 4, "workload": workload, "variant_set": set_for(variants)}
     return d

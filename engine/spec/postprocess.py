@@ -106,11 +106,14 @@ class SpinPost:
         return done
 
 
-def post_for(cpu_work: str, cpu_fixed: str, iterations: int, target_c_ms: float, mode: str) -> Any:
-    """The post-processing of one block: what the workload asks for, in the given loop shape."""
+def post_for(
+    cpu_work: str, cpu_fixed: str, iterations: int, target_c_ms: float, serial: bool
+) -> LoopPost | ArticleOverlapPost | SpinPost:
+    """The post-processing of one block: what the workload asks for, in a serial loop or not
+    (the article's overlap script runs its own loop in every overlapped shape)."""
     if cpu_fixed == "duration":
         return SpinPost(target_c_ms)
-    if cpu_work == "article" and mode != "serial":
+    if cpu_work == "article" and not serial:
         return ArticleOverlapPost(iterations)
     return LoopPost(iterations)
 

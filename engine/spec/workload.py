@@ -9,13 +9,13 @@ so a bound can never be one thing in a widget and another in the check.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from engine.errors import WorkloadError
+from engine.spec.fields import DEVICE_ALLOWED, FieldSpec, check_all, replace
 
-__all__ = ["PRESETS", "Workload", "WorkloadError", "field_names", "preset"]
+__all__ = ["FIELDS", "PRESETS", "Workload", "WorkloadError", "field_names", "preset"]
 
 # Classification models that torchvision builds offline with weights=None and that take a
 # 3x224x224 input. An allow-list, because the name reaches getattr() on a module.
@@ -34,7 +34,7 @@ CPU_WORK_KINDS: tuple[str, ...] = ("loop", "article", "ms", "match_g")
 CPU_FIXED_KINDS: tuple[str, ...] = ("work", "duration")
 # What each CPU-work setting means, for --help and the lab's widgets.
 CPU_WORK_HELP = {
-    "loop": "the article's loop for cpu_iterations iterations, the same loop in both modes",
+    "loop": "the article's loop for cpu_iterations iterations, the same loop in every variant",
     "article": "each of the article's scripts with its own loop: the overlap script's computes "
     "batch_id * 31 + i on every iteration and costs more",
     "ms": "host work of cpu_ms milliseconds",
@@ -46,37 +46,8 @@ CPU_FIXED_HELP = {
     "duration": "fixed duration: the loop runs until C has passed, so C holds still on a noisy host "
     "and the schedule, not the host, decides the speedup",
 }
-# Full match, ASCII digits, no leading zeros: "cuda:00", "cuda:٣" and "cpu\n" are not devices.
-_DEVICE_RE = re.compile(r"auto|cpu|cuda|cuda:(?:0|[1-9][0-9]?)", re.ASCII)
-DEVICE_ALLOWED = "one of auto, cpu, cuda, cuda:N (N a plain number from 0 to 99)"
-
 MAX_BATCH = 4096
 MAX_STEPS = 100_000
-MAX_DEPTH = 64
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    label: str  # the lab's widget label
-    help: str  # the CLI's --help and the widget's tooltip
-    unit: str = ""
-    choices: tuple[str, ...] = ()
-    low: float | None = None
-    high: float | None = None
-    step: float | None = None  # the widget's step
-    widget_high: float | None = None  # a slider's end, where the full range would be unreadable
-
-    @property
-    def allowed(self) -> str:
-        if self.choices:
-            return "one of " + ", ".join(self.choices)
-        if isinstance(self.low, int) and isinstance(self.high, int):
-            return f"a whole number from {self.low:,} to {self.high:,}"
-        return f"a number from {self.low:g} to {self.high:g}"
-
-    @property
-    def widget_label(self) -> str:
-        return f"{self.label} ({self.unit})" if self.unit else self.label
 
 
 FIELDS: dict[str, FieldSpec] = {
@@ -90,7 +61,7 @@ FIELDS: dict[str, FieldSpec] = {
     ),
     "steps": FieldSpec(
         "Steps per block",
-        "measured batches per block (one serial or one overlap run)",
+        "measured batches per block (one run of one variant)",
         "batches",
         low=2,
         high=MAX_STEPS,
@@ -137,15 +108,6 @@ FIELDS: dict[str, FieldSpec] = {
         high=100.0,
         step=0.1,
     ),
-    "depth": FieldSpec(
-        "Queue depth",
-        "batches held in the deque; 1 is the serial loop, 2 the article's overlap",
-        "batches",
-        low=1,
-        high=MAX_DEPTH,
-        step=1,
-        widget_high=8,
-    ),
     "device": FieldSpec("Device", "auto picks cuda when present, else the CPU stand-in; " + DEVICE_ALLOWED),
 }
 
@@ -154,7 +116,7 @@ FIELDS: dict[str, FieldSpec] = {
 class Workload:
     model: str = "vit_b_16"  # torchvision classifier, built with weights=None (latency ignores weights)
     batch_size: int = 10  # images per forward pass; the article uses 10
-    steps: int = 50  # measured iterations per block (one serial or one overlap run)
+    steps: int = 50  # measured iterations per block (one run of one variant)
     warmup_steps: int = 1  # forwards run before timing, to pay for cuDNN/cuBLAS set-up
     precision: str = "fp32"  # fp32 as in the article; bf16/fp16 shrink G
     cpu_work: str = "loop"  # loop / article: fixed iterations; ms: a time; match_g: L + C = ratio x G
@@ -162,12 +124,10 @@ class Workload:
     cpu_iterations: int = 500_000  # used by cpu_work=loop; the article's loop length
     cpu_ms: float = 10.0  # used by cpu_work=ms
     cpu_g_ratio: float = 1.0  # used by cpu_work=match_g; 1.0 balances host and device
-    depth: int = 2  # batches held in the deque; 1 is the serial loop
     device: str = "auto"  # auto picks cuda when present, else the CPU stand-in
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            check_field(f.name, getattr(self, f.name), str(f.type))
+        check_all(self, FIELDS)
         if self.cpu_fixed == "duration" and self.cpu_work in ("loop", "article"):
             raise WorkloadError(
                 "cpu_fixed",
@@ -178,12 +138,7 @@ class Workload:
 
     def replace(self, **changes: Any) -> Workload:
         """A copy with some fields changed, validated again; unknown names are an error too."""
-        unknown = sorted(set(changes) - set(field_names()))
-        if unknown:
-            raise WorkloadError(
-                unknown[0], changes[unknown[0]], "a Workload field: " + ", ".join(field_names())
-            )
-        return dataclasses.replace(self, **changes)
+        return cast(Workload, replace(self, FIELDS, **changes))
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -191,6 +146,11 @@ class Workload:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Workload:
         return cls().replace(**data)
+
+    def at_ratio(self, ratio: float) -> Workload:
+        """One point of a G/C sweep: host work held for a fixed duration at L + C = ratio x G, so
+        the host's mood does not move the point."""
+        return self.replace(cpu_work="match_g", cpu_fixed="duration", cpu_g_ratio=ratio)
 
     def describe_cpu_work(self) -> str:
         if self.cpu_work == "loop":
@@ -207,30 +167,9 @@ def field_names() -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(Workload))
 
 
-def check_field(name: str, value: Any, kind: str) -> None:
-    """One field against its FieldSpec: a choice, a whole number, a number, or the device grammar.
-
-    Alone, without the rules that tie fields together (those are checked in Workload itself)."""
-    spec = FIELDS[name]
-    if name == "device":
-        ok = isinstance(value, str) and _DEVICE_RE.fullmatch(value) is not None
-        allowed = DEVICE_ALLOWED
-    elif spec.choices:
-        ok = isinstance(value, str) and value in spec.choices
-        allowed = spec.allowed
-    else:
-        assert spec.low is not None and spec.high is not None
-        types: tuple[type, ...] = (int,) if kind == "int" else (int, float)
-        number = isinstance(value, types) and not isinstance(value, bool)
-        ok = number and spec.low <= float(value) <= spec.high
-        allowed = spec.allowed
-    if not ok:
-        raise WorkloadError(name, value, allowed)
-
-
 PRESETS: dict[str, Workload] = {
     # The article's workload: ViT-B/16, batch 10, fp32, 50 steps, the 500,000-iteration loop, with the
-    # same loop in both modes so that only the schedule differs.
+    # same loop in every variant so that only the schedule differs.
     "seed": Workload(),
     # The article's two scripts as published: the overlap script's loop does more arithmetic.
     "article": Workload(cpu_work="article"),
@@ -255,7 +194,7 @@ PRESETS: dict[str, Workload] = {
     ),
 }
 PRESET_NOTES: dict[str, str] = {
-    "seed": "The article's workload: ViT-B/16, batch 10, fp32, the 500,000-iteration loop in both modes.",
+    "seed": "The article's workload: ViT-B/16, batch 10, fp32, the 500,000-iteration loop in every variant.",
     "article": "The article's two scripts as published: the overlap script's loop costs more per batch.",
     "seed-steady": "The seed's case with C held at 75 ms (fixed duration): its small ceiling, steadily.",
     "balanced": "ViT-B/16 at batch 128, L + C held at the measured G (fixed duration): ceiling near 2x.",

@@ -23,11 +23,13 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from engine.errors import OverlapLabError, WorkloadError, shorten
 from engine.host.shared_dir import open_shared_file, shared_folder
+from engine.read.report import document
 from engine.result.comparison import Comparison
 from engine.spec.workload import PRESETS, Workload
 
@@ -158,7 +160,7 @@ def _row(run_id: str, c: Comparison, source: str, saved_at: str) -> dict[str, An
         "model": c.workload.model,
         "batch_size": c.workload.batch_size,
         "precision": c.workload.precision,
-        "depth": c.workload.depth,
+        "depth": c.headline.depth,
         "device": c.environment.device or c.workload.device,
         "card": card_name(c),
         "speedup": c.speedup,
@@ -220,9 +222,7 @@ class History:
         `before_commit` runs inside the transaction, after the insert; the crash test kills the
         process there to show that an interrupted write leaves no partial run.
         """
-        from datetime import datetime, timezone
-
-        data = c.to_dict()  # builds the summary: once, not once per use
+        data = document(c)  # builds the summary: once, not once per use
         text = json.dumps(data)
         saved_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._connect() as db:

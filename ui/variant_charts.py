@@ -1,12 +1,12 @@
-"""Charts of a multi-variant result: each rung against its ceiling, where the GPU idled, depth
-against latency, and a pool's size against its gain. Pure: ladder frames in, Altair charts out."""
+"""Charts of a set of variants: each against its ceiling, where the GPU idled, depth against
+latency, a pool's size against its gain, and a sweep. Pure: variant frames in, Altair charts out."""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
-from ui.charts import HEIGHT, VARIANT_RANGE, Style, big
+from ui.charts import HEIGHT, Style, big, variant_color
 
 IDLE_SCALE = alt.Scale(
     domain=["idle: launch", "idle: post-process", "idle: sync drain", "idle: other"],
@@ -18,7 +18,7 @@ def _band_height(n: int, style: Style) -> int:
     return n * (2 * style.font + 16) + 4 * style.font + 60
 
 
-def ladder_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
+def variants_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
     """Each variant's measured speedup as a bar, its ceiling as a tick across it, one row each in
     the comparison's order: the distance from bar end to tick is the gain left on the table."""
     order = list(frame["variant"])
@@ -29,12 +29,7 @@ def ladder_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
         .encode(
             y=y,
             x=alt.X("speedup:Q", title="speedup over the baseline (x)", scale=alt.Scale(zero=True)),
-            color=alt.Color(
-                "variant:N",
-                sort=order,
-                legend=None,
-                scale=alt.Scale(domain=order, range=VARIANT_RANGE[: len(order)]),
-            ),
+            color=variant_color(frame, order, column="variant", legend=False),
             tooltip=[
                 "variant",
                 "what",

@@ -1,0 +1,142 @@
+"""The command line's flags, made from the FieldSpecs of Workload and RunSpec, and read back into
+them with the same rules and the same messages as the lab and the links.
+
+Every value arrives as text and is converted and checked here, before torch is imported: a bad
+flag is refused in a fraction of a second, naming the flag, echoing the value shortened and saying
+what is allowed. argparse only splits the command line; it never judges a value.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from typing import NoReturn
+
+from engine.host.fingerprint import cuda_likely
+from engine.spec.fields import FieldSpec, flag_of, from_text, kinds
+from engine.spec.run_spec import RUN_FIELDS, RunSpec, parse_ratios
+from engine.spec.workload import FIELDS, PRESETS, Workload, WorkloadError, preset
+
+EXIT_USAGE = 2
+MAX_MESSAGE_CHARS = 240  # argparse's own messages echo what was typed, however long
+ALL_FIELDS: dict[str, FieldSpec] = {**FIELDS, **RUN_FIELDS}
+# Flags the CLI sets for itself, or names differently: the rest come from the FieldSpecs.
+NOT_FLAGS = ("trace", "ratios")
+COMMAND_SET = {"ladder": "ladder", "sweep": "sweep"}  # commands that fix the set they compare
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one short line on stderr and exit 2, never a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = f"{message[: MAX_MESSAGE_CHARS - 1]}… ({len(message):,} characters)"
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def flag(name: str) -> str:
+    return flag_of(name, ALL_FIELDS)
+
+
+def field_help(name: str, spec: FieldSpec, kind: str) -> str:
+    unit = f", in {spec.unit}" if spec.unit else ""
+    bounded = not (spec.choices or name == "device" or kind == "bool")
+    allowed = f" ({spec.allowed}{unit})" if bounded else ""
+    return f"{spec.help}{allowed}".replace("%", "%%")  # argparse formats help with %
+
+
+def add_spec_flags(
+    parser: argparse.ArgumentParser,
+    table: Mapping[str, FieldSpec],
+    types: dict[str, str],
+    skip: tuple[str, ...],
+    suffix: str = "",
+) -> None:
+    """One flag per field; every value is kept as text until `run_spec` and `workload` read it."""
+    for name, kind in types.items():
+        if name in skip:
+            continue
+        spec = table[name]
+        text = field_help(name, spec, kind) + suffix
+        if kind == "bool":
+            parser.add_argument(
+                flag(name), dest=name, action=argparse.BooleanOptionalAction, default=None, help=text
+            )
+            continue
+        metavar = "{" + ",".join(spec.choices) + "}" if spec.choices else None
+        parser.add_argument(flag(name), dest=name, default=None, help=text, metavar=metavar)
+
+
+def add_run_flags(parser: argparse.ArgumentParser, command: str) -> None:
+    parser.add_argument(
+        "--preset",
+        default=None,
+        metavar="{" + ",".join(PRESETS) + "}",
+        help="starting workload (default: "
+        + ("balanced" if command == "sweep" else "seed")
+        + " with CUDA, cpu-demo on the CPU stand-in)",
+    )
+    skip = NOT_FLAGS + (("variants",) if command in COMMAND_SET else ())
+    add_spec_flags(parser, RUN_FIELDS, kinds(RunSpec), skip)
+    if command == "sweep":
+        parser.add_argument("--ratios", default=None, help=field_help("ratios", RUN_FIELDS["ratios"], "str"))
+    else:
+        parser.add_argument(
+            "--trace",
+            metavar="PATH",
+            help="after the rounds, run each variant once more under torch.profiler and write a "
+            "Chrome/Perfetto trace there, with launch, wait, read and post as named ranges",
+        )
+    parser.add_argument("--json", metavar="PATH", help="write the full result, per-batch records included")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    add_data_dir_flag(parser)
+    add_spec_flags(parser, FIELDS, kinds(Workload), (), "; overrides the preset")
+
+
+def add_data_dir_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=None,
+        help="the history's folder (default: $OVERLAP_LAB_DATA_DIR, else /var/tmp/overlap-lab, "
+        "shared by every user of the box)",
+    )
+
+
+def run_spec(args: argparse.Namespace) -> RunSpec:
+    """The RunSpec the flags describe; the first flag that cannot be is refused by name."""
+    changes: dict[str, object] = {}
+    for name, kind in kinds(RunSpec).items():
+        raw = getattr(args, name, None)
+        if raw is None or name in NOT_FLAGS:
+            continue
+        changes[name] = raw if kind == "bool" else from_text(RUN_FIELDS, name, raw, kind)
+    if args.command in COMMAND_SET:
+        changes["variants"] = COMMAND_SET[args.command]
+    if getattr(args, "ratios", None) is not None:
+        changes["ratios"] = parse_ratios(args.ratios)
+    if getattr(args, "trace", None) is not None:
+        changes["trace"] = True
+    return RunSpec().replace(**changes)
+
+
+def default_preset(command: str, on_gpu: bool) -> str:
+    """seed where CUDA works (balanced for a sweep), cpu-demo on the stand-in: the seed workload
+    would take an hour there."""
+    if not on_gpu:
+        return "cpu-demo"
+    return "balanced" if command == "sweep" else "seed"
+
+
+def workload(args: argparse.Namespace, on_gpu: bool | None = None) -> Workload:
+    """The workload the flags describe, from the preset asked for or the likely default. Before
+    torch is imported, whether CUDA works is guessed from the driver's files (`cuda_likely`)."""
+    if args.preset is not None and args.preset not in PRESETS:
+        raise WorkloadError("preset", args.preset, "one of " + ", ".join(PRESETS))
+    gpu = cuda_likely() if on_gpu is None else on_gpu
+    changes = {
+        name: from_text(FIELDS, name, getattr(args, name), kind)
+        for name, kind in kinds(Workload).items()
+        if getattr(args, name) is not None
+    }
+    return preset(args.preset or default_preset(args.command, gpu)).replace(**changes)

@@ -1,0 +1,104 @@
+"""Every named set, not only the pair, through the whole read side on the ideal device: truth,
+verdict, report, frames and the lab's results view. Each sentence names the set's headline and
+sets it against the baseline, and none speaks of a variant it does not describe.
+
+A check that ran on the pair alone once hid two wrong sentences: a ladder's shortfall explained
+with its naive-readback rung's blocks, and a depth set at 79% of its gain with no word at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine.measure.protocol import compare
+from engine.read import frames
+from engine.read.report import card_text, format_comparison
+from engine.read.truth import shortfall_reasons, shortfall_sentence
+from engine.read.verdict import verdict
+from engine.result.comparison import Comparison
+from engine.spec.run_spec import RunSpec
+from engine.spec.sets import SETS
+from engine.spec.workload import Workload
+from engine.store.history import History
+from tests.app_kit import charts, fields, page, walk
+from tests.ideal_kit import ideal_harness
+
+COMPARISONS = [name for name, s in SETS.items() if not s.sweep]
+# Six steps a block: fill and drain cost every set over 10% of its gain, so each must explain it.
+W = Workload(
+    model="resnet18", batch_size=1, steps=6, warmup_steps=1, cpu_work="ms", cpu_ms=24.0, device="cpu"
+)
+
+
+def run(name: str) -> Comparison:
+    harness = ideal_harness(g_ms=10, l_ms=2, c_ms=24, workers=8)
+    return compare(W, RunSpec(variants=name, rounds=2, telemetry="off"), harness=harness)
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, Comparison]:
+    return {name: run(name) for name in COMPARISONS}
+
+
+def others(c: Comparison) -> list[str]:
+    """Variants that are neither the baseline nor the headline: no sentence may speak of them."""
+    return [n for n in c.variant_names if n not in (c.baseline.name, c.headline.name)]
+
+
+def mentions(text: str, name: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None
+
+
+@pytest.mark.parametrize("name", COMPARISONS)
+def test_the_shortfall_names_the_headline_and_its_own_blocks(results, name):
+    c = results[name]
+    head, base = c.headline.name, c.baseline.name
+    assert c.variant_set == name and c.efficiency < 0.9, (c.speedup, c.ceiling)
+    sentence = shortfall_sentence(c)
+    assert sentence.startswith(f"{head} reached {c.efficiency:.0%} of the gain predicted over {base}. ")
+    assert any(f"each {head} block" in r for r in shortfall_reasons(c))  # 6 steps: fill and drain
+    assert not [n for n in others(c) if mentions(sentence, n)], sentence
+
+
+@pytest.mark.parametrize("name", COMPARISONS)
+def test_the_verdict_card_and_report_speak_of_the_headline_against_the_baseline(results, name):
+    c = results[name]
+    head, base = c.headline.name, c.baseline.name
+    v = verdict(c)
+    assert (v.baseline, v.headline) == (base, head)
+    assert v.bounds.startswith(f"{base}: max(G, L) + C") and f"; {head}: {c.prediction.bound}" in v.bounds
+    assert card_text(c).startswith(f"{head}: {c.speedup:.2f}x of a {c.ceiling:.2f}x ceiling")
+    table = format_comparison(c)
+    assert f"{head} over {base}: speedup {c.speedup:.3f}x" in table
+    assert f"predicted period: {base} {c.prediction.baseline_period_ms:.1f} ms, {head}" in table
+
+
+@pytest.mark.parametrize("name", COMPARISONS)
+def test_the_frames_set_baseline_against_headline(results, name):
+    c = results[name]
+    ends = [c.baseline.name, c.headline.name]
+    assert list(dict.fromkeys(frames.paired_frame(c)["mode"])) == ends
+    assert list(dict.fromkeys(frames.samples_frame(c)["mode"])) == ends
+    assert list(dict.fromkeys(frames.percentiles_frame(c)["mode"])) == ends
+    view = frames.distribution_view(c, "period")
+    assert view.hi_ms >= max(c.summary_of(n).period.p99 for n in ends) - 1e-9
+
+
+@pytest.mark.parametrize("name", COMPARISONS)
+def test_the_lab_draws_every_set_with_one_view(results, name):
+    c = results[name]
+    run_id = History().save(c, "cli")
+    at = page("lab", run=run_id)
+    assert not at.error
+    texts = [m.value for m in at.markdown]
+    assert f"## {card_text(c)}" in texts
+    assert any(
+        f"**{c.headline.name}** ({c.headline.label}) against **{c.baseline.name}**" in t for t in texts
+    )
+    paired = next(s for s in charts(at) if "measure" in fields(s))
+    colours = next(d for d in walk(paired) if d.get("field") == "mode" and "scale" in d)
+    assert colours["scale"]["domain"] == [c.baseline.name, c.headline.name]
+    has_table = any(d.value is not None and "variant" in d.value.columns for d in at.dataframe)
+    assert has_table == (len(c.variants) > 2)  # the variants table appears where it applies

@@ -1,0 +1,110 @@
+"""The first screen of a result: the card, the paired chart and the headline numbers.
+
+A reader should see "throughput up, latency up" without reading: so the card says it in one line,
+naming the variant it speaks of, and the paired chart shows baseline against headline. Every
+number is a property of the result or a sentence of the engine's read side.
+"""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from engine.read import frames
+from engine.read.report import card_text, cv_text, iterations_used
+from engine.read.truth import shortfall_sentence
+from engine.read.verdict import verdict
+from engine.result.comparison import Comparison
+from ui import charts, exports
+from ui.look import Look
+
+
+def _x(v: float) -> str:
+    return "n/a" if math.isnan(v) else f"{v:.2f}x"
+
+
+def summary_card(c: Comparison) -> None:
+    """The answer first: gain against ceiling, throughput and latency change, trust, the verdict."""
+    v = verdict(c)
+    box = st.container(border=True)
+    box.markdown(f"## {card_text(c)}")
+    box.markdown(
+        f"**{c.headline.name}** ({c.headline.label}) against **{c.baseline.name}** ({c.baseline.label}).  \n"
+        f"**Verdict.** {v.bounds}.  \n**Most help:** {v.advice}."
+    )
+    why = shortfall_sentence(c)
+    if why:
+        box.markdown(why)
+    if c.contention.contended:
+        box.warning(f"Contended: {c.contention.reason}. Another workload shared what was measured.")
+
+
+def paired(c: Comparison, look: Look) -> None:
+    chart = charts.paired_chart(frames.paired_frame(c), c.prediction.period_ms, c.variant_names, look.style)
+    exports.show(chart, f"{look.name}-period-latency", f"{look.key}_paired")
+    st.caption(
+        f"{c.baseline.name} against {c.headline.name}. Period: time between finished batches (lower "
+        "is more throughput). Latency: end to end, one batch's launch to the end of its "
+        f"post-processing. The tick marked ceiling is the period the ceiling allows, {c.prediction.formula}."
+    )
+
+
+def headline(c: Comparison) -> None:
+    b, h, p = c.baseline_summary, c.headline_summary, c.prediction
+    base, head = c.baseline.name, c.headline.name
+    cols = st.columns(6)
+    cols[0].metric("Speedup", _x(c.speedup), help=f"Median over rounds of {base}'s wall over {head}'s wall.")
+    cols[1].metric("Ceiling", _x(c.ceiling), help=f"(max(G, L) + C) / {p.formula}, from {base}'s G, L and C.")
+    eff = "n/a" if math.isnan(c.efficiency) else f"{c.efficiency:.0%}"
+    cols[2].metric("Efficiency", eff, help="(speedup - 1) / (ceiling - 1)")
+    cols[3].metric(f"{base} images/s", f"{b.throughput_ips:,.1f}")
+    cols[4].metric(f"{head} images/s", f"{h.throughput_ips:,.1f}")
+    state = c.stability_state
+    cols[5].metric(
+        "Spread (CV)",
+        cv_text(c),
+        delta=state,
+        delta_color="normal" if state == "stable" else "inverse" if state == "unstable" else "off",
+        help=f"Spread of the per-round speedups; at most {c.stability.cv_target:.0%} is stable. "
+        "With one round there is no spread to judge.",
+    )
+    used = iterations_used(c)[base]
+    loop = (
+        "loop iterations not recorded"
+        if math.isnan(used)
+        else f"{used:,.0f} loop iterations per batch as run"
+    )
+    st.markdown(
+        f"**G** {b.g.mean:.2f} ms · **L** {b.l.mean:.2f} ms · **C** {b.c.mean:.2f} ms ({base} means; "
+        f"{loop}). Predicted period: {base} {p.baseline_period_ms:.1f} ms, {head} {p.period_ms:.1f} ms. "
+        f"Measured p50: {base} {b.period.p50:.1f} ms, {head} {h.period.p50:.1f} ms. "
+        f"End-to-end latency p50 goes from {b.latency.p50:.1f} ms to {h.latency.p50:.1f} ms."
+    )
+    if c.stability.window:
+        counted = c.counted_rounds
+        st.caption(
+            f"Run until stable: stopped by {c.stability.stop_reason} after {c.rounds} rounds; the "
+            f"headline counts rounds {counted[0] + 1} to {counted[-1] + 1}."
+        )
+    if state == "unstable":
+        st.warning(
+            f"Unstable: the per-round speedups spread by {c.speedup_cv:.1%} (CV). Run until stable, "
+            "hold C still with fixed duration, or use a quieter machine before trusting the speedup "
+            "to better than that."
+        )
+
+
+def article_note(c: Comparison) -> None:
+    """With the article's own loops, say how much more the overlap script's loop costs: shown only
+    where a result ran them."""
+    if c.workload.cpu_work != "article" or c.headline.is_serial:
+        return
+    c_s, c_o = c.baseline_summary.c.mean, c.headline_summary.c.mean
+    st.info(
+        f"As in the article, each loop runs its own script's post-processing. The overlap script's "
+        f"loop computes `batch_id * 31 + i` on every iteration: C was {c_o:.1f} ms per batch in the "
+        f"{c.headline.name} blocks against {c_s:.1f} ms in the {c.baseline.name} ones "
+        f"({c_o / c_s - 1:+.0%}) for the same number of iterations, so part of what the article's "
+        "comparison measures is that extra work, not the schedule. The seed preset runs one loop in both."
+    )

@@ -1,0 +1,42 @@
+"""How a result is drawn: large type and one column in presentation mode, the theme's ink, a key
+prefix so that two results can sit on one page, and the names downloads start with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from engine.result.comparison import Comparison
+from ui import charts
+
+
+def dark_theme() -> bool:
+    """Whether the viewer's page is dark (the menu's theme switch), so charts draw light ink."""
+    try:
+        return st.context.theme.type == "dark"
+    except Exception:  # no browser context, as in a bare script or a test
+        return False
+
+
+@dataclass(frozen=True)
+class Look:
+    present: bool = False
+    key: str = "r"
+    name: str = "overlap-lab"  # file names of downloads start with this
+    dark: bool = field(default_factory=dark_theme)
+
+    @property
+    def style(self) -> charts.Style:
+        return charts.Style(charts.PRESENT_FONT if self.present else charts.FONT, self.dark)
+
+
+def look_for(c: Comparison, run_id: str | None, present: bool, key: str = "r") -> Look:
+    """A Look whose download names carry the run's start time and id, so files sort and trace back."""
+    stamp = c.provenance.started_at[:19].replace(":", "").replace("-", "") or "recorded"
+    return Look(present, key, f"overlap-lab-{stamp}" + (f"-{run_id}" if run_id else ""))
+
+
+def columns(look: Look, n: int = 2) -> list:
+    """Side by side on a desk screen, stacked in presentation mode where each chart gets the width."""
+    return [st.container() for _ in range(n)] if look.present else st.columns(n)

@@ -119,10 +119,6 @@ class ProcessPool:
         self._pending = 0
 
     @property
-    def size(self) -> int:
-        return len(self._workers)
-
-    @property
     def pending(self) -> int:
         return self._pending
 

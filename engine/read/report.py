@@ -28,9 +28,15 @@ def cv_text(c: Comparison) -> str:
     return "n/a" if math.isnan(c.speedup_cv) else f"{c.speedup_cv:.1%}"
 
 
+def _a(number: str) -> str:
+    """The article a number is read with: an 8.88x, an 11.2x, a 1.95x."""
+    return "an" if number.startswith(("8", "11.", "18.")) else "a"
+
+
 def gain_text(c: Comparison) -> str:
     """The headline's gain against its ceiling, naming the variant it speaks of."""
-    return f"{c.headline.name}: {c.speedup:.2f}x of a {c.ceiling:.2f}x ceiling"
+    ceiling = f"{c.ceiling:.2f}x"
+    return f"{c.headline.name}: {c.speedup:.2f}x of {_a(ceiling)} {ceiling} ceiling"
 
 
 def headline_text(c: Comparison) -> str:

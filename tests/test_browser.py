@@ -176,7 +176,7 @@ def _fits(page) -> None:
 def test_charts_fit_the_screen_at_both_sizes(server, browser, size, where, present):
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.goto(f"{server['url']}/{where}" + ("&present=1" if present else ""))
-    page.get_by_role("heading", name=re.compile(r"of a .*x ceiling")).first.wait_for(timeout=60_000)
+    page.get_by_role("heading", name=re.compile(r"of an? .*x ceiling")).first.wait_for(timeout=60_000)
     page.wait_for_timeout(2500)
     _fits(page)
     kind = "-ladder" if "ladder" in where else ""
@@ -191,12 +191,12 @@ def test_charts_fit_the_screen_at_both_sizes(server, browser, size, where, prese
 def test_the_menu_switches_to_the_dark_theme_and_the_charts_follow(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.goto(f"{server['url']}/lab?run=example-h200-balanced")
-    page.get_by_role("heading", name=re.compile(r"of a .*x ceiling")).first.wait_for(timeout=60_000)
+    page.get_by_role("heading", name=re.compile(r"of an? .*x ceiling")).first.wait_for(timeout=60_000)
     page.get_by_test_id("stMainMenu").click()
     page.get_by_test_id("stMainMenuPopover").get_by_text("Dark").last.click(force=True)
     page.keyboard.press("Escape")
     page.reload()  # the charts take their ink from the theme the page reports on its next run
-    page.get_by_role("heading", name=re.compile(r"of a .*x ceiling")).first.wait_for(timeout=60_000)
+    page.get_by_role("heading", name=re.compile(r"of an? .*x ceiling")).first.wait_for(timeout=60_000)
     page.wait_for_timeout(2500)
     background = page.evaluate(
         "() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"

@@ -16,6 +16,7 @@ from engine.read.report import card_text, cv_text, iterations_used
 from engine.read.truth import shortfall_sentence
 from engine.read.verdict import verdict
 from engine.result.comparison import Comparison
+from engine.spec.variants import Variant
 from ui import charts, exports
 from ui.look import Look
 
@@ -24,13 +25,18 @@ def _x(v: float) -> str:
     return "n/a" if math.isnan(v) else f"{v:.2f}x"
 
 
+def _named(v: Variant) -> str:
+    """A variant's name, and what it is where the name alone does not say."""
+    return f"**{v.name}**" + (f" ({v.label})" if v.label != v.name else "")
+
+
 def summary_card(c: Comparison) -> None:
     """The answer first: gain against ceiling, throughput and latency change, trust, the verdict."""
     v = verdict(c)
     box = st.container(border=True)
     box.markdown(f"## {card_text(c)}")
     box.markdown(
-        f"**{c.headline.name}** ({c.headline.label}) against **{c.baseline.name}** ({c.baseline.label}).  \n"
+        f"{_named(c.headline)} against {_named(c.baseline)}.  \n"
         f"**Verdict.** {v.bounds}.  \n**Most help:** {v.advice}."
     )
     why = shortfall_sentence(c)

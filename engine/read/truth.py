@@ -123,7 +123,7 @@ def shortfall_reasons(c: Comparison, name: str | None = None) -> list[str]:
         )
     cv = c.speedup_cv_of(name)
     if not math.isnan(cv) and cv > c.stability.cv_target:
-        reasons.append(f"the rounds disagree: {name}'s per-round speedups spread by CV {cv:.1%}")
+        reasons.append(f"the rounds disagree: the {name} per-round speedups spread by CV {cv:.1%}")
     if not reasons:
         reasons.append(
             f"no single cause stands out: every {name} and {base} block ran within 5% of its own "

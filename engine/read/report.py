@@ -141,6 +141,7 @@ def format_blocks(c: Comparison) -> list[str]:
 def format_comparison(c: Comparison) -> str:
     w, s, o, p = c.workload, c.baseline_summary, c.headline_summary, c.prediction
     base, head = c.baseline.name, c.headline.name
+    v = verdict(c)
     env = c.environment
     where = env.where
     rows = [
@@ -181,8 +182,8 @@ def format_comparison(c: Comparison) -> str:
         "",
         *format_syncs(c),
         "",
-        f"verdict: {verdict(c).bounds}",
-        f"most help: {verdict(c).advice}",
+        f"verdict: {v.bounds}",
+        f"most help: {v.advice}",
     ]
     why = shortfall_sentence(c)
     if why:

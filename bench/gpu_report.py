@@ -60,8 +60,8 @@ def seed_vs_bare(reps: int) -> list[dict[str, float]]:
                 blocks = [
                     ("engine", "serial"),
                     ("bare", "serial"),
-                    ("bare", "overlap"),
-                    ("engine", "overlap"),
+                    ("bare", "deque"),
+                    ("engine", "deque"),
                 ]
                 got: dict[tuple[str, str], float] = {}
                 for side, mode in blocks if rep % 2 == 0 else blocks[::-1]:
@@ -193,7 +193,7 @@ def main() -> int:
     print("\n### presets (engine, interleaved rounds)\n")
     print(
         "| preset | rounds | speedup | ceiling | efficiency | CV | G ms | L ms | C ms | period p50 serial / "
-        "overlap ms | latency p50 serial / overlap ms | images/s serial / overlap |"
+        "deque ms | latency p50 serial / deque ms | images/s serial / deque |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, c in (("seed", seed), ("balanced", balanced)):
@@ -205,7 +205,7 @@ def main() -> int:
             f"{o.latency.p50:.1f} | {s.throughput_ips:.0f} / {o.throughput_ips:.0f} |"
         )
         print(f"|  | per-round speedups: {' '.join(f'{x:.3f}' for x in c.round_speedups)} |")
-    print("\n### telemetry sampler cost (overlap blocks, resnet18 b16, C 10 ms, alternating per block)\n")
+    print("\n### telemetry sampler cost (deque blocks, resnet18 b16, C 10 ms, alternating per block)\n")
     print(
         "| sampler | period vs off p25 / p50 / p75 | overlap period ms | samples/s | sampler CPU % of a core "
         "| GPU columns |"

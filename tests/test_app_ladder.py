@@ -30,7 +30,7 @@ def test_a_stored_ladder_opens_with_its_table_chart_traps_and_timelines():
     assert any({"cause", "ms"} <= fields(s) for s in specs)  # where the GPU idled
     assert any({"start_ms", "end_ms", "activity"} <= fields(s) for s in specs)  # timelines
     table = at.dataframe[0].value
-    assert list(table["variant"]) == ["serial", "overlap", "pinned", "pool8", "graphs"]
+    assert list(table["variant"]) == ["serial", "naive", "pinned", "pool8", "graphs"]
     assert [round(x, 3) for x in table["ceiling"]] == [1.0, round(34 / 26, 3), round(34 / 26, 3), 3.4, 3.4]
     assert list(table["syncs"])[1] > 0 and sum(table["syncs"]) == list(table["syncs"])[1]
     assert any("engine/measure/runners.py" in m.value for m in at.markdown)  # the trap's source line
@@ -62,7 +62,7 @@ def test_the_readback_set_runs_on_the_standin_and_the_link_keeps_it():
     assert not at.exception, at.exception
     assert not at.error
     c = at.session_state["result"].comparison
-    assert c.variant_names == ["serial", "none", "naive", "pinned"]
+    assert c.variant_names == ["serial", "deque", "naive", "pinned"]
     assert [f.variant for f in c.syncs] == ["naive"]
     assert any({"speedup", "ceiling", "variant"} <= fields(s) for s in charts(at))
 
@@ -73,7 +73,7 @@ def test_the_recorded_h200_ladder_opens_from_the_explainers_link():
     assert {"run=example-h200-ladder", "variants=ladder"} <= links
     lab = page("lab", run="example-h200-ladder")
     table = lab.dataframe[0].value
-    assert list(table["variant"]) == ["serial", "overlap", "pinned", "pool8", "graphs"]
+    assert list(table["variant"]) == ["serial", "naive", "pinned", "pool8", "graphs"]
     assert table["speedup"].iloc[-1] > 5  # a pool of 8 and CUDA Graphs on the seed workload
     assert any("NVIDIA H200" in str(v) for t in lab.table for v in t.value.to_dict().values())
 

@@ -38,7 +38,7 @@ def test_history_lists_the_bundled_gpu_runs_and_opens_one_with_the_labs_charts()
     } <= set(table.columns)
     at.multiselect(key="h_pick").set_value(["example-h200-balanced"]).run()
     assert at.query_params["run"] == "example-h200-balanced"
-    assert "## overlap: 1.90x of a 1.96x ceiling · throughput +91% · end-to-end latency +2% · stable" in [
+    assert "## deque: 1.90x of a 1.96x ceiling · throughput +91% · end-to-end latency +2% · stable" in [
         m.value for m in at.markdown
     ]
     assert len(charts(at)) >= 9
@@ -129,7 +129,7 @@ def test_the_downloads_carry_provenance_and_the_summary_image_renders():
     png = exports.png(exports.summary_chart(c))
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 50_000
     svg = exports.svg(exports.summary_chart(c))
-    assert "overlap: 1.90x of a 1.96x ceiling" in svg
+    assert "deque: 1.90x of a 1.96x ceiling" in svg
     from engine.read import frames
 
     csv = frames.records_frame(c).to_csv(index=False)

@@ -132,7 +132,7 @@ def test_lab_run_in_the_browser_draws_the_results_and_survives_a_reload(server, 
     speedup = _metric(page, "Speedup")
     assert speedup.endswith("x") and float(speedup[:-1]) > 1.0
     card = page.get_by_role(
-        "heading", name=re.compile(rf"^overlap: {re.escape(speedup)} of a .*x ceiling · throughput")
+        "heading", name=re.compile(rf"^deque: {re.escape(speedup)} of a .*x ceiling · throughput")
     )
     assert card.count() == 1, "the summary card leads with the headline's speedup against its ceiling"
     assert page.get_by_text("Per-block truth", exact=True).count() == 1
@@ -150,7 +150,7 @@ def test_lab_run_in_the_browser_draws_the_results_and_survives_a_reload(server, 
     assert "<svg" in Path(svg.value.path()).read_text()[:400]
     page.reload()
     page.get_by_text(f"Stored run {run_id}").wait_for(timeout=60_000)
-    assert page.get_by_role("heading", name=re.compile(rf"^overlap: {re.escape(speedup)} of a")).count() == 1
+    assert page.get_by_role("heading", name=re.compile(rf"^deque: {re.escape(speedup)} of a")).count() == 1
     page.close()
 
 

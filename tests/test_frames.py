@@ -37,7 +37,7 @@ def test_samples_and_ecdf_cover_every_batch(h100):
     periods = sum(len(r.periods_ms) for r in h100.runs)
     latencies = sum(len(r.steps) for r in h100.runs)
     assert len(s) == len(e) == periods + latencies
-    overlap_latency = e[(e["mode"] == "overlap") & (e["metric"] == frames.METRICS["latency"])]
+    overlap_latency = e[(e["mode"] == "deque") & (e["metric"] == frames.METRICS["latency"])]
     assert overlap_latency["share"].iloc[-1] == 1.0
     assert overlap_latency["value_ms"].is_monotonic_increasing
 
@@ -52,9 +52,9 @@ def test_timeline_window_is_relative_to_its_first_launch(h100):
     # The window's steps, plus neighbours whose spans fall inside its time: step 4's
     # post-processing, which the overlap loop runs after launching step 5, and step 15's launch.
     assert set(range(5, 15)) <= set(t["step"]) <= set(range(4, 16))
-    busy = t[(t["mode"] == "overlap") & (t["lane"] == "CPU") & (t["activity"] == "post-process")]
+    busy = t[(t["mode"] == "deque") & (t["lane"] == "CPU") & (t["activity"] == "post-process")]
     assert busy["start_ms"].min() < 5.0, "the overlap CPU lane is busy from the window's start"
-    assert set(t["mode"]) == {"serial", "overlap"}
+    assert set(t["mode"]) == {"serial", "deque"}
     for _, group in t.groupby("mode"):
         assert group["start_ms"].min() == pytest.approx(0.0, abs=0.01)
     gpu = t[t["lane"] == "GPU"]
@@ -70,7 +70,7 @@ def test_telemetry_frame_holds_gpu_and_cpu_series(h100):
         "GPU memory used (MiB)",
         "CPU utilisation per core (%)",
     } <= metrics
-    assert set(f["mode"]) == {"serial", "overlap"}
+    assert set(f["mode"]) == {"serial", "deque"}
     # Each sample lands in the run it was taken during, on that run's own time axis.
     for run in frames.round_runs(h100, 0):
         power = f[(f["mode"] == run.mode) & (f["metric"] == "GPU power (W)")]

@@ -28,7 +28,7 @@ def ladder_result():
 
 
 def test_torch_sync_debug_mode_catches_the_naive_readback_and_not_the_pinned_one(ladder_result):
-    naive = [f for f in ladder_result.syncs if f.variant == "overlap"]
+    naive = [f for f in ladder_result.syncs if f.variant == "naive"]
     assert naive and sum(f.count for f in naive) >= SMALL.steps // 2
     assert any("cuda.py" in f.where and ".cpu()" in f.code for f in naive)
     clean = [f for f in ladder_result.syncs if f.variant in ("serial", "pinned", "pool2", "graphs")]

@@ -188,8 +188,8 @@ def test_a_version_1_result_is_upgraded_step_by_step():
     old = json.loads(SEED.read_text())
     assert old["schema_version"] == 1
     new = upgrade(old)
-    assert new["schema_version"] == 4 and new["workload"]["cpu_fixed"] == "work"
-    assert [v["name"] for v in new["variants"]] == ["serial", "overlap"]
+    assert new["schema_version"] == 5 and new["workload"]["cpu_fixed"] == "work"
+    assert [v["name"] for v in new["variants"]] == ["serial", "deque"]
     assert [v["depth"] for v in new["variants"]] == [1, old["workload"].get("depth", 2)]
     assert "depth" not in new["workload"] and new["variant_set"] == "pair"
     assert all(r["step_fields"][-1] == "post_iterations" for r in new["runs"])
@@ -198,9 +198,9 @@ def test_a_version_1_result_is_upgraded_step_by_step():
     assert Comparison.from_dict(new).to_dict()["runs"] == Comparison.from_dict(old).to_dict()["runs"]
     c = Comparison.from_dict(old)
     # Loaded through the new variants, the old pair reports what it always did.
-    assert c.variant_names == ["serial", "overlap"] and c.headline.name == "overlap"
+    assert c.variant_names == ["serial", "deque"] and c.headline.name == "deque"
     assert all(s.read_start_ns == -1 for r in c.runs for s in r.steps) and not c.syncs_checked
-    assert c.round_speedups == [x for _, x in c.all_round_speedups_of("overlap")]
+    assert c.round_speedups == [x for _, x in c.all_round_speedups_of("deque")]
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
@@ -221,3 +221,19 @@ def test_a_version_3_workload_depth_gives_way_to_the_variants_own():
     back = Comparison.from_dict(data)
     assert back.variant_set == "readback" and [v.depth for v in back.variants] == [1, 2, 2, 2]
     assert back.runs == c.runs and back.speedup == c.speedup
+
+
+def test_version_4_names_give_way_to_one_name_per_loop():
+    # Version 4 called the ladder's naive rung and the pair's deque both "overlap", and the readback
+    # set's plain deque "none". Every record that names a loop takes the loop's one name.
+    for run_id, names in (
+        ("example-h200-ladder", ["serial", "naive", "pinned", "pool8", "graphs"]),
+        ("example-h200-readback", ["serial", "deque", "naive", "pinned"]),
+        ("example-h200-balanced", ["serial", "deque"]),
+    ):
+        c = load_example(run_id)
+        assert c.variant_names == names
+        assert {r.mode for r in c.runs} == set(names)
+        assert {f.variant for f in c.syncs} <= set(names)
+    ladder = load_example("example-h200-ladder")
+    assert any(f.variant == "naive" for f in ladder.syncs)

@@ -11,13 +11,13 @@ def test_throttle_passes_phase_changes_and_at_most_two_steps_a_second():
     for i in range(1, 11):  # ten serial steps, 0.1 s apart
         now[0] = i * 0.1
         throttle(Progress("serial", i, 30, 0, 1))
-    throttle(Progress("overlap", 11, 30, 0, 1))  # a new phase passes at once
-    throttle(Progress("overlap", 12, 30, 0, 1))
+    throttle(Progress("deque", 11, 30, 0, 1))  # a new phase passes at once
+    throttle(Progress("deque", 12, 30, 0, 1))
     throttle(Progress("done", 30, 30, 1, 1))
     assert [(p.phase, p.done_steps) for p in seen] == [
         ("serial", 1),
         ("serial", 6),
-        ("overlap", 11),
+        ("deque", 11),
         ("done", 30),
     ]
 
@@ -31,7 +31,7 @@ def test_waiting_messages_name_the_holder():
 def test_time_left_is_said_in_words_and_a_budget_is_said_as_a_bound():
     p = Progress("serial", 10, 20, 0, 2, eta_s=75.4)
     assert p.message == "round 1/2: serial (10/20) · about 1 min 15 s left"
-    bound = Progress("overlap", 10, 20, 1, 20, eta_s=9.6, eta_is_bound=True)
+    bound = Progress("deque", 10, 20, 1, 20, eta_s=9.6, eta_is_bound=True)
     assert bound.message.endswith("· at most 10 s left")
 
 
@@ -47,6 +47,6 @@ def test_each_finished_round_reaches_the_progress_reports_on_the_fake_clock():
     counts = [len(p.round_speedups) for p in seen]
     assert counts == sorted(counts) and counts[-1] == 3  # rounds appear one by one, as they finish
     assert seen[-1].round_speedups == tuple(x for _, x in c.all_round_speedups)
-    etas = [p.eta_s for p in seen if p.phase in ("serial", "overlap")]
+    etas = [p.eta_s for p in seen if p.phase in ("serial", "deque")]
     assert all(e is not None and e >= 0 for e in etas) and etas[-1] < etas[0]
     assert seen[-1].eta_s is None  # done: nothing left to estimate

@@ -22,7 +22,7 @@ def test_progress_counts_every_step_and_ends_at_one():
     assert counts == sorted(counts)
     phases = [p.phase for p in seen]
     assert phases.index("warm-up") < phases.index("calibrating") < phases.index("serial")
-    assert "round 2/2: overlap" in [p.message for p in seen if p.round_index == 1][0]
+    assert "round 2/2: deque" in [p.message for p in seen if p.round_index == 1][0]
 
 
 def test_match_g_balances_host_work_against_the_measured_g():

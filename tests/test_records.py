@@ -32,7 +32,7 @@ def test_comparison_statistics_are_exact():
     assert c.ceiling == pytest.approx(1.5)
     assert c.efficiency == pytest.approx((90 / 65 - 1) / 0.5)
     base, head = c.baseline_summary, c.headline_summary
-    assert (c.baseline.name, c.headline.name) == ("serial", "overlap")
+    assert (c.baseline.name, c.headline.name) == ("serial", "deque")
     assert base.period.p50 == 15.0 and head.period.p50 == 10.0
     assert base.throughput_ips == pytest.approx(4 * 6 / 0.090)
     assert (base.g.mean, base.l.mean, base.c.mean) == (10.0, 2.0, 5.0)
@@ -43,12 +43,12 @@ def test_rounds_alternate_their_order():
     order = [(r.round_index, r.mode) for r in c.runs]
     assert order == [
         (0, "serial"),
-        (0, "overlap"),
-        (1, "overlap"),
+        (0, "deque"),
+        (1, "deque"),
         (1, "serial"),
         (2, "serial"),
-        (2, "overlap"),
-        (3, "overlap"),
+        (2, "deque"),
+        (3, "deque"),
         (3, "serial"),
     ]
     starts = [r.start_ns for r in c.runs]
@@ -90,7 +90,7 @@ def test_json_round_trip_keeps_every_number(tmp_path):
     assert back == c
     assert headline_numbers(back) == headline_numbers(c)
     data = json.loads(path.read_text())
-    assert list(data)[0] == "summary" and data["schema_version"] == 4
+    assert list(data)[0] == "summary" and data["schema_version"] == 5
     assert data["summary"]["speedup"] == pytest.approx(c.speedup)
     assert len(data["summary"]["blocks"]) == len(c.runs) and data["summary"]["verdict"]
 

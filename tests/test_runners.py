@@ -126,5 +126,5 @@ def test_bad_depth_is_rejected(ideal):
 
 def test_simulate_gives_both_shapes():
     serial, overlap = simulate(10, 2, 5, depth=2, steps=6)
-    assert serial.mode == "serial" and overlap.mode == "overlap"
+    assert serial.mode == "serial" and overlap.mode == "deque"
     assert serial.period.p50 == 15.0 and overlap.period.p50 == 10.0

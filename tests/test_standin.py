@@ -32,7 +32,7 @@ def tiny_workload_module():
 def test_standin_device_spans_overlap_post_processing(standin_result):
     c = standin_result
     assert c.device_kind == "standin"
-    for run in c.mode_runs("overlap"):
+    for run in c.mode_runs("deque"):
         steps = run.steps
         overlapping = sum(
             1
@@ -50,7 +50,7 @@ def test_standin_device_spans_overlap_post_processing(standin_result):
 def test_standin_overlap_beats_serial(standin_result):
     c = standin_result
     serial_wall = sum(r.wall_s for r in c.mode_runs("serial"))
-    overlap_wall = sum(r.wall_s for r in c.mode_runs("overlap"))
+    overlap_wall = sum(r.wall_s for r in c.mode_runs("deque"))
     assert overlap_wall < 0.9 * serial_wall
     assert c.speedup > 1.1 and c.ceiling > 1.5
 

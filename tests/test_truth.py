@@ -23,8 +23,8 @@ def test_every_block_of_an_ideal_run_is_exactly_what_its_costs_predict():
     rows = blocks(c)
     assert [(b.round_index, b.mode) for b in rows] == [
         (0, "serial"),
-        (0, "overlap"),
-        (1, "overlap"),
+        (0, "deque"),
+        (1, "deque"),
         (1, "serial"),
     ]
     for b in rows:
@@ -38,7 +38,7 @@ def test_time_lost_outside_g_l_and_c_shows_as_the_loop_itself():
     clock = FakeClock()
 
     def slow_overlap(p):
-        if p.phase == "overlap":
+        if p.phase == "deque":
             clock.advance(3 * MS)
 
     def post(step, handle):
@@ -50,10 +50,10 @@ def test_time_lost_outside_g_l_and_c_shows_as_the_loop_itself():
         harness=Harness(IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS), post, clock),
         progress=slow_overlap,
     )
-    overlap = [b for b in blocks(c) if b.mode == "overlap"]
+    overlap = [b for b in blocks(c) if b.mode == "deque"]
     assert all(b.schedule_efficiency == pytest.approx(10 / 13) for b in overlap)
     reasons = shortfall_reasons(c)
-    assert reasons[0].startswith("the loop itself: round 1's overlap block ran at 77%")
+    assert reasons[0].startswith("the loop itself: round 1's deque block ran at 77%")
     assert "(13.0 ms measured, 10.0 ms predicted)" in reasons[0]
 
 
@@ -69,10 +69,10 @@ def compare_with_c_by_mode(workload, serial_ms: float, overlap_ms: float):
             self.blocks += 1
 
     device = CountingDevice(clock, g_ns=10 * MS, l_ns=2 * MS)
-    order = ["serial", "overlap", "overlap", "serial"]  # AB BA
+    order = ["serial", "deque", "deque", "serial"]  # AB BA
 
     def post(step, handle):
-        overlap = order[(device.blocks - 1) % 4] == "overlap"
+        overlap = order[(device.blocks - 1) % 4] == "deque"
         clock.advance(round((overlap_ms if overlap else serial_ms) * MS))
 
     return compare(workload, RunSpec(rounds=2, telemetry="off"), harness=Harness(device, post, clock))
@@ -83,9 +83,9 @@ def test_host_drift_between_modes_is_named_with_its_numbers():
     c = compare_with_c_by_mode(_w(), 5.0, 9.0)
     reasons = shortfall_reasons(c)
     drift = next(r for r in reasons if r.startswith("host drift"))
-    assert "C was +80.0% in the overlap blocks" in drift and "(9.0 vs 5.0 ms)" in drift
+    assert "C was +80.0% in the deque blocks" in drift and "(9.0 vs 5.0 ms)" in drift
     assert all(b.schedule_efficiency > 0.97 for b in blocks(c))  # each block did what its C allowed
-    said = f"overlap reached {c.efficiency:.0%} of the gain predicted over serial. Where the rest went: "
+    said = f"deque reached {c.efficiency:.0%} of the gain predicted over serial. Where the rest went: "
     assert shortfall_sentence(c).startswith(said)
 
 
@@ -114,7 +114,7 @@ def test_the_article_loops_are_named_as_unequal_work_not_drift():
     c = compare_with_c_by_mode(dc.replace(_w(), cpu_work="article"), 10.0, 11.6)
     reasons = shortfall_reasons(c)
     assert any(
-        r.startswith("unequal work: the article's overlap loop, run in the overlap blocks, costs +16.0%")
+        r.startswith("unequal work: the article's overlap loop, run in the deque blocks, costs +16.0%")
         for r in reasons
     )
     assert not any(r.startswith("host drift") for r in reasons)

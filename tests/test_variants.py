@@ -8,7 +8,7 @@ from engine.measure.protocol import compare
 from engine.measure.runners import run_loop, run_pool
 from engine.spec.run_spec import RunSpec
 from engine.spec.sets import SETS, ladder, variant_set
-from engine.spec.variants import Variant, check_variants, rotation
+from engine.spec.variants import Variant, check_variants, name_of, rotation
 from engine.spec.workload import Workload
 from tests.ideal_kit import MS, ideal_ladder
 
@@ -83,9 +83,9 @@ def test_rounds_rotate_every_variant_through_every_place():
         assert sorted(o[place] for o in orders) == sorted(x.name for x in v)
     two = variant_set("pair").variants()
     assert [[x.name for x in rotation(two, r)] for r in range(3)] == [
-        ["serial", "overlap"],
-        ["overlap", "serial"],
-        ["serial", "overlap"],
+        ["serial", "deque"],
+        ["deque", "serial"],
+        ["serial", "deque"],
     ]
 
 
@@ -130,15 +130,15 @@ def _ladder_run(rounds=2):
 
 def test_the_ladder_measures_every_rung_against_one_serial_baseline():
     c = _ladder_run()
-    assert c.variant_names == ["serial", "overlap", "pinned", "pool8", "graphs"]
+    assert c.variant_names == ["serial", "naive", "pinned", "pool8", "graphs"]
     assert c.headline.name == "graphs" and len(c.runs) == 10
     # serial G + C = 34 ms; naive falls back to it; pinned reaches L + C = 26 ms; the pool and the
     # graphs are held by G = 10 ms.
     periods = {n: c.summary_of(n).period.p50 for n in c.variant_names}
-    assert periods == {"serial": 34.0, "overlap": 34.0, "pinned": 26.0, "pool8": 10.0, "graphs": 10.0}
-    assert c.ceiling_of("overlap") == pytest.approx(34 / 26)
+    assert periods == {"serial": 34.0, "naive": 34.0, "pinned": 26.0, "pool8": 10.0, "graphs": 10.0}
+    assert c.ceiling_of("naive") == pytest.approx(34 / 26)
     assert c.ceiling_of("pool8") == pytest.approx(3.4)
-    assert c.speedup_of("overlap") == pytest.approx(1.0)
+    assert c.speedup_of("naive") == pytest.approx(1.0)
     assert c.efficiency_of("pinned") == pytest.approx((c.speedup_of("pinned") - 1) / (34 / 26 - 1))
     assert c.speedup == c.speedup_of("graphs") > c.speedup_of("pinned") > 1.2
 
@@ -146,7 +146,7 @@ def test_the_ladder_measures_every_rung_against_one_serial_baseline():
 def test_the_sync_watch_catches_the_naive_readback_and_clears_the_pinned_one():
     c = _ladder_run(rounds=1)
     assert c.syncs_checked
-    naive = [f for f in c.syncs if f.variant == "overlap"]
+    naive = [f for f in c.syncs if f.variant == "naive"]
     assert len(naive) == 1 and naive[0].count >= 4
     assert (
         naive[0].where.startswith("engine/measure/runners.py:") and "self.read(item.handle)" in naive[0].code
@@ -197,3 +197,15 @@ def test_pool_workers_keep_off_the_launching_threads_physical_core(monkeypatch):
     # One hyper-thread of each of the 7 other physical cores first, then a second thread of one.
     assert cores[:7] == [1, 2, 3, 4, 5, 6, 7] and cores[7] in range(9, 16)
     assert pool.plan_cores(1, {0}, 0) == ({0}, [None])
+
+
+def test_one_loop_has_one_name_in_every_set():
+    # The same settings give the same name whichever set holds them, and two loops never share one.
+    seen: dict[str, tuple] = {}
+    for s in SETS.values():
+        for gpu in (True, False):
+            for v in s.variants(2, gpu):
+                settings = (v.depth, v.workers, v.readback, v.launch)
+                assert v.name == name_of(*settings)
+                assert seen.setdefault(v.name, settings) == settings or v.is_serial, v.name
+    assert {"serial", "deque", "naive", "pinned", "pool8", "graphs", "deque4", "deque-graphs"} <= set(seen)

@@ -37,7 +37,7 @@ def test_the_seed_case_is_told_to_use_a_post_processing_pool():
     assert "= 11.0 ms, 7.82x over serial" in v.advice
     assert v.baseline_bound == "max(G, L) + C = 86.0 ms in turn, C 87% of it"
     assert v.headline_bound == "host-bound (L + C), max(G, L + C) = 79.0 ms"
-    assert v.bounds.startswith("serial: max(G, L) + C") and "; overlap: host-bound" in v.bounds
+    assert v.bounds.startswith("serial: max(G, L) + C") and "; deque: host-bound" in v.bounds
 
 
 def test_without_spare_cores_a_pool_is_not_offered():

@@ -7,7 +7,7 @@ import streamlit as st
 
 from engine.read import variant_frames
 from engine.result.comparison import Comparison
-from engine.spec.variants import OVERLAP, POOL
+from engine.spec.variants import DEQUE, POOL
 from ui import exports, variant_charts
 from ui.look import Look
 
@@ -40,7 +40,7 @@ def table(c: Comparison, look: Look) -> None:
 def curves(c: Comparison, look: Look) -> None:
     """The depth or pool-size curve, when the comparison is one."""
     shapes = {v.shape for v in c.variants[1:]}
-    if shapes == {OVERLAP} and len({v.depth for v in c.variants}) > 2:
+    if shapes == {DEQUE} and len({v.depth for v in c.variants}) > 2:
         st.subheader("Depth: throughput against latency")
         exports.show(
             variant_charts.depth_chart(variant_frames.depth_frame(c), look.style),

@@ -9,14 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from engine.errors import shorten
-from engine.spec.sets import pair, set_for
-from engine.spec.variants import Variant
+from engine.spec.sets import set_for
+from engine.spec.variants import Variant, name_of
 
 # 2: per-batch post_iterations, typed calibration, stability, contention and provenance.
 # 3: variants (any number against one baseline), per-batch read spans, per-block workers, syncs.
 # 4: depth belongs to the variants only (the workload has none); the set the variants came from.
-SCHEMA_VERSION = 4
-READABLE_SCHEMAS = (1, 2, 3, 4)
+# 5: one name per loop shape: the pair's and the ladder's "overlap" and the readback set's "none"
+#    are renamed by what they run, in the variants, the blocks and the findings alike.
+SCHEMA_VERSION = 5
+READABLE_SCHEMAS = (1, 2, 3, 4, 5)
 
 
 def upgrade(d: dict[str, Any]) -> dict[str, Any]:
@@ -50,7 +52,7 @@ def upgrade(d: dict[str, Any]) -> dict[str, Any]:
         # workload's depth. No output was read, so no batch has a read span.
         depth = d["workload"].get("depth", 2)
         d = {**d, "schema_version": 3}
-        d["variants"] = [v.to_dict() for v in pair(depth)]
+        d["variants"] = [Variant("serial").to_dict(), Variant("overlap", depth=depth).to_dict()]
         d.setdefault("syncs", [])
         d.setdefault("syncs_checked", False)
     if d["schema_version"] == 3:
@@ -59,5 +61,25 @@ def upgrade(d: dict[str, Any]) -> dict[str, Any]:
         # have always carried their depths, so the workload's is dropped; the set is recognised.
         workload = {k: v for k, v in d["workload"].items() if k != "depth"}
         variants = tuple(Variant.from_dict(v) for v in d["variants"])
-        d = {**d, "schema_version": 4, "workload": workload, "variant_set": set_for(variants)}
+        d = {**d, "schema_version": 4, "workload": workload, "variant_set": set_for(_renamed(variants))}
+    if d["schema_version"] == 4:
+        d = _rename(d)
     return d
+
+
+def _renamed(variants: tuple[Variant, ...]) -> tuple[Variant, ...]:
+    return tuple(Variant.of(v.depth, v.workers, v.readback, v.launch) for v in variants)
+
+
+def _rename(d: dict[str, Any]) -> dict[str, Any]:
+    """Version 4 named loops per set, so one loop had up to three names and "overlap" four loops.
+    Every name is replaced by the one its settings give, wherever a record carries it."""
+    old = [Variant.from_dict(v) for v in d["variants"]]
+    new = {v.name: name_of(v.depth, v.workers, v.readback, v.launch) for v in old}
+    return {
+        **d,
+        "schema_version": 5,
+        "variants": [{**v, "name": new[v["name"]]} for v in d["variants"]],
+        "runs": [{**r, "mode": new.get(r["mode"], r["mode"])} for r in d["runs"]],
+        "syncs": [{**f, "variant": new.get(f["variant"], f["variant"])} for f in d.get("syncs", [])],
+    }

@@ -19,12 +19,13 @@ DEPTH_SWEEP = range(2, 9)
 POOL_SIZES = (1, 2, 4, 8)
 LADDER_WORKERS = 8
 SWEEP_RATIOS = (0.25, 0.5, 1.0, 2.0, 4.0)  # (L + C) / G at each point of the lab's and CLI's sweep
-BASELINE = Variant("serial")
+BASELINE = Variant.of()
+READ_BASELINE = Variant.of(readback="pinned")  # the baseline of sets whose rungs read back
 
 
 def pair(depth: int = 2) -> tuple[Variant, ...]:
     """The article's comparison: the serial loop against the deque."""
-    return (BASELINE, Variant("overlap", depth=depth))
+    return (BASELINE, Variant.of(depth=depth))
 
 
 def ladder(on_gpu: bool, workers: int = LADDER_WORKERS) -> tuple[Variant, ...]:
@@ -32,42 +33,42 @@ def ladder(on_gpu: bool, workers: int = LADDER_WORKERS) -> tuple[Variant, ...]:
     baseline too), so all do the same work and only the schedule differs; the first overlap rung
     reads it the way code first written does, and falls into the FIFO trap."""
     rungs = [
-        Variant("serial", readback="pinned"),
-        Variant("overlap", depth=2, readback="naive"),
-        Variant("pinned", depth=2, readback="pinned"),
-        Variant(f"pool{workers}", depth=2, workers=workers, readback="pinned"),
+        READ_BASELINE,
+        Variant.of(depth=2, readback="naive"),
+        Variant.of(depth=2, readback="pinned"),
+        Variant.of(depth=2, workers=workers, readback="pinned"),
     ]
     if on_gpu:
-        rungs.append(Variant("graphs", depth=2, workers=workers, readback="pinned", launch="graph"))
+        rungs.append(Variant.of(depth=2, workers=workers, readback="pinned", launch="graph"))
     return tuple(rungs)
 
 
 def readbacks() -> tuple[Variant, ...]:
     return (
-        Variant("serial", readback="pinned"),
-        Variant("none", depth=2),
-        Variant("naive", depth=2, readback="naive"),
-        Variant("pinned", depth=2, readback="pinned"),
+        READ_BASELINE,
+        Variant.of(depth=2),
+        Variant.of(depth=2, readback="naive"),
+        Variant.of(depth=2, readback="pinned"),
     )
 
 
 def depths() -> tuple[Variant, ...]:
-    return (BASELINE, *(Variant(f"depth{d}", depth=d) for d in DEPTH_SWEEP))
+    return (BASELINE, *(Variant.of(depth=d) for d in DEPTH_SWEEP))
 
 
 def pools() -> tuple[Variant, ...]:
     return (
-        Variant("serial", readback="pinned"),
-        *(Variant(f"pool{k}", depth=2, workers=k, readback="pinned") for k in POOL_SIZES),
+        READ_BASELINE,
+        *(Variant.of(depth=2, workers=k, readback="pinned") for k in POOL_SIZES),
     )
 
 
 def launches() -> tuple[Variant, ...]:
     return (
         BASELINE,
-        Variant("overlap", depth=2),
-        Variant("serial-graph", launch="graph"),
-        Variant("overlap-graph", depth=2, launch="graph"),
+        Variant.of(depth=2),
+        Variant.of(launch="graph"),
+        Variant.of(depth=2, launch="graph"),
     )
 
 
@@ -99,7 +100,7 @@ SETS: dict[str, VariantSet] = {
     for s in (
         VariantSet(
             "pair",
-            "serial vs overlap",
+            "serial vs deque",
             "serial against the deque at the chosen depth, as in the article",
             lambda depth, _gpu: pair(depth),
             takes_depth=True,
@@ -107,39 +108,45 @@ SETS: dict[str, VariantSet] = {
         VariantSet(
             "ladder",
             "technique ladder",
-            f"serial, overlap (naive readback), + pinned readback, + a pool of {LADDER_WORKERS}, "
-            "+ CUDA Graphs (GPU only)",
+            f"serial, naive (the deque with a naive .cpu() readback), pinned (+ pinned readback), "
+            f"pool{LADDER_WORKERS} (+ a pool of {LADDER_WORKERS}), graphs (+ CUDA Graphs, GPU only)",
             lambda _depth, gpu: ladder(gpu),
         ),
         VariantSet(
             "readback",
             "readback modes",
-            "the deque with no readback, naive .cpu() and pinned copies, against serial",
+            "deque (no readback), naive (.cpu() each batch) and pinned (copies into pinned memory), "
+            "against serial",
             lambda _depth, _gpu: readbacks(),
         ),
         VariantSet(
             "depth",
             "depth 1 to 8",
-            "the deque at depth 2 to 8 against serial: throughput against end-to-end latency",
+            "deque (depth 2) and deque3 to deque8 against serial: throughput against end-to-end latency",
             lambda _depth, _gpu: depths(),
         ),
         VariantSet(
             "pool",
             "post-processing pool",
-            "post-processing pools of " + ", ".join(map(str, POOL_SIZES)) + " processes against serial",
+            "pool1 to pool"
+            + str(POOL_SIZES[-1])
+            + ": post-processing pools of "
+            + ", ".join(map(str, POOL_SIZES))
+            + " processes against serial",
             lambda _depth, _gpu: pools(),
         ),
         VariantSet(
             "graphs",
             "CUDA Graphs (GPU)",
-            "serial and overlap, each with eager launches and with CUDA Graph replays (GPU only)",
+            "serial and deque with eager launches, serial-graphs and deque-graphs with CUDA Graph "
+            "replays (GPU only)",
             lambda _depth, _gpu: launches(),
             gpu_only=True,
         ),
         VariantSet(
             "sweep",
             "G/C sweep",
-            "one serial-vs-overlap comparison at each (L + C)/G of "
+            "one serial-vs-deque comparison at each (L + C)/G of "
             + _ratios_text(SWEEP_RATIOS)
             + ", with the CPU work held for a fixed duration, against the predicted ceiling curve",
             lambda _depth, _gpu: pair(2),

@@ -1,9 +1,11 @@
 """Loop variants as data: one frozen description per loop shape, and the order rounds run them in.
 
-"serial" and "overlap" used to be spelled in every layer. A variant says what a block runs (depth,
-post-processing workers, readback, launch), so a comparison can hold any number of them against
-one baseline, and a new rung is a new row in engine/spec/sets.py instead of a branch in every file.
-The read side never spells a variant's name: it asks the comparison for its baseline and headline.
+"serial" and "overlap" used to be spelled in every layer, and "overlap" came to mean four loops
+(the plain deque, the naive-readback rung, the top rung, the pair's deque). A variant says what a
+block runs (depth, post-processing workers, readback, launch), and its name follows from that:
+`name_of` gives one name per loop shape, so the same loop reads the same in the CLI table, the lab,
+History and every export, whichever set it came from. The read side never spells a name: it asks the
+comparison for its baseline and headline.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ LAUNCHES = ("eager", "graph")
 MAX_WORKERS = 64
 MAX_DEPTH = 64
 # The three loop shapes; a variant's shape follows from its depth and workers.
-SERIAL, OVERLAP, POOL = "serial", "overlap", "pool"
+SERIAL, DEQUE, POOL = "serial", "deque", "pool"
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,18 @@ class Variant:
         if self.workers and self.depth != 2:
             raise WorkloadError("depth", self.depth, "2 with a pool: one batch computes while one is read")
 
+    @classmethod
+    def of(cls, depth: int = 1, workers: int = 0, readback: str = "none", launch: str = "eager") -> Variant:
+        """The loop with these settings, under its one name."""
+        return cls(name_of(depth, workers, readback, launch), depth, workers, readback, launch)
+
     @property
     def shape(self) -> str:
-        """serial, overlap (a deque on the launching thread) or pool (k processes post-process)."""
+        """serial, deque (batches in flight, post-processed on the launching thread) or pool (k
+        processes post-process)."""
         if self.workers:
             return POOL
-        return SERIAL if self.depth == 1 else OVERLAP
+        return SERIAL if self.depth == 1 else DEQUE
 
     @property
     def is_serial(self) -> bool:
@@ -63,8 +71,8 @@ class Variant:
 
     @property
     def label(self) -> str:
-        """What a person reads in a table or legend."""
-        parts = [self.shape if self.shape != OVERLAP or self.depth == 2 else f"overlap, depth {self.depth}"]
+        """What a person reads beside the name: the loop in a few words."""
+        parts = [self.shape if self.shape != DEQUE or self.depth == 2 else f"deque, depth {self.depth}"]
         if self.workers:
             parts = [f"pool of {self.workers}"]
         if self.readback != "none":
@@ -79,6 +87,23 @@ class Variant:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Variant:
         return cls(**d)
+
+
+def name_of(depth: int = 1, workers: int = 0, readback: str = "none", launch: str = "eager") -> str:
+    """The one name of a loop shape. A readback on the serial loop or the pool keeps its name (the
+    ladder's rungs all read back, so the name says what each rung adds); on the deque it is the
+    name, because the naive read is the trap and the pinned one its fix. The pool with graph
+    launches is the ladder's top rung, "graphs"."""
+    graphs = launch == "graph"
+    if workers:
+        return "graphs" if graphs else f"pool{workers}"
+    if depth == 1:
+        name = SERIAL
+    elif readback != "none":
+        name = readback
+    else:
+        name = DEQUE if depth == 2 else f"{DEQUE}{depth}"
+    return f"{name}-graphs" if graphs else name
 
 
 def rotation(variants: tuple[Variant, ...], r: int) -> tuple[Variant, ...]:

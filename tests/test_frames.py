@@ -2,6 +2,7 @@
 
 import pytest
 
+from engine.measure.simulate import simulate
 from engine.read import frames
 from engine.result.comparison import Comparison
 from engine.store.history import EXAMPLES_DIR as EXAMPLES
@@ -84,3 +85,17 @@ def test_records_frame_has_one_row_per_batch(h100):
     r = frames.records_frame(h100)
     assert len(r) == sum(len(run.steps) for run in h100.runs)
     assert {"g_ms", "l_ms", "c_ms", "latency_ms", "device_start_ns", "mode", "round"} <= set(r.columns)
+
+
+def test_the_step_through_shows_the_next_launch_before_the_post_processing_it_precedes():
+    # In the deque the host launches batch k, then post-processes batch k-1: at "k+1 launched" the
+    # host lane must hold launch k, and post-processing k-1 belongs to the same step of the slider.
+    serial, deque = simulate(10.0, 2.0, 5.0, depth=2, steps=6)
+    t = frames.timeline_frame([serial, deque], 0, 6)
+    d = t[t["mode"] == deque.mode]
+    launch = d[(d["activity"] == "launch")].set_index("step")["launched"]
+    post = d[(d["activity"] == "post-process")].set_index("step")["launched"]
+    assert list(launch) == [1, 2, 3, 4, 5, 6]
+    assert all(post[k - 1] == launch[k] for k in range(1, 6))  # post k-1 comes right after launch k
+    s = t[t["mode"] == serial.mode]
+    assert list(s[s["activity"] == "post-process"].set_index("step")["launched"]) == [1, 2, 3, 4, 5, 6]

@@ -204,8 +204,9 @@ def timeline_chart(
     """CPU and GPU lanes per variant, one row each, as recorded (or as the ideal model schedules them).
 
     With `stepper` > 0 the chart carries a slider of its own, drawn and applied in the browser:
-    it shows the schedule up to one batch at a time, so a speaker can step through it with the
-    arrow keys and no round trip to the server.
+    it shows the schedule up to one launch at a time, so a speaker can step through it with the
+    arrow keys and no round trip to the server. The time axis keeps the whole window's span at
+    every step, so the bars grow and the axis stays put.
     """
     lanes = [
         f"{m} · {lane}"
@@ -220,13 +221,18 @@ def timeline_chart(
             value=stepper,
             bind=alt.binding_range(min=1, max=stepper, step=1, name="batches launched so far "),
         )
-        base = base.add_params(launched).transform_filter("datum.step < batches")
+        base = base.add_params(launched).transform_filter("datum.launched <= batches")
     chart = (
         base.transform_calculate(row="datum.mode + ' · ' + datum.lane")
         .mark_bar(stroke="white", strokeWidth=0.5)
         .encode(
             x=alt.X(
-                "start_ms:Q", title="time from the first launch shown (ms)", axis=alt.Axis(format=",.0f")
+                "start_ms:Q",
+                title="time from the first launch shown (ms)",
+                axis=alt.Axis(format=",.0f"),
+                scale=alt.Scale(domain=[0, float(frame["end_ms"].max())], nice=False)
+                if stepper and len(frame)
+                else alt.Undefined,
             ),
             x2="end_ms:Q",
             y=alt.Y("row:N", title=None, sort=lanes, scale=alt.Scale(domain=lanes)),

@@ -31,14 +31,14 @@ def render() -> None:
     p = predict(g_ms, l_ms, c_ms, depth)
     m = st.columns(5)
     m[0].metric("Serial period", f"{serial.period.p50:.1f} ms")
-    m[1].metric("Overlap period", f"{overlap.period.p50:.1f} ms")
+    m[1].metric("Deque period", f"{overlap.period.p50:.1f} ms")
     m[2].metric("Speedup (ceiling)", f"{p.ceiling:.2f}x")
     m[3].metric("Serial latency", f"{serial.latency.p50:.1f} ms")
-    m[4].metric("Overlap latency", f"{overlap.latency.p50:.1f} ms")
+    m[4].metric("Deque latency", f"{overlap.latency.p50:.1f} ms")
     bound = "the GPU: G" if p.bound.startswith("GPU") else "the host: L + C"
     st.markdown(
         f"The serial loop pays max(G, L) + C = **{p.baseline_period_ms:.1f} ms** per batch, because "
-        f"kernels start running while the launch is still going. The overlap loop pays max(G, L + C) = "
+        f"kernels start running while the launch is still going. The deque pays max(G, L + C) = "
         f"**{p.period_ms:.1f} ms**: it is bound by {bound}. Throughput rises by "
         f"**{p.ceiling:.2f}x**, but each batch now also waits a period in the queue, so its end-to-end "
         f"latency grows from {serial.latency.p50:.1f} to {overlap.latency.p50:.1f} ms."

@@ -6,6 +6,7 @@ drawn from these frames shows exactly what the CLI prints.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import asdict, dataclass
 
 import pandas as pd
@@ -75,7 +76,12 @@ def timeline_frame(runs: list[RunResult], first_step: int = 0, steps: int = 10) 
     """Spans in the time window of `steps` steps, each run on its own clock from the window's first
     launch. Every span that overlaps the window is kept (clipped at its start), whichever step it
     belongs to: in the overlap loop the host post-processes step N-1 after launching step N, and
-    dropping it left the window's first CPU lane looking idle while it was busy."""
+    dropping it left the window's first CPU lane looking idle while it was busy.
+
+    `launched` counts the launches begun by the time a span starts (its own included), so a
+    step-through that shows spans with `launched` up to k shows the host launching batch k at
+    the moment it does, before it post-processes batch k-1; a filter on the span's own step left
+    that launch out."""
     rows = []
     for run in runs:
         window = [r for r in run.steps if first_step <= r.step < first_step + steps]
@@ -84,6 +90,11 @@ def timeline_frame(runs: list[RunResult], first_step: int = 0, steps: int = 10) 
         t0 = window[0].launch_start_ns
         t1 = max(max(r.device_end_ns, r.post_end_ns) for r in window)
         post_lane = "pool" if run.workers else "CPU"  # k workers' spans overlap each other
+        starts = sorted(r.launch_start_ns for r in run.steps if r.launch_start_ns >= t0)
+
+        def launched(at_ns: int, starts: list[int] = starts) -> int:
+            return bisect_right(starts, at_ns)
+
         for r in run.steps:
             spans = [
                 ("CPU", "launch", r.launch_start_ns, r.launch_end_ns),
@@ -100,6 +111,7 @@ def timeline_frame(runs: list[RunResult], first_step: int = 0, steps: int = 10) 
                     "step": r.step,
                     "start_ms": (max(a, t0) - t0) / 1e6,
                     "end_ms": (min(b, t1) - t0) / 1e6,
+                    "launched": launched(a),
                 }
                 for lane, act, a, b in spans
                 if b > a and b > t0 and a < t1
@@ -112,11 +124,12 @@ def timeline_frame(runs: list[RunResult], first_step: int = 0, steps: int = 10) 
                 "step": g.after_step + 1,
                 "start_ms": (max(g.start_ns, t0) - t0) / 1e6,
                 "end_ms": (min(g.end_ns, t1) - t0) / 1e6,
+                "launched": launched(g.start_ns),
             }
             for g in block_gaps(run)
             if g.end_ns > t0 and g.start_ns < t1
         ]
-    return pd.DataFrame(rows, columns=["mode", "lane", "activity", "step", "start_ms", "end_ms"])
+    return pd.DataFrame(rows, columns=["mode", "lane", "activity", "step", "start_ms", "end_ms", "launched"])
 
 
 def round_runs(c: Comparison, round_index: int = 0, modes: list[str] | None = None) -> list[RunResult]:

@@ -9,9 +9,11 @@ what is allowed. argparse only splits the command line; it never judges a value.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Mapping
 from typing import NoReturn
 
+from engine.errors import MAX_ECHO_CHARS, shorten
 from engine.host.fingerprint import cuda_likely
 from engine.spec.fields import FieldSpec, flag_of, from_text, kinds
 from engine.spec.run_spec import RUN_FIELDS, RunSpec, parse_ratios
@@ -22,6 +24,8 @@ MAX_MESSAGE_CHARS = 240  # argparse's own messages echo what was typed, however 
 ALL_FIELDS: dict[str, FieldSpec] = {**FIELDS, **RUN_FIELDS}
 # Flags the CLI sets for itself, or names differently: the rest come from the FieldSpecs.
 NOT_FLAGS = ("trace", "ratios")
+QUOTED = re.compile(rf"'([^']{{{MAX_ECHO_CHARS + 1},}})'")
+LONG_WORD = re.compile(rf"[^\s']{{{MAX_ECHO_CHARS + 1},}}")
 COMMAND_SET = {"ladder": "ladder", "sweep": "sweep"}  # commands that fix the set they compare
 
 
@@ -29,6 +33,10 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a bad flag is one short line on stderr and exit 2, never a usage dump."""
 
     def error(self, message: str) -> NoReturn:
+        """argparse's own message, with every value it echoes cut as ours are: a quoted value, or
+        any word longer than MAX_ECHO_CHARS (the arguments it did not recognise), then the whole."""
+        message = QUOTED.sub(lambda m: shorten(m.group(1)), message)
+        message = LONG_WORD.sub(lambda m: shorten(m.group(0)), message)
         if len(message) > MAX_MESSAGE_CHARS:
             message = f"{message[: MAX_MESSAGE_CHARS - 1]}… ({len(message):,} characters)"
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")

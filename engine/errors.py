@@ -17,7 +17,18 @@ def shorten(value: Any) -> str:
     text = repr(value)
     if len(text) <= MAX_ECHO_CHARS:
         return text
-    return f"{text[: MAX_ECHO_CHARS - 1]}… ({len(text):,} characters)"
+    size = len(value) if isinstance(value, str | bytes | list | tuple | dict) else len(text)
+    unit = "items" if isinstance(value, list | tuple | dict) else "characters"
+    return f"{text[: MAX_ECHO_CHARS - 1]}… ({size:,} {unit})"
+
+
+MAX_PATH_CHARS = 160  # a path is echoed whole up to this: folders on real boxes run long
+
+
+def echo_path(path: object) -> str:
+    """A path as a message shows it: whole when it is a path a person could have, cut otherwise."""
+    text = str(path)
+    return text if len(text) <= MAX_PATH_CHARS else shorten(text)
 
 
 class OverlapLabError(Exception):

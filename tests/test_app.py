@@ -170,6 +170,6 @@ def test_a_hostile_preset_link_gets_a_message_and_the_defaults(value):
 def test_lab_draws_a_recorded_h200_run_until_stable():
     at = page("lab", run="example-h200-balanced")
     texts = [m.value for m in at.markdown]
-    assert "## deque: 1.90x of a 1.96x ceiling · throughput +91% · end-to-end latency +2% · stable" in texts
+    assert "## deque: 1.90x of a 1.96x ceiling · throughput +90% · end-to-end latency +2% · stable" in texts
     assert any("stopped by stability target met after 4 rounds" in c.value for c in at.caption)
     assert len(at.dataframe[0].value) == 8  # four rounds, two blocks each

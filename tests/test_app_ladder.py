@@ -44,7 +44,8 @@ def test_a_stored_ladder_opens_with_its_table_chart_traps_and_timelines():
 def test_graphs_on_the_standin_are_refused_naming_the_set():
     at = page("lab", variants="graphs")
     assert any(
-        "variants='graphs' is not allowed" in e.value and "needs a CUDA GPU" in e.value for e in at.error
+        e.value.startswith("Compare: CUDA Graphs (GPU) is not allowed") and "needs a CUDA GPU" in e.value
+        for e in at.error
     )
     assert at.button[0].label == "Run" and at.button[0].disabled
 

@@ -38,7 +38,7 @@ def test_history_lists_the_bundled_gpu_runs_and_opens_one_with_the_labs_charts()
     } <= set(table.columns)
     at.multiselect(key="h_pick").set_value(["example-h200-balanced"]).run()
     assert at.query_params["run"] == "example-h200-balanced"
-    assert "## deque: 1.90x of a 1.96x ceiling · throughput +91% · end-to-end latency +2% · stable" in [
+    assert "## deque: 1.90x of a 1.96x ceiling · throughput +90% · end-to-end latency +2% · stable" in [
         m.value for m in at.markdown
     ]
     assert len(charts(at)) >= 9

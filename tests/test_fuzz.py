@@ -1,11 +1,13 @@
 """Bad input as a fuzzer sends it: every refusal is exit status 2 and one short line naming the field."""
 
+import argparse
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.cli import main
+from engine.cli import build_parser, main
 
 DEVICE = re.compile(r"auto|cpu|cuda|cuda:(?:0|[1-9][0-9]?)", re.ASCII)
 FLAGS = {
@@ -49,3 +51,35 @@ def test_any_run_id_for_show_gets_one_short_line(run_id, capsys):
     assert status in (1, 2) and out == ""
     assert len(lines) == 1 and len(lines[0]) < 400, lines
     assert lines[0].startswith("python -m engine: error: "), lines
+
+
+def _value_flags() -> list[tuple[str, str]]:
+    """Every flag of every command that takes a value, as the parser itself lists them."""
+    parser = build_parser()
+    out = []
+    for action in parser._subparsers._group_actions[0].choices.items():  # noqa: SLF001
+        command, sub = action
+        for a in sub._actions:  # noqa: SLF001
+            if a.option_strings and a.nargs != 0 and not isinstance(a, argparse.BooleanOptionalAction):
+                out.append((command, a.option_strings[-1]))
+    return out
+
+
+@pytest.mark.parametrize("command, flag", _value_flags())
+@pytest.mark.parametrize("value", ["x" * 5000, "9" * 5000, "x " * 2500])
+def test_a_5000_character_value_for_any_flag_is_echoed_short(command, flag, value, capsys, tmp_path):
+    args = [command, flag, value]
+    if command == "show":
+        args.append("example-h200-balanced")
+    if command in ("compare", "ladder", "sweep"):
+        args.append("--quiet")
+    try:
+        status = main(args)
+    except SystemExit as exc:
+        status = exc.code
+    out, err = capsys.readouterr()
+    assert status == 2, (command, flag, err[:300])
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and len(lines[0]) < 400, lines[0][:500]
+    assert flag in lines[0] or flag.lstrip("-") in lines[0], lines[0]
+    assert "… (5,000 characters)" in lines[0] or "x x x x" not in lines[0]

@@ -6,12 +6,20 @@ import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice
 from engine.measure.protocol import Harness, compare
-from engine.read.truth import blocks, shortfall_reasons, shortfall_sentence
+from engine.read.report import card_text
+from engine.read.truth import (
+    beyond_sentence,
+    blocks,
+    fast_block_sentences,
+    shortfall_reasons,
+    shortfall_sentence,
+)
 from engine.result.comparison import Comparison
 from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload
 from engine.store.history import EXAMPLES_DIR as EXAMPLES
-from tests.ideal_kit import MS, ideal_compare
+from engine.store.history import load_example
+from tests.ideal_kit import MS, ideal_compare, ideal_harness
 
 
 def _w(steps: int = 50) -> Workload:
@@ -127,3 +135,64 @@ def test_a_recorded_h200_balanced_run_is_true_block_by_block():
     assert all(0.97 < b.schedule_efficiency < 1.03 for b in blocks(c))
     assert c.stability.stop_reason == "stability target met" and c.stability_state == "stable"
     assert shortfall_reasons(c) == []  # 95% of the predicted gain: nothing to explain
+
+
+def test_a_variant_whose_host_ran_faster_beats_its_ceiling_and_says_so():
+    # Serial blocks post-process in 9 ms, deque blocks in 5: the ceiling from the serial costs is
+    # 19 / 11 = 1.73x, and the deque beats it because its host ran C 44% faster.
+    c = compare_with_c_by_mode(_w(), 9.0, 5.0)
+    assert c.speedup > c.ceiling
+    said = beyond_sentence(c)
+    assert said.startswith(f"deque at {c.speedup:.2f}x is above its 1.73x ceiling because ")
+    assert "the host ran C 44% faster in the deque blocks than in the serial ones (5.0 vs 9.0 ms)" in said
+    assert "with the costs its own blocks had, the ceiling is 1.90x" in said
+    assert beyond_sentence(ideal_compare(_w(), 2)) == ""  # at its ceiling: nothing to explain
+
+
+def test_a_stored_result_above_its_ceiling_carries_the_reason_and_its_numbers_agree():
+    h100 = load_example("example-h100-seed")
+    assert h100.speedup > h100.ceiling
+    assert beyond_sentence(h100).startswith("deque at 1.11x is above its 1.10x ceiling because ")
+    ladder = load_example("example-h200-ladder")  # unstable: the rounds spread by CV 5.3%
+    assert ladder.stability_state == "unstable"
+    for c in (h100, ladder):
+        card = card_text(c)
+        assert f"{c.speedup:.2f}x of" in card
+        assert f"throughput {c.speedup - 1:+.0%}" in card  # the same estimator, so they agree
+        assert f"end-to-end latency {c.latency_ratio_of(c.headline.name) - 1:+.0%}" in card
+
+
+def test_a_pool_block_is_measured_by_what_it_delivers_not_by_its_launches():
+    # G 10 ms, C 120 ms over 8 workers: the pool sets the pace at 15 ms. The launcher runs ahead
+    # at G's pace into the pool's backlog, so its gaps average less than that.
+    w = Workload(model="resnet18", steps=48, warmup_steps=0, cpu_work="ms", cpu_ms=120.0, device="cpu")
+    c = compare(
+        w, RunSpec(variants="pool", rounds=1, telemetry="off"), harness=ideal_harness(c_ms=120, workers=8)
+    )
+    (pool8,) = c.mode_runs("pool8")
+    assert pool8.predicted_period_ms == pytest.approx(15.0)
+    assert pool8.measured_period_ms == pytest.approx(15.0, rel=0.01)
+    assert sum(pool8.steady_periods_ms) / len(pool8.steady_periods_ms) < 14.0  # what it read before
+    assert all(0.99 < b.schedule_efficiency < 1.01 for b in blocks(c))
+    assert fast_block_sentences(c) == []
+
+
+def test_a_block_faster_than_its_own_costs_is_never_passed_over():
+    c = ideal_compare(_w(), 2)
+    run = c.mode_runs("deque")[0]
+    # Move every batch of one block earlier by half its distance from the first launch: each span
+    # keeps its length, the launch gaps halve, and the block claims a period its costs do not allow.
+    t0 = run.steps[0].launch_start_ns
+
+    def earlier(s):
+        d = (s.launch_start_ns - t0) // 2
+        return dataclasses.replace(
+            s, **{f: getattr(s, f) - d for f in vars(s) if f.endswith("_ns") and getattr(s, f) >= 0}
+        )
+
+    steps = tuple(earlier(s) for s in run.steps)
+    fast = dataclasses.replace(run, steps=steps)
+    c = dataclasses.replace(c, runs=tuple(fast if r is run else r for r in c.runs))
+    (said,) = fast_block_sentences(c)
+    assert said.startswith("round 1's deque block ran at 200% of the period its own G, L and C predict")
+    assert "faster than the model allows" in said

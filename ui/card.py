@@ -13,7 +13,7 @@ import streamlit as st
 
 from engine.read import frames
 from engine.read.report import card_text, cv_text, iterations_used
-from engine.read.truth import shortfall_sentence
+from engine.read.truth import beyond_sentence, shortfall_sentence
 from engine.read.verdict import verdict
 from engine.result.comparison import Comparison
 from engine.spec.variants import Variant
@@ -39,9 +39,9 @@ def summary_card(c: Comparison) -> None:
         f"{_named(c.headline)} against {_named(c.baseline)}.  \n"
         f"**Verdict.** {v.bounds}.  \n**Most help:** {v.advice}."
     )
-    why = shortfall_sentence(c)
-    if why:
-        box.markdown(why)
+    for why in (shortfall_sentence(c), beyond_sentence(c)):
+        if why:
+            box.markdown(why)
     if c.contention.contended:
         box.warning(f"Contended: {c.contention.reason}. Another workload shared what was measured.")
 
@@ -64,8 +64,9 @@ def headline(c: Comparison) -> None:
     cols[1].metric("Ceiling", _x(c.ceiling), help=f"(max(G, L) + C) / {p.formula}, from {base}'s G, L and C.")
     eff = "n/a" if math.isnan(c.efficiency) else f"{c.efficiency:.0%}"
     cols[2].metric("Efficiency", eff, help="(speedup - 1) / (ceiling - 1)")
-    cols[3].metric(f"{base} images/s", f"{b.throughput_ips:,.1f}")
-    cols[4].metric(f"{head} images/s", f"{h.throughput_ips:,.1f}")
+    pooled = "All counted blocks pooled; the card's throughput change is the speedup itself."
+    cols[3].metric(f"{base} images/s", f"{b.throughput_ips:,.1f}", help=pooled)
+    cols[4].metric(f"{head} images/s", f"{h.throughput_ips:,.1f}", help=pooled)
     state = c.stability_state
     cols[5].metric(
         "Spread (CV)",

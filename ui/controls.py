@@ -33,6 +33,7 @@ from engine.spec.workload import (
 )
 from ui import run_controls
 from ui.links import Setup
+from ui.refusal import in_lab
 from ui.run import RunRequest
 
 CUSTOM = "custom"
@@ -223,7 +224,7 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> Workload | None
     try:
         workload = Workload(**read_values())
     except WorkloadError as exc:
-        (device_msg if exc.field == "device" else batch_msg).error(str(exc))
+        (device_msg if exc.field == "device" else batch_msg).error(in_lab(exc))
         return None
     if not on_gpu or workload.device == "cpu":
         return _within_standin_time(workload, spec, batch_msg)

@@ -12,7 +12,7 @@ import streamlit as st
 
 from engine.read import frames, variant_frames
 from engine.read.rungs import format_syncs
-from engine.read.truth import LOOP_OK
+from engine.read.truth import LOOP_OK, TOO_FAST, fast_block_sentences
 from engine.result.comparison import Comparison
 from ui import charts, exports, variant_charts
 from ui.look import Look, columns
@@ -49,10 +49,13 @@ def rounds_and_blocks(c: Comparison, look: Look) -> None:
         )
     st.caption(
         "Each block's period as its own mean G, L and C predict it (serial: max(G, L) + C; inline: "
-        f"max(G, L + C); a pool of k: max(G, L, C / k)), over the period it measured. Below {LOOP_OK:.0%} "
-        "the loop itself lost time; at 100% any gap between speedup and ceiling is the host moving "
-        "between blocks."
+        f"max(G, L + C); a pool of k: max(G, L, C / k)), over the period it measured (a pool's: the pace "
+        f"of finished batches once every worker is busy). Below {LOOP_OK:.0%} the loop itself lost time; "
+        "at 100% any gap between speedup and ceiling is the host moving between blocks; above "
+        f"{TOO_FAST:.0%} a block beat its own costs, and the sentence below says how."
     )
+    for said in fast_block_sentences(c):
+        st.markdown(f"- {said[0].upper()}{said[1:]}.")
     st.dataframe(
         table.drop(columns=["block"]),
         hide_index=True,

@@ -32,6 +32,7 @@ from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload
 from engine.store.history import History, data_dir
 from ui import charts
+from ui.refusal import in_lab
 
 REQUEST_KEY = "run_request"
 CANCEL_KEY = "run_cancel"  # a threading.Event the running comparison looks at on every step
@@ -111,7 +112,7 @@ def request_run(read: Callable[[], RunRequest]) -> None:
     try:
         st.session_state[REQUEST_KEY] = read()
     except OverlapLabError as exc:
-        st.session_state[ERROR_KEY] = str(exc)
+        st.session_state[ERROR_KEY] = in_lab(exc)
 
 
 def request_stop() -> None:
@@ -159,7 +160,7 @@ def run_pending(area: Any) -> None:
     except Cancelled:
         pass  # Stop already said so
     except OverlapLabError as exc:
-        st.session_state[ERROR_KEY] = str(exc)
+        st.session_state[ERROR_KEY] = in_lab(exc)
     finally:
         st.session_state[REQUEST_KEY] = None
     st.rerun()

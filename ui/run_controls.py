@@ -15,6 +15,7 @@ import streamlit as st
 from engine.errors import WorkloadError
 from engine.spec.run_spec import DEFAULT_ROUNDS, RUN_FIELDS, STABLE_WINDOW, RunSpec
 from engine.spec.sets import SETS
+from ui.refusal import in_lab
 
 KEYS = {name: f"w_{name}" for name in ("variants", "depth", "rounds", "until_stable", "trace", "telemetry")}
 
@@ -73,7 +74,7 @@ def render_choice(disabled: bool, on_gpu: bool) -> RunSpec | None:
         run = spec()
         run.variants_for(on_gpu)
     except WorkloadError as exc:
-        said.error(f"{exc}. Pick another comparison, or open the lab on a GPU box.")
+        said.error(f"{in_lab(exc)}. Pick another comparison, or open the lab on a GPU box.")
         return None
     if not on_gpu and chosen.name == "ladder":
         said.caption("On the CPU stand-in the ladder stops below its CUDA Graphs rung.")

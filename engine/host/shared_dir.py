@@ -14,7 +14,7 @@ import os
 import stat
 from pathlib import Path
 
-from engine.errors import DeviceError
+from engine.errors import DeviceError, echo_path
 
 SHARED_DIR_MODE = 0o1777
 SHARED_FILE_MODE = 0o666
@@ -32,13 +32,13 @@ def shared_folder(path: Path, what: str, env_var: str) -> Path:
             os.chmod(path, SHARED_DIR_MODE)
     except OSError as exc:
         raise SharedPathError(
-            f"the {what} folder {path} cannot be made ({exc.strerror}); point {env_var} at a folder "
-            "you can write"
+            f"the {what} folder {echo_path(path)} cannot be made ({exc.strerror}); point {env_var} at "
+            "a folder you can write"
         ) from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise SharedPathError(
-            f"the {what} folder {path} is not writable by this user; ask its owner to run "
-            f"`chmod 1777 {path}`, or point {env_var} at a folder you can write"
+            f"the {what} folder {echo_path(path)} is not writable by this user; ask its owner to run "
+            f"`chmod 1777 {echo_path(path)}`, or point {env_var} at a folder you can write"
         )
     return path
 
@@ -49,8 +49,8 @@ def open_shared_file(path: Path, what: str, env_var: str) -> int:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, SHARED_FILE_MODE)
     except OSError as exc:
         raise SharedPathError(
-            f"the {what} file {path} cannot be opened by this user ({exc.strerror}); ask its owner "
-            f"to run `chmod 666 {path}`, or point {env_var} at another folder"
+            f"the {what} file {echo_path(path)} cannot be opened by this user ({exc.strerror}); ask its "
+            f"owner to run `chmod 666 {echo_path(path)}`, or point {env_var} at another folder"
         ) from None
     with contextlib.suppress(OSError):  # only the owner may chmod; the umask may have narrowed it
         if os.fstat(fd).st_uid == os.geteuid():

@@ -21,6 +21,7 @@ from typing import Any
 from engine.devices.base import Device, Pool, PostProcess
 from engine.result.blocks import RunResult, StepRecord
 from engine.spec.sets import pair
+from engine.spec.variants import POOL_BACKLOG
 
 Clock = Callable[[], int]
 StepCallback = Callable[[int], None]
@@ -180,11 +181,11 @@ def run_pool(
     """Launch batch i, then read batch i-1 and hand it to the pool: the launching thread never
     post-processes, so the period falls to max(G, L, C / k) while k workers keep up.
 
-    At most 2k tasks wait in the pool: enough that no worker idles between tasks, few enough that
-    a pool slower than the device is seen at once instead of as a growing backlog.
+    At most POOL_BACKLOG x k tasks wait in the pool: enough that no worker idles between tasks,
+    few enough that a pool slower than the device is seen at once instead of as a growing backlog.
     """
     loop = _Loop(device, clock, read, phase)
-    in_flight_max = 2 * max(1, workers)
+    in_flight_max = POOL_BACKLOG * max(1, workers)
 
     def collect(block: bool) -> None:
         for step, start, end, work in pool.collect(block):

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from engine.read.rungs import format_rungs, format_syncs, rungs
-from engine.read.truth import blocks, shortfall_sentence
+from engine.read.truth import beyond_sentence, blocks, fast_block_sentences, shortfall_sentence
 from engine.read.verdict import verdict
 from engine.result.comparison import Comparison
 
@@ -44,19 +44,22 @@ def headline_text(c: Comparison) -> str:
     return f"{gain_text(c)} · {c.stability_text} · {c.contention.stamp}"
 
 
-def change_text(new: float, old: float) -> str:
-    return "n/a" if math.isnan(new) or math.isnan(old) or old == 0 else f"{new / old - 1:+.0%}"
+def change_text(ratio: float) -> str:
+    return "n/a" if math.isnan(ratio) else f"{ratio - 1:+.0%}"
 
 
 def card_text(c: Comparison) -> str:
     """The message at a glance: gain against its ceiling, what it did to throughput and latency,
-    and whether the number can be trusted."""
-    s, o = c.baseline_summary, c.headline_summary
+    and whether the number can be trusted.
+
+    Every number is a median of per-round paired ratios: the throughput change is the speedup
+    itself (a block's wall over the same work), and the latency change pairs each round's p50s.
+    Pooled throughput once put "1.71x · throughput +53%" in one line."""
     state = {"n/a": "one round, spread unknown"}.get(c.stability_state, c.stability_state)
     parts = [
         gain_text(c),
-        f"throughput {change_text(o.throughput_ips, s.throughput_ips)}",
-        f"end-to-end latency {change_text(o.latency.p50, s.latency.p50)}",
+        f"throughput {change_text(c.speedup)}",
+        f"end-to-end latency {change_text(c.latency_ratio_of(c.headline.name))}",
         state,
     ]
     if c.contention.contended:
@@ -109,6 +112,7 @@ def summary(c: Comparison) -> dict[str, Any]:
         "contention": c.contention.stamp,
         "verdict": v.line,
         "shortfall": shortfall_sentence(c),
+        "beyond": beyond_sentence(c),
         "cpu_iterations_per_batch": iterations_used(c),
         "counted_rounds": [i + 1 for i in c.counted_rounds],
         "blocks": [asdict(b) for b in blocks(c)],
@@ -135,7 +139,7 @@ def format_blocks(c: Comparison) -> list[str]:
             f"{fmt(b.c_ms):>8} {fmt(b.predicted_period_ms):>10} {fmt(b.measured_period_ms):>9} "
             f"{pct(b.schedule_efficiency):>13}{mark}"
         )
-    return lines
+    return lines + [f"  {said}" for said in fast_block_sentences(c)]
 
 
 def format_comparison(c: Comparison) -> str:
@@ -185,7 +189,5 @@ def format_comparison(c: Comparison) -> str:
         f"verdict: {v.bounds}",
         f"most help: {v.advice}",
     ]
-    why = shortfall_sentence(c)
-    if why:
-        lines.append(why)
+    lines += [x for x in (shortfall_sentence(c), beyond_sentence(c)) if x]
     return "\n".join(lines)

@@ -113,6 +113,21 @@ class Comparison:
             return 1.0
         return summarize(self.round_speedups_of(name)).p50
 
+    def latency_ratio_of(self, name: str) -> float:
+        """Median over the counted rounds of this variant's p50 end-to-end latency over the
+        baseline's in the same round: paired by round like the speedup, so the card's throughput
+        and latency changes come from one estimator and a drifting host weighs on both alike."""
+        if name == self.baseline.name:
+            return 1.0
+        counted = set(self.counted_rounds)
+        base = self.baseline.name
+        ratios = []
+        for i in sorted(counted):
+            both = {r.mode: r for r in self.runs if r.round_index == i}
+            if base in both and name in both and both[base].latency.p50 > 0:
+                ratios.append(both[name].latency.p50 / both[base].latency.p50)
+        return summarize(ratios).p50
+
     def speedup_cv_of(self, name: str) -> float:
         """Spread of a variant's counted per-round speedups; nan with one round (no spread seen)."""
         return coefficient_of_variation(self.round_speedups_of(name))

@@ -18,6 +18,10 @@ from engine.errors import WorkloadError
 READBACKS = ("none", "naive", "pinned")
 LAUNCHES = ("eager", "graph")
 MAX_WORKERS = 64
+# Tasks that may wait per pool worker before the launching thread blocks: enough that no worker
+# idles between tasks. The first POOL_BACKLOG * k launches of a pool block fill that backlog at the
+# device's pace, so they are fill, not the pool's steady period.
+POOL_BACKLOG = 2
 MAX_DEPTH = 64
 # The three loop shapes; a variant's shape follows from its depth and workers.
 SERIAL, DEQUE, POOL = "serial", "deque", "pool"

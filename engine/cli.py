@@ -24,6 +24,7 @@ from engine.measure.protocol import check_device
 from engine.read.report import document, format_comparison
 from engine.read.sweep import format_sweep, sweep_dict
 from engine.result.circumstances import Environment
+from engine.result.sweep import SweepPoint
 from engine.spec.run_spec import RunSpec
 from engine.spec.workload import PRESET_NOTES, Workload
 from engine.store.history import History, MissingRun
@@ -142,13 +143,18 @@ def _report(
         except OverlapLabError as exc:
             status = _fail(prog, exc)
     if out is not None:
-        data = sweep_dict(outcome.points) if outcome.sweep else document(outcome.result)
+        data = sweep_dict(outcome.points) if outcome.sweep else document(outcome.result, outcome.run_id)
         try:
             print(f"wrote {out.write(json.dumps(data, indent=1))}")
         except OverlapLabError as exc:
             status = _fail(prog, exc)
     ids = [i for i in outcome.run_ids if i is not None]
-    if len(ids) == 1:
+    if outcome.sweep_id:
+        print(
+            f"saved as sweep {outcome.sweep_id} ({len(ids)} points): `python -m engine show "
+            f"{outcome.sweep_id}`, or /lab?sweep={outcome.sweep_id} in the app"
+        )
+    elif len(ids) == 1:
         print(f"saved as run {ids[0]}: `python -m engine show {ids[0]}`, or /lab?run={ids[0]} in the app")
     elif ids:
         print(f"saved as runs {', '.join(ids)}: `python -m engine show ID`, or /lab?run=ID in the app")
@@ -184,14 +190,19 @@ def _browse(prog: str, args: argparse.Namespace) -> int:
             return 0
         out = ResultFile(args.json) if args.json is not None else None
         try:
-            result = store.load(args.id)
+            if store.is_sweep(args.id):
+                points = [SweepPoint(c.workload.cpu_g_ratio, c) for _, c in store.load_sweep(args.id)]
+                text, data = format_sweep(points), sweep_dict(points)
+            else:
+                result = store.load(args.id)
+                text, data = format_comparison(result), document(result, args.id)
         except BaseException:
             if out is not None:
                 out.discard()
             raise
-        print(format_comparison(result))
+        print(text)
         if out is not None:
-            print(f"wrote {out.write(json.dumps(document(result), indent=1))}")
+            print(f"wrote {out.write(json.dumps(data, indent=1))}")
         return 0
     except MissingRun as exc:
         print(f"{prog}: error: {exc} ({exc.where})", file=sys.stderr)

@@ -4,7 +4,8 @@ same run, stored the same way.
 
 A G/C sweep is one comparison of the pair per ratio of host work to device work, each held for a
 fixed duration at L + C = ratio x G (G measured at the point's start), so the host's mood does not
-move the points; each point is stored as a run of its own.
+move the points; each point is stored as a run of its own, all carrying the sweep's id, so the
+history lists them as one entry and one link reopens them all.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Outcome:
     ratios: tuple[float, ...] = ()  # a sweep's (L + C) / G per result; () for one comparison
     trace: bytes | None = None  # the profiler trace, when the spec asked for one
     not_saved: str = ""  # why the history did not take the result, when it did not
+    sweep_id: str | None = None  # a stored sweep's id: its points are listed and linked as one
 
     @property
     def sweep(self) -> bool:
@@ -101,6 +103,9 @@ def _sweep(
     point_spec = spec.replace(variants="pair", ratios=(), trace=False)
     workload.at_ratio(ratios[0])  # a workload that cannot be swept fails before any point runs
     results, ids, problems = [], [], []
+    sweep_id, why = _new_sweep(store)
+    if why:
+        problems.append(why)
     for i, ratio in enumerate(ratios):
 
         def labelled(p: Progress, i: int = i, ratio: float = ratio) -> None:
@@ -116,19 +121,29 @@ def _sweep(
             command=command,
             harness=harness,
         )
-        run_id, why = _keep(store, result, source)
+        run_id, why = _keep(store if sweep_id else None, result, source, sweep_id or "")
         results.append(result)
         ids.append(run_id)
         if why and why not in problems:
             problems.append(why)
-    return Outcome(tuple(results), tuple(ids), ratios, not_saved="; ".join(problems))
+    kept = sweep_id if any(ids) else None
+    return Outcome(tuple(results), tuple(ids), ratios, not_saved="; ".join(problems), sweep_id=kept)
 
 
-def _keep(store: History | None, result: Comparison, source: str) -> tuple[str | None, str]:
+def _new_sweep(store: History | None) -> tuple[str | None, str]:
     if store is None:
         return None, ""
     try:
-        return store.save(result, source), ""
+        return store.new_sweep(), ""
+    except OverlapLabError as exc:
+        return None, str(exc)
+
+
+def _keep(store: History | None, result: Comparison, source: str, sweep: str = "") -> tuple[str | None, str]:
+    if store is None:
+        return None, ""
+    try:
+        return store.save(result, source, sweep=sweep), ""
     except OverlapLabError as exc:
         return None, str(exc)
 

@@ -6,8 +6,8 @@ delete a run. The page's link names what it shows (?run=ID or ?compare=A,B), so 
 
 import streamlit as st
 
-from ui import history_view, links, results, shell, side_by_side
-from ui.look import look_for
+from ui import history_view, links, results, shell, side_by_side, sweep_view
+from ui.look import Look, look_for
 
 shell.require()
 PICK = "h_pick"
@@ -18,10 +18,12 @@ entries = {e.id: e for e in store.entries()}
 
 query = st.query_params.to_dict()
 if query != st.session_state.get("_history_link"):
-    link = links.parse({k: v for k, v in query.items() if k in ("run", "compare", "present")}, "seed")
+    link = links.parse(
+        {k: v for k, v in query.items() if k in ("run", "sweep", "compare", "present")}, "seed"
+    )
     for problem in link.problems:
         st.warning(f"This link's {problem}.")
-    wanted = list(link.compare) or ([link.run] if link.run else [])
+    wanted = list(link.compare) or ([link.sweep] if link.sweep else [link.run] if link.run else [])
     missing = [i for i in wanted if i not in entries]
     if missing:
         st.warning(f"Run {', '.join(missing)} is not in this box's history.")
@@ -49,9 +51,10 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={
-        "speedup": st.column_config.NumberColumn(format="%.2fx"),
-        "ceiling": st.column_config.NumberColumn(format="%.2fx"),
-        "efficiency": st.column_config.NumberColumn(format="percent"),
+        "speedup": st.column_config.NumberColumn(format="%.2fx", width="small"),
+        "ceiling": st.column_config.NumberColumn(format="%.2fx", width="small"),
+        "set": st.column_config.TextColumn(width="small"),
+        "batch": st.column_config.NumberColumn(width="small"),
     },
 )
 st.session_state[PICK] = [i for i in st.session_state.get(PICK, []) if i in entries]
@@ -96,9 +99,14 @@ if len(picked) == 1:
                 key="h_delete",
                 on_click=lambda: st.session_state.update(h_confirm=run_id),
             )
-    st.caption(f"Link to this run in the lab: ?run={run_id}")
-    c = history_view.load(store, run_id)
-    if c is not None:
+    is_sweep = entries[run_id].variant_set == "sweep"
+    kind = "sweep" if is_sweep else "run"
+    st.caption(f"Link to this {kind} in the lab: ?{kind}={run_id}")
+    if is_sweep:
+        shown = history_view.load_sweep(store, run_id)
+        if shown is not None:
+            sweep_view.render(*shown, Look(present, "h"))
+    elif (c := history_view.load(store, run_id)) is not None:
         results.render(c, look_for(c, run_id, present, key="h"))
 elif len(picked) == 2:
     pair = [(i, history_view.load(store, i)) for i in picked]
@@ -106,7 +114,13 @@ elif len(picked) == 2:
     if len(opened) == 2:
         side_by_side.render(opened, present)
 
-written = {"run": picked[0]} if len(picked) == 1 else {"compare": ",".join(picked)} if picked else {}
+written = (
+    {("sweep" if entries[picked[0]].variant_set == "sweep" else "run"): picked[0]}
+    if len(picked) == 1
+    else {"compare": ",".join(picked)}
+    if picked
+    else {}
+)
 if present:
     written["present"] = "1"
 if written != query:

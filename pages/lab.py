@@ -32,7 +32,9 @@ query = st.query_params.to_dict()
 fresh = query != st.session_state.get("_link_written")
 link = links.parse(query, default) if fresh else None
 note, problem = controls.init_state(default, on_gpu, link)
-if link is not None and link.run:
+if link is not None and link.sweep:
+    run.open_sweep(link.sweep)
+elif link is not None and link.run:
     run.open_stored(link.run)
 if note:
     st.caption(note)
@@ -69,7 +71,9 @@ if st.session_state.get(run.NOTICE_KEY):
 sweep = run.shown_sweep()
 if sweep is not None:
     st.divider()
-    sweep_view.render(*sweep, Look(shell.presenting()))
+    sweep_view.render(sweep.points, sweep.run_ids, Look(shell.presenting()))
+    if sweep.sweep_id:
+        st.caption(f"Stored as sweep {sweep.sweep_id}. This page's link opens it: ?sweep={sweep.sweep_id}")
 elif shown is not None:
     st.divider()
     st.caption(run.origin_line(shown, earlier=running or bool(st.session_state.get(run.STOPPED_KEY))))
@@ -85,7 +89,13 @@ if shown is not None and (trace := run.trace_of(shown)) is not None:
         help="Open it in https://ui.perfetto.dev or chrome://tracing; launch, wait, read and post "
         "are named ranges.",
     )
-written = links.encode(*controls.link_state(), shell.presenting(), shown.run_id if shown else None, default)
+written = links.encode(
+    *controls.link_state(),
+    shell.presenting(),
+    shown.run_id if shown else None,
+    default,
+    sweep.sweep_id if sweep is not None else None,
+)
 if written != query:
     st.query_params.from_dict(written)
 st.session_state["_link_written"] = written

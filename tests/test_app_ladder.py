@@ -84,7 +84,8 @@ def test_a_gc_sweep_runs_in_the_lab_and_charts_speedup_against_the_ceiling_curve
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert not at.error
-    points, ids = at.session_state["sweep_result"]
+    shown = at.session_state["sweep_result"]
+    points, ids = shown.points, shown.run_ids
     assert [pt.ratio for pt in points] == [0.25, 0.5, 1.0, 2.0, 4.0] and all(ids)
     assert [pt.result.workload.cpu_g_ratio for pt in points] == [0.25, 0.5, 1.0, 2.0, 4.0]
     table = at.dataframe[0].value
@@ -92,6 +93,22 @@ def test_a_gc_sweep_runs_in_the_lab_and_charts_speedup_against_the_ceiling_curve
     sweep = next(s for s in charts(at) if {"ratio", "ceiling", "speedup"} <= fields(s))
     assert {"line", "tick", "point"} <= {m["type"] if isinstance(m, dict) else m for m in _marks(sweep)}
     assert any(m.value.startswith("## G/C sweep: 5 points") for m in at.markdown)
+    # Stored as one entry, and its link reopens the whole sweep in a fresh session.
+    assert at.query_params["sweep"] == [shown.sweep_id] or at.query_params["sweep"] == shown.sweep_id
+    again = page("lab", sweep=shown.sweep_id)
+    assert not again.exception and not again.error
+    reopened = again.session_state["sweep_result"]
+    assert reopened.run_ids == ids and [pt.ratio for pt in reopened.points] == [0.25, 0.5, 1.0, 2.0, 4.0]
+    assert any(m.value.startswith("## G/C sweep: 5 points") for m in again.markdown)
+    history = page("history", sweep=shown.sweep_id)
+    assert not history.exception and any(
+        m.value.startswith("## G/C sweep: 5 points") for m in history.markdown
+    )
+    table = history.dataframe[0].value
+    assert list(table.columns[:5]) == ["id", "time (UTC)", "set", "speedup", "ceiling"]
+    row = table[table["id"] == shown.sweep_id]
+    assert list(row["set"]) == ["sweep"] and list(row["stability"]) == ["5 points"]
+    assert not set(ids) & set(table["id"])  # the points are inside the sweep's entry, not beside it
 
 
 def _marks(spec):

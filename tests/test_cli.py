@@ -288,7 +288,14 @@ def test_a_sweep_prints_each_point_and_writes_json(tmp_path):
     assert "point 1/2, (L + C)/G = 0.5" in r.stderr and "point 2/2, (L + C)/G = 3" in r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].split()[:2] == ["(L+C)/G", "aimed"] and len(lines) == 5
-    assert lines[3] == f"wrote {out}" and lines[4].startswith("saved as runs ")  # one run per point
+    assert lines[3] == f"wrote {out}" and lines[4].startswith("saved as sweep ")  # one entry, 2 runs
+    sweep_id = lines[4].split()[3]
+    assert "(2 points)" in lines[4] and f"/lab?sweep={sweep_id}" in lines[4]
+    shown = cli("show", sweep_id)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[:3] == lines[:3]  # the same table, read back from the history
+    listed = cli("history").stdout
+    assert sum(sweep_id in line and " sweep " in line for line in listed.splitlines()) == 1
     data = json.loads(out.read_text())
     assert [p["ratio"] for p in data["points"]] == [0.5, 3.0]
     # Every point is held for a fixed duration at its ratio of host work to device work.

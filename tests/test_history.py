@@ -3,6 +3,7 @@ writers lose nothing, and anything that is not a result is refused with a messag
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -16,12 +17,14 @@ from pathlib import Path
 import pytest
 
 from engine.errors import WorkloadError
+from engine.read.report import document
 from engine.result.comparison import Comparison
 from engine.result.schema import upgrade
 from engine.spec.sets import SETS
 from engine.store.history import (
     EXAMPLES,
     EXAMPLES_DIR,
+    AlreadyStored,
     History,
     HistoryError,
     MissingRun,
@@ -30,6 +33,11 @@ from engine.store.history import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
+SCHEMA_V1 = """CREATE TABLE runs (id TEXT PRIMARY KEY, saved_at TEXT NOT NULL, started_at TEXT NOT NULL,
+    user TEXT NOT NULL, host TEXT NOT NULL, source TEXT NOT NULL, preset TEXT NOT NULL, model TEXT NOT NULL,
+    batch_size INTEGER NOT NULL, precision TEXT NOT NULL, depth INTEGER NOT NULL, device TEXT NOT NULL,
+    card TEXT NOT NULL, speedup REAL, ceiling REAL, efficiency REAL, stability TEXT NOT NULL,
+    schema_version INTEGER NOT NULL, result_json TEXT NOT NULL)"""
 SEED = EXAMPLES_DIR / "h100_seed.json"
 
 
@@ -237,3 +245,62 @@ def test_version_4_names_give_way_to_one_name_per_loop():
         assert {f.variant for f in c.syncs} <= set(names)
     ladder = load_example("example-h200-ladder")
     assert any(f.variant == "naive" for f in ladder.syncs)
+
+
+def test_an_import_keeps_its_id_where_free_and_the_same_result_twice_is_named(tmp_path):
+    sender, receiver = History(tmp_path / "a"), History(tmp_path / "b")
+    run_id = sender.import_json(SEED.read_bytes(), "h100_seed.json")
+    with pytest.raises(AlreadyStored, match=f"^this result is already stored as run {run_id}$") as err:
+        sender.import_json(SEED.read_bytes(), "h100_seed.json")
+    assert err.value.run_id == run_id and sender.count() == 1
+    sent = json.dumps(document(sender.load(run_id), run_id))  # the lab's download, the CLI's --json
+    assert receiver.import_json(sent, "shared.json") == run_id  # the sender's ?run= link works here
+    with pytest.raises(AlreadyStored):
+        receiver.import_json(sent, "shared.json")
+    other = History(tmp_path / "c")
+    taken = other.save(load_example("example-h200-balanced"), "lab", run_id=run_id)
+    assert taken == run_id
+    kept = other.import_json(sent, "shared.json")  # the id is taken by another result: a new one
+    assert kept != run_id and other.load(kept).speedup == sender.load(run_id).speedup
+
+
+def test_a_store_from_before_sets_and_sweeps_gains_them_and_keeps_its_runs(tmp_path):
+    folder = tmp_path / "old"
+    History(folder)  # the folder and file as the store makes them
+    path = folder / "history.sqlite3"
+    old_schema = SCHEMA_V1  # the table as the first release made it
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE runs")
+    db.execute(old_schema)
+    text = (EXAMPLES_DIR / "h200_ladder.json").read_text()
+    db.execute(
+        "INSERT INTO runs VALUES ('0123abcd', '2026-11-27', '2026-11-27', 'u', 'h', 'cli', 'seed', "
+        "'vit_b_16', 10, 'fp32', 2, 'cuda:0', 'NVIDIA H200', 6.0, 8.8, 0.6, 'unstable', 3, ?)",
+        (text,),
+    )
+    db.commit()
+    db.close()
+    store = History(folder)
+    (entry,) = [e for e in store.entries() if e.source != "example"]
+    assert entry.id == "0123abcd" and entry.variant_set == "ladder"
+    assert store.load("0123abcd").variant_names == ["serial", "naive", "pinned", "pool8", "graphs"]
+    with pytest.raises(AlreadyStored, match="0123abcd"):
+        store.import_json(text, "h200_ladder.json")
+
+
+def test_a_sweeps_points_are_one_entry_and_one_delete(store):
+    point = load_example("example-h200-balanced")
+    sweep = store.new_sweep()
+    for ratio in (2.0, 0.5, 1.0):
+        c = dataclasses.replace(point, workload=point.workload.at_ratio(ratio))
+        store.save(c, "lab", sweep=sweep)
+    single = store.save(point, "lab")
+    stored = [e for e in store.entries() if e.source != "example"]
+    assert [e.id for e in stored] == [single, sweep]
+    assert stored[1].variant_set == "sweep" and stored[1].stability == "3 points"
+    assert store.is_sweep(sweep) and not store.is_sweep(single)
+    assert [c.workload.cpu_g_ratio for _, c in store.load_sweep(sweep)] == [0.5, 1.0, 2.0]
+    store.delete(sweep)
+    assert store.count() == 1 and not store.is_sweep(sweep)
+    with pytest.raises(MissingRun):
+        store.load_sweep(sweep)

@@ -123,7 +123,7 @@ def downloads(c: Comparison, look: Look) -> None:
     cols = st.columns(3)
     cols[0].download_button(
         "Result (JSON)",
-        lambda: json.dumps(document(c)),
+        lambda: json.dumps(document(c, look.run_id)),
         f"{look.name}.json",
         "application/json",
         on_click="ignore",

@@ -10,7 +10,8 @@ import streamlit as st
 
 from engine.errors import OverlapLabError
 from engine.result.comparison import Comparison
-from engine.store.history import Entry, History
+from engine.result.sweep import SweepPoint
+from engine.store.history import AlreadyStored, Entry, History
 from ui import run
 
 
@@ -25,20 +26,21 @@ def open_store() -> History:
 
 
 def entries_frame(entries: Sequence[Entry]) -> pd.DataFrame:
+    """What a person scans for first leads (id, time, set, speedup, ceiling), so it fits 1280 px
+    without a horizontal scroll; who, what and where follow."""
     return pd.DataFrame(
         [
             {
+                "id": e.id,
                 "time (UTC)": e.started_at[:16].replace("T", " ") or "recorded",
-                "who": e.user,
-                "preset": e.preset,
-                "model": e.model,
-                "batch": e.batch_size,
-                "device": f"{e.device} · {e.card}",
+                "set": e.variant_set or "custom",
                 "speedup": e.speedup,
                 "ceiling": e.ceiling,
-                "efficiency": e.efficiency,
                 "stability": e.stability,
-                "id": e.id,
+                "preset": e.preset,
+                "batch": e.batch_size,
+                "device": e.card,
+                "who": e.user,
             }
             for e in entries
         ]
@@ -54,10 +56,24 @@ def load(store: History, run_id: str) -> Comparison | None:
         return None
 
 
+def load_sweep(store: History, sweep_id: str) -> tuple[list[SweepPoint], list[str | None]] | None:
+    """A stored sweep's points and their run ids, or None after saying why it could not be opened."""
+    try:
+        pairs = store.load_sweep(sweep_id)
+    except OverlapLabError as exc:
+        st.error(f"Sweep {sweep_id} could not be opened: {exc}")
+        return None
+    return [SweepPoint(c.workload.cpu_g_ratio, c) for _, c in pairs], [i for i, _ in pairs]
+
+
 def import_file(store: History, data: bytes, name: str) -> str | None:
-    """Store an uploaded result; its new id, or None after saying why it was refused."""
+    """Store an uploaded result; its id (the one it was saved with, when free), the stored run's
+    id when it is there already, or None after saying why it was refused."""
     try:
         return store.import_json(data, name)
+    except AlreadyStored as exc:
+        st.info(f"{name}: {exc}; it is opened below.")
+        return exc.run_id
     except OverlapLabError as exc:
         st.error(f"{name} was not imported: {exc}")
         return None

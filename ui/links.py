@@ -9,6 +9,7 @@ Values are read by the same FieldSpecs as the CLI's flags (Workload's and RunSpe
     /lab?preset=balanced&batch_size=64&rounds=5     a setup
     /lab?variants=ladder                             a set of variants
     /lab?run=3f9a0c1e                                a stored run (also /history?run=...)
+    /lab?sweep=9b21d4e0                              a stored G/C sweep, all its points
     ...&present=1                                    presentation mode (read by ui/shell.py)
 """
 
@@ -25,7 +26,7 @@ from engine.store.history import check_run_id
 
 # The run settings a link carries; the rest (telemetry, a trace) are the viewer's own choice.
 LINK_RUN_FIELDS = ("variants", "depth", "rounds", "until_stable")
-KNOWN = {"preset", "present", "run", "compare", *LINK_RUN_FIELDS, *kinds(Workload)}
+KNOWN = {"preset", "present", "run", "sweep", "compare", *LINK_RUN_FIELDS, *kinds(Workload)}
 MAX_PROBLEMS = 5
 
 
@@ -37,6 +38,7 @@ class Setup:
     run: str | None = None
     compare: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    sweep: str | None = None
 
 
 def _value(table: dict[str, Any], name: str, raw: str, kind: str) -> Any:
@@ -100,6 +102,12 @@ def parse(query: dict[str, str], default_preset: str) -> Setup:
             run = check_run_id(query["run"])
         except WorkloadError as exc:
             problems.append(str(exc))
+    sweep = None
+    if "sweep" in query:
+        try:
+            sweep = check_run_id(query["sweep"])
+        except WorkloadError as exc:
+            problems.append(str(exc).replace("run=", "sweep=", 1))
     compare: list[str] = []
     if "compare" in query:
         for part in query["compare"].split(",")[:2]:
@@ -109,7 +117,7 @@ def parse(query: dict[str, str], default_preset: str) -> Setup:
                 problems.append(str(exc).replace("run=", "compare=", 1))
     if len(problems) > MAX_PROBLEMS:
         problems[MAX_PROBLEMS - 1 :] = [f"and {len(problems) - MAX_PROBLEMS + 1} more parameter(s) refused"]
-    return Setup(preset, overrides, settings, run, tuple(compare), tuple(problems))
+    return Setup(preset, overrides, settings, run, tuple(compare), tuple(problems), sweep)
 
 
 def flag_allowed(name: str, raw: str) -> str:
@@ -124,6 +132,7 @@ def encode(
     present: bool,
     run: str | None,
     default_preset: str,
+    sweep: str | None = None,
 ) -> dict[str, str]:
     """The shortest query that `parse` turns back into the same setup."""
     named = preset if preset in PRESETS else None
@@ -137,6 +146,8 @@ def encode(
             out[name] = ("1" if value else "0") if isinstance(value, bool) else str(value)
     if present:
         out["present"] = "1"
-    if run:
+    if sweep:
+        out["sweep"] = sweep
+    elif run:
         out["run"] = run
     return out

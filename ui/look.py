@@ -25,6 +25,7 @@ class Look:
     key: str = "r"
     name: str = "overlap-lab"  # file names of downloads start with this
     dark: bool = field(default_factory=dark_theme)
+    run_id: str | None = None  # the stored run shown: its downloads carry the id, so imports keep it
 
     @property
     def style(self) -> charts.Style:
@@ -34,7 +35,7 @@ class Look:
 def look_for(c: Comparison, run_id: str | None, present: bool, key: str = "r") -> Look:
     """A Look whose download names carry the run's start time and id, so files sort and trace back."""
     stamp = c.provenance.started_at[:19].replace(":", "").replace("-", "") or "recorded"
-    return Look(present, key, f"overlap-lab-{stamp}" + (f"-{run_id}" if run_id else ""))
+    return Look(present, key, f"overlap-lab-{stamp}" + (f"-{run_id}" if run_id else ""), run_id=run_id)
 
 
 def columns(look: Look, n: int = 2) -> list:

@@ -41,7 +41,7 @@ ERROR_KEY = "run_error"
 NOTICE_KEY = "run_notice"
 STOPPED_KEY = "run_stopped"  # the last run was stopped: what is on screen is an earlier one
 TRACE_KEY = "run_trace"  # (run id, trace bytes) of this session's last traced run
-SWEEP_KEY = "sweep_result"  # (points, run ids) of this session's last G/C sweep, while it is shown
+SWEEP_KEY = "sweep_result"  # the G/C sweep on screen: a ShownSweep
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def _execute(req: RunRequest, progress: Throttle, cancel: threading.Event) -> No
             f"This run is shown but was not stored in the history: {outcome.not_saved}"
         )
     if outcome.sweep:
-        st.session_state[SWEEP_KEY] = (outcome.points, list(outcome.run_ids))
+        st.session_state[SWEEP_KEY] = ShownSweep(outcome.points, list(outcome.run_ids), outcome.sweep_id)
         st.session_state[RESULT_KEY] = None
         return
     shown = Shown(outcome.result, outcome.run_id, "run")
@@ -198,8 +198,29 @@ def _execute(req: RunRequest, progress: Throttle, cancel: threading.Event) -> No
         st.session_state[TRACE_KEY] = (shown.run_id, outcome.trace)
 
 
-def shown_sweep() -> tuple[list[SweepPoint], list[str | None]] | None:
-    """This session's last G/C sweep, while no other result has replaced it on screen."""
+@dataclass(frozen=True)
+class ShownSweep:
+    """A G/C sweep on screen: its points, each point's run id, and the sweep's id when stored."""
+
+    points: list[SweepPoint]
+    run_ids: list[str | None]
+    sweep_id: str | None
+
+
+def open_sweep(sweep_id: str) -> None:
+    """Show a stored sweep (a ?sweep=... link); one that is not there is said, nothing else changes."""
+    try:
+        pairs = store().load_sweep(sweep_id)
+    except OverlapLabError as exc:
+        st.session_state[ERROR_KEY] = f"This link's sweep could not be opened: {exc}"
+        return
+    points = [SweepPoint(c.workload.cpu_g_ratio, c) for _, c in pairs]
+    st.session_state[SWEEP_KEY] = ShownSweep(points, [i for i, _ in pairs], sweep_id)
+    st.session_state[RESULT_KEY] = None
+
+
+def shown_sweep() -> ShownSweep | None:
+    """The G/C sweep on screen (this session's last, or a stored one), until a result replaces it."""
     return st.session_state.get(SWEEP_KEY)
 
 

@@ -120,10 +120,11 @@ def summary(c: Comparison) -> dict[str, Any]:
     }
 
 
-def document(c: Comparison) -> dict[str, Any]:
+def document(c: Comparison, run_id: str | None = None) -> dict[str, Any]:
     """A result as a file holds it: the summary first, so a person opening it reads the answer
-    before the records, then the data that `Comparison.from_dict` reads back."""
-    return {"summary": summary(c), **c.to_dict()}
+    before the records, then the data that `Comparison.from_dict` reads back. A stored result
+    carries its run id, so an import on another box keeps it and the sender's links still work."""
+    return {"summary": summary(c), **({"run_id": run_id} if run_id else {}), **c.to_dict()}
 
 
 def format_blocks(c: Comparison) -> list[str]:

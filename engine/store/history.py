@@ -22,7 +22,6 @@ import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from engine.errors import OverlapLabError, WorkloadError, shorten
 from engine.host.shared_dir import open_shared_file, shared_folder
 from engine.read.report import document
 from engine.result.comparison import Comparison
-from engine.spec.workload import PRESETS, Workload
+from engine.store.entry import Entry, digest, group_sweeps, row_of
 
 ENV_VAR = "OVERLAP_LAB_DATA_DIR"
 DEFAULT_DIR = Path("/var/tmp/overlap-lab")  # per box, shared by its users, kept across reboots
@@ -70,9 +69,15 @@ CREATE TABLE IF NOT EXISTS runs (
     result_json TEXT NOT NULL
 )
 """
+# Columns added after the first release, with what an older store's rows get; `_migrate` adds them.
+ADDED = {
+    "variant_set": "TEXT NOT NULL DEFAULT ''",  # the named set the run compared
+    "sweep": "TEXT NOT NULL DEFAULT ''",  # the G/C sweep a point belongs to: its id, or ''
+    "digest": "TEXT NOT NULL DEFAULT ''",  # the records' fingerprint: one result is stored once
+}
 COLUMNS = (
     "id, saved_at, started_at, user, host, source, preset, model, batch_size, precision, depth, "
-    "device, card, speedup, ceiling, efficiency, stability"
+    "device, card, speedup, ceiling, efficiency, stability, variant_set, sweep"
 )
 
 
@@ -81,6 +86,14 @@ NUMBERS = ("speedup", "ceiling", "efficiency")
 
 class HistoryError(OverlapLabError):
     """A run id that is not in the history, or a file that is not a result; the message says which."""
+
+
+class AlreadyStored(HistoryError):
+    """An import of a result the history holds already; `run_id` is where."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        super().__init__(f"this result is already stored as run {run_id}")
 
 
 class MissingRun(HistoryError):
@@ -92,49 +105,9 @@ class MissingRun(HistoryError):
         super().__init__(f"run {run_id} is not in this box's history")
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One row of the history table: what a person scans to pick a run."""
-
-    id: str
-    saved_at: str
-    started_at: str
-    user: str
-    host: str
-    source: str  # lab, cli, import or example
-    preset: str
-    model: str
-    batch_size: int
-    precision: str
-    depth: int
-    device: str
-    card: str
-    speedup: float
-    ceiling: float
-    efficiency: float
-    stability: str
-
-    @property
-    def label(self) -> str:
-        """How a picker names the run: enough to tell two apart at a glance."""
-        when = self.started_at[:16].replace("T", " ") or "recorded"
-        return (
-            f"{self.id} · {when} · {self.preset} · batch {self.batch_size} · {self.card} · "
-            f"{self.speedup:.2f}x of {self.ceiling:.2f}x"
-        )
-
-
 def data_dir(override: str | Path | None = None) -> Path:
     """The flag, else $OVERLAP_LAB_DATA_DIR, else the box's shared default."""
     return Path(override or os.environ.get(ENV_VAR) or DEFAULT_DIR)
-
-
-def preset_name(workload: Workload) -> str:
-    return next((name for name, w in PRESETS.items() if w == workload), "custom")
-
-
-def card_name(c: Comparison) -> str:
-    return c.environment.gpu_name or ("CPU stand-in" if c.device_kind == "standin" else c.device_kind)
 
 
 def check_run_id(run_id: str) -> str:
@@ -145,29 +118,6 @@ def check_run_id(run_id: str) -> str:
             "an id from the history: 8 hex digits, or a bundled example's (`history` lists them)",
         )
     return run_id
-
-
-def _row(run_id: str, c: Comparison, source: str, saved_at: str) -> dict[str, Any]:
-    p = c.provenance
-    return {
-        "id": run_id,
-        "saved_at": saved_at,
-        "started_at": p.started_at,
-        "user": p.user or "unknown",
-        "host": p.host or "unknown",
-        "source": source,
-        "preset": preset_name(c.workload),
-        "model": c.workload.model,
-        "batch_size": c.workload.batch_size,
-        "precision": c.workload.precision,
-        "depth": c.headline.depth,
-        "device": c.environment.device or c.workload.device,
-        "card": card_name(c),
-        "speedup": c.speedup,
-        "ceiling": c.ceiling,
-        "efficiency": c.efficiency,
-        "stability": c.stability_text,
-    }
 
 
 def _nan_none(x: float) -> float | None:
@@ -205,6 +155,29 @@ class History:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(SCHEMA)
+            self._migrate(db)
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        """Add the columns a store made by an older version lacks, and fill them from each row's
+        result, so its runs show their set and an import of one of them is known as a duplicate."""
+        have = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+        missing = [name for name in ADDED if name not in have]
+        if not missing:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        have = {row[1] for row in db.execute("PRAGMA table_info(runs)")}  # another process may have
+        for name in ADDED:
+            if name not in have:
+                db.execute(f"ALTER TABLE runs ADD COLUMN {name} {ADDED[name]}")
+        for run_id, text in db.execute("SELECT id, result_json FROM runs").fetchall():
+            try:
+                c = parse_result(text, f"stored run {run_id}")
+            except HistoryError:
+                continue  # left as it is; opening it says why
+            db.execute(
+                "UPDATE runs SET variant_set = ?, digest = ? WHERE id = ?", (c.variant_set, digest(c), run_id)
+            )
+        db.execute("COMMIT")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -216,26 +189,36 @@ class History:
         finally:
             db.close()
 
-    def save(self, c: Comparison, source: str, *, before_commit: Callable[[], None] | None = None) -> str:
-        """Store one completed run in one transaction and return its id.
+    def save(
+        self,
+        c: Comparison,
+        source: str,
+        *,
+        sweep: str = "",
+        run_id: str | None = None,
+        before_commit: Callable[[], None] | None = None,
+    ) -> str:
+        """Store one completed run in one transaction and return its id: `run_id` when it is given
+        and free (an import keeps the id its sender's links use), a new one otherwise.
 
         `before_commit` runs inside the transaction, after the insert; the crash test kills the
         process there to show that an interrupted write leaves no partial run.
         """
         data = document(c)  # builds the summary: once, not once per use
-        text = json.dumps(data)
         saved_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        extra = {"digest": digest(c), "sweep": sweep}
         with self._connect() as db:
-            for _attempt in range(5):
-                run_id = secrets.token_hex(4)
-                row = _row(run_id, c, source, saved_at)
+            for attempt in range(6):
+                new_id = run_id if attempt == 0 and run_id else secrets.token_hex(4)
+                row = {**row_of(new_id, c, source, saved_at), "sweep": sweep}
                 row = {k: _nan_none(v) if k in NUMBERS else v for k, v in row.items()}
+                text = json.dumps({**data, "run_id": new_id})
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     db.execute(
-                        f"INSERT INTO runs ({COLUMNS}, schema_version, result_json) VALUES "
-                        f"({', '.join(':' + k for k in row)}, :schema_version, :result_json)",
-                        {**row, "schema_version": data["schema_version"], "result_json": text},
+                        f"INSERT INTO runs ({COLUMNS}, schema_version, result_json, digest) VALUES "
+                        f"({', '.join(':' + k for k in row)}, :schema_version, :result_json, :digest)",
+                        {**row, "schema_version": data["schema_version"], "result_json": text, **extra},
                     )
                 except sqlite3.IntegrityError:  # an id already taken: draw another
                     db.execute("ROLLBACK")
@@ -243,18 +226,48 @@ class History:
                 if before_commit is not None:
                     before_commit()
                 db.execute("COMMIT")
-                return run_id
+                return new_id
         raise HistoryError("could not draw a free run id")  # pragma: no cover - 2^32 ids
 
+    def new_sweep(self) -> str:
+        """An id for a G/C sweep: its points are stored as runs that carry it, and listed as one."""
+        taken = {e.id for e in self.entries()}
+        return next(i for i in iter(lambda: secrets.token_hex(4), "") if i not in taken)
+
     def import_json(self, text: str | bytes, name: str = "file") -> str:
-        """Store a result file (a download, a `--json` output) as a run of its own."""
-        return self.save(parse_result(text, f"file {shorten(name)}"), "import")
+        """Store a result file (a download, a `--json` output) as a run of its own, under the id it
+        was saved with when that id is free here; the same result twice is refused, naming it."""
+        c = parse_result(text, f"file {shorten(name)}")
+        with self._connect() as db:
+            row = db.execute("SELECT id FROM runs WHERE digest = ?", (digest(c),)).fetchone()
+        if row is not None:
+            raise AlreadyStored(row[0])
+        try:
+            kept = json.loads(text).get("run_id")
+        except (ValueError, AttributeError):  # pragma: no cover - parse_result read it already
+            kept = None
+        return self.save(c, "import", run_id=kept if isinstance(kept, str) and RUN_ID.match(kept) else None)
 
     def entries(self) -> list[Entry]:
-        """Stored runs, newest first, then the bundled examples."""
+        """Stored runs, newest first, each G/C sweep as one entry, then the bundled examples."""
         with self._connect() as db:
             rows = db.execute(f"SELECT {COLUMNS} FROM runs ORDER BY saved_at DESC, rowid DESC").fetchall()
-        return [_entry(r) for r in rows] + list(example_entries())
+        return group_sweeps([_entry(r) for r in rows]) + list(example_entries())
+
+    def is_sweep(self, sweep_id: str) -> bool:
+        with self._connect() as db:
+            found = db.execute("SELECT 1 FROM runs WHERE sweep = ? LIMIT 1", (sweep_id,)).fetchone()
+        return found is not None
+
+    def load_sweep(self, sweep_id: str) -> list[tuple[str, Comparison]]:
+        """A sweep's points, (run id, result), in the order of the (L + C) / G each aimed at."""
+        check_run_id(sweep_id)
+        with self._connect() as db:
+            rows = db.execute("SELECT id, result_json FROM runs WHERE sweep = ?", (sweep_id,)).fetchall()
+        if not rows:
+            raise MissingRun(sweep_id, self.path)
+        points = [(run_id, parse_result(text, f"stored run {run_id}")) for run_id, text in rows]
+        return sorted(points, key=lambda p: p[1].workload.cpu_g_ratio)
 
     def load(self, run_id: str) -> Comparison:
         check_run_id(run_id)
@@ -270,8 +283,8 @@ class History:
         check_run_id(run_id)
         if run_id in EXAMPLES:
             raise HistoryError(f"{run_id} is a bundled example; it cannot be deleted")
-        with self._connect() as db:
-            gone = db.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount
+        with self._connect() as db:  # a sweep's id deletes all its points, in one statement
+            gone = db.execute("DELETE FROM runs WHERE id = ? OR sweep = ?", (run_id, run_id)).rowcount
         if not gone:
             raise MissingRun(run_id, self.path)
 
@@ -298,7 +311,7 @@ def example_entries() -> tuple[Entry, ...]:
     out = []
     for run_id, (_file, title) in EXAMPLES.items():
         c = load_example(run_id)
-        row = _row(run_id, c, "example", "")
+        row = row_of(run_id, c, "example", "")
         row["preset"] = title
         row["user"] = c.provenance.user or "recorded"
         out.append(Entry(**row))

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from ui import playground, shell
+from ui import playground, shell, theme
 
 shell.require()
+theme.follow("")
 
 st.title("Overlap Lab: keep the GPU and the CPU busy at the same time")
 st.markdown(

@@ -6,10 +6,11 @@ delete a run. The page's link names what it shows (?run=ID or ?compare=A,B), so 
 
 import streamlit as st
 
-from ui import history_view, links, results, shell, side_by_side, sweep_view
+from ui import history_view, links, results, shell, side_by_side, sweep_view, theme
 from ui.look import Look, look_for
 
 shell.require()
+theme.follow("history")
 PICK = "h_pick"
 
 st.title("History: runs kept on this box")

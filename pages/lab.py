@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import box, controls, links, results, run, shell, sweep_view
+from ui import box, controls, links, results, run, shell, sweep_view, theme
 from ui.look import Look, look_for
 
 shell.require()
@@ -41,6 +41,8 @@ if note:
 if problem:
     st.warning(problem)
 running = run.is_running()
+if not running:  # a theme switch reruns the page, which would stop a run
+    theme.follow("lab")
 workload = controls.render(disabled=running, devices=run.device_choices(env), on_gpu=on_gpu)
 if not running:  # while this session runs, its progress says it all, and no timer reruns the page
     box.in_use()

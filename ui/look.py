@@ -8,15 +8,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from engine.result.comparison import Comparison
-from ui import charts
-
-
-def dark_theme() -> bool:
-    """Whether the viewer's page is dark (the menu's theme switch), so charts draw light ink."""
-    try:
-        return st.context.theme.type == "dark"
-    except Exception:  # no browser context, as in a bare script or a test
-        return False
+from ui import charts, theme
 
 
 @dataclass(frozen=True)
@@ -24,7 +16,7 @@ class Look:
     present: bool = False
     key: str = "r"
     name: str = "overlap-lab"  # file names of downloads start with this
-    dark: bool = field(default_factory=dark_theme)
+    dark: bool = field(default_factory=theme.dark)  # charts draw light ink on a dark page
     run_id: str | None = None  # the stored run shown: its downloads carry the id, so imports keep it
 
     @property

@@ -1,5 +1,7 @@
 """The progress throttle: phase changes pass at once, steps at most twice a second."""
 
+import pytest
+
 from engine.host.lock import Waiting
 from engine.measure.progress import Progress, Throttle
 
@@ -50,3 +52,8 @@ def test_each_finished_round_reaches_the_progress_reports_on_the_fake_clock():
     etas = [p.eta_s for p in seen if p.phase in ("serial", "deque")]
     assert all(e is not None and e >= 0 for e in etas) and etas[-1] < etas[0]
     assert seen[-1].eta_s is None  # done: nothing left to estimate
+    # The ceiling comes with the first finished round, by the rule the finished result uses.
+    assert all(p.ceiling is None for p in seen if not p.round_speedups)
+    assert [p.ceiling for p in seen if p.round_speedups] == pytest.approx(
+        [c.ceiling] * sum(1 for p in seen if p.round_speedups)
+    )

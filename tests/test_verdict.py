@@ -5,10 +5,11 @@ import dataclasses
 import pytest
 
 from engine.measure.protocol import compare
-from engine.read.verdict import verdict
+from engine.read.verdict import LAB, verdict
 from engine.result.circumstances import Contention, Environment
 from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload
+from engine.store.history import load_example
 from tests.ideal_kit import ideal_harness
 
 QUIET = Contention(True, 0, 0.5, 16)
@@ -67,3 +68,12 @@ def test_a_contended_run_is_told_to_find_a_quieter_host_first():
     v = verdict(run(11, 4, 75, contention=busy))
     assert v.advice == "a quieter host (2 other process(es) used the GPU): rerun when the box is idle"
     assert "Most help: a quieter host" in v.line
+
+
+def test_advice_names_the_flags_in_the_cli_and_the_controls_in_the_lab():
+    ladder = load_example("example-h200-ladder")  # unstable: the advice is to run until stable
+    cli, lab = verdict(ladder).advice, verdict(ladder, LAB).advice
+    assert "`--until-stable`" in cli and "`--cpu-fixed duration`" in cli
+    assert "'Run until stable'" in lab and "'Held as: duration'" in lab and "--" not in lab
+    seed = load_example("example-h100-seed")
+    assert "--" not in verdict(seed, LAB).advice

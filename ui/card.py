@@ -14,7 +14,7 @@ import streamlit as st
 from engine.read import frames
 from engine.read.report import card_text, cv_text, iterations_used
 from engine.read.truth import beyond_sentence, shortfall_sentence
-from engine.read.verdict import verdict
+from engine.read.verdict import LAB, verdict
 from engine.result.comparison import Comparison
 from engine.spec.variants import Variant
 from ui import charts, exports
@@ -32,7 +32,7 @@ def _named(v: Variant) -> str:
 
 def summary_card(c: Comparison) -> None:
     """The answer first: gain against ceiling, throughput and latency change, trust, the verdict."""
-    v = verdict(c)
+    v = verdict(c, LAB)
     box = st.container(border=True)
     box.markdown(f"## {card_text(c)}")
     box.markdown(

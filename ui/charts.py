@@ -380,16 +380,35 @@ def blocks_chart(
     return big(alt.LayerChart(layer=[bars, rule], width="container", height=HEIGHT), style)
 
 
-def live_rounds_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.Chart:
-    """The rounds finished so far in a running comparison, one bar each as it lands."""
-    chart = (
-        alt.Chart(frame, title="speedup per finished round")
+def live_rounds_chart(frame: pd.DataFrame, ceiling: float | None, style: Style = Style()) -> alt.LayerChart:
+    """The rounds finished so far in a running comparison, one bar each as it lands, against the
+    ceiling the finished rounds predict (dashed) and no gain (solid), so a room sees where the run
+    is heading before it ends."""
+    bars = (
+        alt.Chart(frame)
         .mark_bar(color="#1f6fb2")
         .encode(
             x=alt.X("round:O", title="round", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("speedup:Q", title="speedup", scale=alt.Scale(zero=False)),
             tooltip=["round", alt.Tooltip("speedup:Q", format=".3f")],
         )
-        .properties(width="container", height=240)
+    )
+    lines = pd.DataFrame(
+        {"y": [1.0] + ([ceiling] if ceiling else []), "what": ["no gain"] + (["ceiling"] if ceiling else [])}
+    )
+    rules = (
+        alt.Chart(lines)
+        .mark_rule(strokeWidth=3)
+        .encode(
+            y="y:Q",
+            strokeDash=alt.StrokeDash(
+                "what:N", title=None, scale=alt.Scale(domain=["ceiling", "no gain"], range=[[8, 4], [1, 0]])
+            ),
+            color=alt.value("#7b3294"),
+        )
+    )
+    height = 240 if style.font == FONT else 420
+    chart = alt.LayerChart(
+        layer=[bars, rules], title="speedup per finished round", width="container", height=height
     )
     return big(chart, style)

@@ -17,7 +17,7 @@ import streamlit as st
 
 from engine.read import frames
 from engine.read.report import card_text, document
-from engine.read.verdict import verdict
+from engine.read.verdict import LAB, verdict
 from engine.result.comparison import Comparison
 from ui import charts
 from ui.look import Look
@@ -72,7 +72,7 @@ def show(chart: charts.AnyChart, name: str, key: str) -> None:
 
 def summary_chart(c: Comparison, title: str = "") -> alt.VConcatChart:
     """One image of a run: the card's message, the paired chart and a window of the timeline."""
-    v = verdict(c)
+    v = verdict(c, LAB)
     where = c.environment.gpu_name or c.device_kind
     w, b = c.workload, c.baseline_summary
     lines = [

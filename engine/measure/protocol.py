@@ -35,7 +35,7 @@ from engine.measure.rig import Rig
 from engine.measure.stability import StabilityGate
 from engine.result.blocks import RunResult
 from engine.result.circumstances import Environment, Provenance, Stability
-from engine.result.comparison import Comparison
+from engine.result.comparison import Comparison, pooled, predict_for
 from engine.result.findings import SyncFinding
 from engine.spec.run_spec import RunSpec
 from engine.spec.sets import set_for
@@ -195,12 +195,20 @@ class _Plan:
         return self.harness.clock if self.harness is not None else time.perf_counter_ns
 
 
+def _ceiling_so_far(runs: list[RunResult], variants: tuple[Variant, ...]) -> float:
+    """The headline's ceiling from the blocks run so far, by the rule a finished result uses."""
+    base, head = variants[0], variants[-1]
+    mine = [r for r in runs if r.mode == base.name], [r for r in runs if r.mode == head.name]
+    return predict_for(pooled(mine[0]), pooled(mine[1]), head, base).ceiling
+
+
 def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
     workload, gate, clock = plan.workload, plan.gate, plan.clock
     rounds = plan.spec.planned_rounds
     done = 0
     note = ""
     speedups: list[float] = []
+    ceiling: list[float] = []  # the headline's ceiling as of the last finished round
     began = clock()
 
     def tick(n: int, phase: str, r: int = 0) -> None:
@@ -219,6 +227,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
                 eta_s=eta_s,
                 round_speedups=tuple(speedups),
                 eta_is_bound=gate is not None,
+                ceiling=ceiling[-1] if ceiling else None,
             )
         )
 
@@ -262,6 +271,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
                     walls[v.name] = run.wall_s
                     watch.check()
                 speedups.append(walls[baseline] / walls[headline])
+                ceiling.append(_ceiling_so_far(runs, plan.variants))
                 if gate is None:
                     continue
                 note = _gate_note(gate, speedups)
@@ -279,6 +289,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
                 plan.total_steps,
                 note="a few untimed batches per variant",
                 round_speedups=tuple(speedups),
+                ceiling=ceiling[-1] if ceiling else None,
             )
         )
         found = rig.check_syncs(clock, on_cuda)
@@ -290,6 +301,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
                     plan.total_steps,
                     note="torch.profiler, untimed",
                     round_speedups=tuple(speedups),
+                    ceiling=ceiling[-1] if ceiling else None,
                 )
             )
             rig.trace(plan.trace_path, clock, on_cuda)
@@ -305,6 +317,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
             rounds,
             note=note,
             round_speedups=tuple(speedups),
+            ceiling=ceiling[-1] if ceiling else None,
         )
     )
     stability = Stability(gate.cv_target, gate.window, True, stop_reason) if gate is not None else Stability()

@@ -13,10 +13,36 @@ from dataclasses import dataclass
 
 from engine.result.comparison import Comparison
 from engine.result.schedule import Prediction, predict
+from engine.spec.fields import flag_of
+from engine.spec.run_spec import RUN_FIELDS
+from engine.spec.sets import SETS
+from engine.spec.workload import FIELDS
 
 GRAPH_L_SHARE = 0.01  # CUDA Graph replay cost about 1% of eager launch for ViT-B/16 at batch 10
 MAX_POOL = 16
 BALANCED = 0.10  # G and L + C this close count as balanced: nothing in the loop is worth changing
+
+
+@dataclass(frozen=True)
+class Words:
+    """How advice names what to change: the CLI's flags, or the lab's controls. Advice written as
+    flags sent a lab user looking for `--until-stable` in a page that has a checkbox for it."""
+
+    until_stable: str
+    hold_duration: str
+    ladder: str
+
+
+CLI = Words(
+    f"`{flag_of('until_stable', RUN_FIELDS)}`",
+    f"`{flag_of('cpu_fixed', FIELDS)} duration`",
+    "the ladder (`python -m engine ladder`)",
+)
+LAB = Words(
+    f"'{RUN_FIELDS['until_stable'].label}'",
+    f"'{FIELDS['cpu_fixed'].label}: duration'",
+    f"the ladder ({RUN_FIELDS['variants'].label}: {SETS['ladder'].label})",
+)
 
 
 @dataclass(frozen=True)
@@ -42,20 +68,24 @@ def _pool_size(p: Prediction, cores: int) -> int:
     return max(2, min(wanted, cores - 2, MAX_POOL))
 
 
-def verdict(c: Comparison) -> Verdict:
+def verdict(c: Comparison, words: Words = CLI) -> Verdict:
+    """The bounds and the advice; `words` names what to change in the CLI's terms or the lab's."""
     p = c.prediction
     share_c = p.c_ms / p.baseline_period_ms if p.baseline_period_ms > 0 else float("nan")
     baseline = f"max(G, L) + C = {p.baseline_period_ms:.1f} ms in turn, C {share_c:.0%} of it"
     headline = f"{p.bound}, {p.formula} = {p.period_ms:.1f} ms"
-    return Verdict(c.baseline.name, baseline, c.headline.name, headline, _advice(c, p))
+    return Verdict(c.baseline.name, baseline, c.headline.name, headline, _advice(c, p, words))
 
 
-def _advice(c: Comparison, p: Prediction) -> str:
+def _advice(c: Comparison, p: Prediction, words: Words) -> str:
     if c.contention.contended:
         return f"a quieter host ({c.contention.reason}): rerun when the box is idle"
     if c.stability_state == "unstable":
-        hold = "" if c.workload.cpu_fixed == "duration" else ", or hold C still with --cpu-fixed duration"
-        return f"a quieter host: the rounds spread by CV {c.speedup_cv:.1%}; rerun with --until-stable{hold}"
+        hold = "" if c.workload.cpu_fixed == "duration" else f", or hold C still with {words.hold_duration}"
+        return (
+            f"a quieter host: the rounds spread by CV {c.speedup_cv:.1%}; rerun with "
+            f"{words.until_stable}{hold}"
+        )
     g, l_, cc = p.g_ms, p.l_ms, p.c_ms
     serial = p.baseline_period_ms
     headline = c.headline
@@ -90,7 +120,7 @@ def _advice(c: Comparison, p: Prediction) -> str:
             return (
                 f"CUDA Graphs: replaying a captured forward cuts L to about {l_ * GRAPH_L_SHARE:.2f} ms, "
                 f"predicted period {graphs.period_ms:.1f} ms, {graphs.ceiling:.2f}x over "
-                f"{c.baseline.name}; the ladder measures it"
+                f"{c.baseline.name}; {words.ladder} measures it"
             )
         return "a bigger batch: G grows with it and L does not"
     cores = c.environment.cpu_cores_usable or os.cpu_count() or 2
@@ -100,7 +130,7 @@ def _advice(c: Comparison, p: Prediction) -> str:
         return (
             f"a post-processing pool of {k} worker processes: predicted period "
             f"max(G, L, C / {k}) = {pool.period_ms:.1f} ms, {serial / pool.period_ms:.2f}x "
-            f"over {c.baseline.name}; the ladder measures it"
+            f"over {c.baseline.name}; {words.ladder} measures it"
         )
     return (
         "more GPU work per batch (a bigger batch): the host's C sets the pace and this machine has no "

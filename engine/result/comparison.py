@@ -189,10 +189,7 @@ class Comparison:
         A CUDA Graph variant brings its own G and L: replaying changes what launching costs,
         which is the whole point of it, while the baseline keeps its eager launches.
         """
-        base, v = self.baseline_summary, self.variant(name)
-        own = self.summary_of(name)
-        g, l_ms = (own.g.mean, own.l.mean) if v.launch != self.baseline.launch else (base.g.mean, base.l.mean)
-        return predict(g, l_ms, base.c.mean, v.depth, v.workers, baseline_l_ms=base.l.mean)
+        return predict_for(self.baseline_summary, self.summary_of(name), self.variant(name), self.baseline)
 
     def ceiling_of(self, name: str) -> float:
         return self.prediction_of(name).ceiling
@@ -256,6 +253,18 @@ class Comparison:
     @classmethod
     def from_json(cls, path: str | Path) -> Comparison:
         return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+def predict_for(base: VariantSummary, own: VariantSummary, v: Variant, baseline: Variant) -> Prediction:
+    """A variant's prediction from the baseline's costs (and its own G and L where it launches
+    differently): the one rule behind every ceiling, a finished result's and a running one's."""
+    g, l_ms = (own.g.mean, own.l.mean) if v.launch != baseline.launch else (base.g.mean, base.l.mean)
+    return predict(g, l_ms, base.c.mean, v.depth, v.workers, baseline_l_ms=base.l.mean)
+
+
+def pooled(runs: list[RunResult]) -> VariantSummary:
+    """Blocks of one variant as one summary: every step's spans, all walls and images together."""
+    return _pool(runs)
 
 
 def _pool(runs: list[RunResult]) -> VariantSummary:

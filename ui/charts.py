@@ -51,6 +51,7 @@ COUNTED_SCALE = alt.Scale(domain=["counted", "settling"], range=["#1f6fb2", "#b8
 FONT = 16
 PRESENT_FONT = 22  # presentation mode: read from the back of a room
 HEIGHT = 360  # axes and legend included
+LEGEND_COLUMNS = 4
 
 Chart = TypeVar("Chart", alt.Chart, alt.LayerChart, alt.VConcatChart)
 AnyChart = alt.Chart | alt.LayerChart | alt.VConcatChart
@@ -99,6 +100,7 @@ def big(chart: Chart, style: Style = Style()) -> Chart:
             labelFontSize=font,
             titleFontSize=font,
             orient="bottom",
+            columns=LEGEND_COLUMNS,  # a legend of nine activities in one row ran off a 1280 px screen
             labelLimit=320,
             labelColor=ink,
             titleColor=ink,

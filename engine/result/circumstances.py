@@ -46,27 +46,42 @@ class Stability:
     stop_reason: str = "fixed rounds"
 
 
+# Other processes keeping more than this many cores busy on average share what is measured. Idle
+# boxes measured 0.01 to 0.05 cores of daemons; a browser redrawing the lab on a 2-core box, 0.3-0.6.
+OTHER_CPU_CORES = 0.2
+
+
 @dataclass(frozen=True)
 class Contention:
-    """Whether something else used the GPU or overloaded the host while the run measured."""
+    """Whether something else used the GPU or the host while the run measured."""
 
     checked: bool = False
     gpu_other_processes: int = 0  # most other compute processes seen on the GPU at once
     load_avg_max: float = 0.0  # highest 1-minute load average seen
     cores: int = 0  # cores this process may use
+    other_cpu_cores: float = 0.0  # other processes' CPU time over the run's wall time
+    other_runs: int = 0  # other runs of this product that held a device on this box meanwhile
+    other_devices: str = ""  # the devices they held
 
     @property
     def contended(self) -> bool:
-        return self.checked and (self.gpu_other_processes > 0 or self.load_avg_max > self.cores)
+        return self.checked and bool(self._reasons())
 
-    @property
-    def reason(self) -> str:
+    def _reasons(self) -> list[str]:
         why = []
         if self.gpu_other_processes > 0:
             why.append(f"{self.gpu_other_processes} other process(es) used the GPU")
+        if self.other_runs > 0:
+            why.append(f"{self.other_runs} other Overlap Lab run(s) held {self.other_devices or 'a device'}")
+        if self.other_cpu_cores > OTHER_CPU_CORES:
+            why.append(f"other processes kept {self.other_cpu_cores:.1f} cores busy on average")
         if self.checked and self.load_avg_max > self.cores:
             why.append(f"host load {self.load_avg_max:.1f} on {self.cores} cores")
-        return "; ".join(why)
+        return why
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self._reasons())
 
     @property
     def stamp(self) -> str:

@@ -17,7 +17,7 @@ from engine.errors import MAX_ECHO_CHARS, shorten
 from engine.host.fingerprint import cuda_likely
 from engine.spec.fields import FieldSpec, flag_of, from_text, kinds
 from engine.spec.run_spec import RUN_FIELDS, RunSpec, parse_ratios
-from engine.spec.workload import FIELDS, PRESETS, Workload, WorkloadError, preset
+from engine.spec.workload import FIELDS, GPU_PRESET, PRESETS, STANDIN_PRESET, Workload, WorkloadError, preset
 
 EXIT_USAGE = 2
 MAX_MESSAGE_CHARS = 240  # argparse's own messages echo what was typed, however long
@@ -81,8 +81,10 @@ def add_run_flags(parser: argparse.ArgumentParser, command: str) -> None:
         default=None,
         metavar="{" + ",".join(PRESETS) + "}",
         help="starting workload (default: "
-        + ("balanced" if command == "sweep" else "seed")
-        + " with CUDA, cpu-demo on the CPU stand-in)",
+        + default_preset(command, True)
+        + " with CUDA, "
+        + default_preset(command, False)
+        + " on the CPU stand-in)",
     )
     skip = NOT_FLAGS + (("variants",) if command in COMMAND_SET else ())
     add_spec_flags(parser, RUN_FIELDS, kinds(RunSpec), skip)
@@ -129,11 +131,11 @@ def run_spec(args: argparse.Namespace) -> RunSpec:
 
 
 def default_preset(command: str, on_gpu: bool) -> str:
-    """seed where CUDA works (balanced for a sweep), cpu-demo on the stand-in: the seed workload
-    would take an hour there."""
+    """The lab's first click where CUDA works (balanced for a sweep), cpu-demo on the stand-in: the
+    seed workload would take an hour there."""
     if not on_gpu:
-        return "cpu-demo"
-    return "balanced" if command == "sweep" else "seed"
+        return STANDIN_PRESET
+    return "balanced" if command == "sweep" else GPU_PRESET
 
 
 def workload(args: argparse.Namespace, on_gpu: bool | None = None) -> Workload:

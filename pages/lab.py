@@ -10,7 +10,7 @@ shell.require()
 st.title("Lab: overlap, measured")
 env = run.environment()
 on_gpu = env.device.startswith("cuda")
-default = "seed" if on_gpu else controls.STANDIN_PRESET
+default = controls.GPU_PRESET if on_gpu else controls.STANDIN_PRESET
 if not on_gpu and shell.presenting():
     st.caption("CPU stand-in: a worker process plays the GPU; the times are a CPU's.")
 elif not on_gpu:

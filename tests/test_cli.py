@@ -57,8 +57,8 @@ def cli(*args, timeout=300):
         ),
         (["compare", "--data-dir", "/dev/null/x"], "--data-dir: data_dir='/dev/null/x' is not allowed"),
         (
-            ["compare", "--preset", "balanced", "--cpu-work", "loop"],
-            "--cpu-fixed: cpu_fixed='duration' is not allowed: work when cpu_work='loop'",
+            ["compare", "--preset", "balanced", "--cpu-work", "article"],
+            "--cpu-fixed: cpu_fixed='duration' is not allowed: work when cpu_work='article'",
         ),
         (
             ["compare", "--until-stable", "--target-cv-pct", "0"],

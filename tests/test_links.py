@@ -80,7 +80,7 @@ def test_every_workload_field_can_travel_in_a_link():
 
 
 def test_values_that_are_fine_alone_but_not_together_are_named():
-    setup = parse({"cpu_work": "loop", "cpu_fixed": "duration"}, "balanced")
+    setup = parse({"cpu_work": "article", "cpu_fixed": "duration"}, "balanced")
     assert setup.problems and setup.problems[0].startswith("cpu_fixed='duration' is not allowed: work when")
     PRESETS["balanced"].replace(**setup.overrides)  # what is kept is valid
 

@@ -6,7 +6,7 @@ from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
 from engine.measure.calibrate import calibrate
 from engine.measure.protocol import Harness, compare
 from engine.spec.run_spec import RunSpec
-from engine.spec.workload import Workload, WorkloadError
+from engine.spec.workload import PRESETS, Workload, WorkloadError
 from tests.ideal_kit import MS, ideal_compare
 
 
@@ -49,6 +49,20 @@ def test_loop_work_keeps_the_given_iterations():
         Workload(cpu_iterations=1234), IdealDevice(clock, 1, 1), lambda n: None, clock, lambda: 1.0
     )
     assert cal.cpu_iterations == 1234 and cal.probe_g_ms is None
+
+
+def test_the_loop_held_by_duration_holds_what_the_whole_loop_takes_here():
+    clock = FakeClock()
+    timed = []
+
+    def loop_time(n):
+        timed.append(n)
+        return 93.5  # what 500,000 iterations took on this host, as the probe measured it
+
+    cal = calibrate(
+        PRESETS["seed-steady"], IdealDevice(clock, 1, 1), lambda n: None, clock, lambda: 1.0, loop_time
+    )
+    assert timed == [500_000] and cal.target_c_ms == 93.5 and cal.cpu_iterations == -1
 
 
 @pytest.mark.parametrize("rounds", [0, 51, 2.0, True])

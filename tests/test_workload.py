@@ -42,12 +42,14 @@ def test_bad_values_name_the_field_value_and_what_is_allowed(field, value, allow
     assert allowed in message
 
 
-@pytest.mark.parametrize("kind", ["loop", "article"])
-def test_fixed_duration_needs_a_time_to_hold(kind):
+def test_the_article_loops_cannot_be_held_for_a_duration_but_the_loop_can():
     with pytest.raises(WorkloadError) as info:
-        Workload(cpu_work=kind, cpu_fixed="duration")
+        Workload(cpu_work="article", cpu_fixed="duration")
     assert info.value.field == "cpu_fixed"
-    assert f"work when cpu_work='{kind}'" in str(info.value) and "cpu_work=ms or match_g" in str(info.value)
+    assert "work when cpu_work='article'" in str(info.value) and "use cpu_work=loop" in str(info.value)
+    held = Workload(cpu_work="loop", cpu_fixed="duration")  # the loop's own time on this host, held
+    assert held.describe_cpu_work() == "loop held for the time 500,000 iterations take on this host"
+    assert PRESETS["seed-steady"] == held.replace()
 
 
 def test_unknown_field_and_preset_are_errors():

@@ -31,13 +31,19 @@ from engine.spec.workload import (
     PRESETS,
     Workload,
 )
+from engine.spec.workload import GPU_PRESET as GPU_PRESET
+from engine.spec.workload import STANDIN_PRESET as STANDIN_PRESET
 from ui import run_controls
 from ui.links import Setup
 from ui.refusal import in_lab
 from ui.run import RunRequest
 
 CUSTOM = "custom"
-STANDIN_PRESET = "cpu-demo"  # what a link to a GPU-sized preset opens on a machine without CUDA
+# How the Preset control shows each: the fixed-work seed says it is the noisy one.
+PRESET_LABELS = {
+    "seed": "seed (fixed work: noisy)",
+    "seed-steady": "seed-steady (the article's, C held still)",
+}
 ON_GPU_KEY = "_on_gpu"
 WORK_LABELS = {"loop": "fixed loop", "article": "article's loops", "ms": "milliseconds", "match_g": "match G"}
 FIXED_LABELS = {"work": "fixed work", "duration": "fixed duration"}
@@ -120,8 +126,8 @@ def _on_preset() -> None:
 
 
 def _on_cpu_work() -> None:
-    # An iteration count is fixed work by definition; keep the pair valid instead of erroring.
-    if st.session_state[_key("cpu_work")] in ("loop", "article"):
+    # The article's two loops differ in work, which a fixed duration would erase: keep the pair valid.
+    if st.session_state[_key("cpu_work")] == "article":
         st.session_state[_key("cpu_fixed")] = "work"
     _on_field()
 
@@ -177,6 +183,7 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> Workload | None
         "Preset",
         [*PRESETS, CUSTOM],
         key="preset",
+        format_func=lambda name: PRESET_LABELS.get(name, name),
         on_change=_on_preset,
         disabled=disabled,
         help="  \n".join(f"**{name}**: {note}" for name, note in PRESET_NOTES.items()),
@@ -210,7 +217,7 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> Workload | None
         format_func=FIXED_LABELS.__getitem__,
         help="  \n".join(f"**{FIXED_LABELS[k]}**: {v}" for k, v in CPU_FIXED_HELP.items())
         + "  \nReal post-processing is fixed work; a talk needs a speedup the schedule decides.",
-        disabled=disabled or kind in ("loop", "article"),
+        disabled=disabled or kind == "article",
         on_change=_on_field,
     )
     _number("cpu_iterations", disabled or kind not in ("loop", "article"), whole=True)

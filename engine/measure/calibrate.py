@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from engine.devices.base import Device
 from engine.result.circumstances import Calibration
-from engine.spec.postprocess import iterations_for, ms_per_iteration
+from engine.spec.postprocess import iterations_for, loop_ms, ms_per_iteration
 from engine.spec.workload import Workload
 
 PROBE_STEPS = 5  # batches timed to measure G before match_g sizes the CPU work
@@ -40,11 +40,13 @@ def calibrate(
     tick: Callable[[int], None],
     clock: Callable[[], int] = time.perf_counter_ns,
     loop_cost: Callable[[], float] = ms_per_iteration,
+    loop_time: Callable[[int], float] = loop_ms,
 ) -> Calibration:
     """Size the CPU work, probing G and L first when it is defined relative to G.
 
-    `clock` times the probe batches and `loop_cost` measures one loop iteration in ms; tests pass
-    fixed ones, so calibration is checked exactly without running a real loop.
+    `clock` times the probe batches, `loop_cost` measures one loop iteration in ms and `loop_time`
+    a whole loop of n iterations; tests pass fixed ones, so calibration is checked exactly without
+    running a real loop.
     """
     per_iteration = loop_cost()
     probe_g: float | None = None
@@ -56,6 +58,8 @@ def calibrate(
         target = max(0.0, probe_g * workload.cpu_g_ratio - probe_l)
     elif workload.cpu_work == "ms":
         target = workload.cpu_ms
+    elif workload.cpu_work == "loop" and workload.cpu_fixed == "duration":
+        target = loop_time(workload.cpu_iterations)  # the loop's own cost here, then held
     if workload.cpu_fixed == "duration":
         iterations = -1
     elif target is None:

@@ -63,6 +63,17 @@ def ms_per_iteration(
     return statistics.median(costs)
 
 
+def loop_ms(iterations: int, repeats: int = 3, clock: Clock = time.perf_counter_ns) -> float:
+    """Median time of the whole loop on this core right now, in milliseconds: what a fixed-work
+    block's C would be, measured once so a fixed-duration block can hold it."""
+    costs = []
+    for _ in range(repeats):
+        t0 = clock()
+        trig_loop(iterations)
+        costs.append((clock() - t0) / 1e6)
+    return statistics.median(costs)
+
+
 def iterations_for(target_ms: float, ms_per_iter: float) -> int:
     return max(0, round(target_ms / ms_per_iter)) if ms_per_iter > 0 else 0
 

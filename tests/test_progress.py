@@ -4,6 +4,10 @@ import pytest
 
 from engine.host.lock import Waiting
 from engine.measure.progress import Progress, Throttle
+from engine.measure.protocol import compare
+from engine.spec.run_spec import RunSpec
+from engine.spec.workload import Workload
+from tests.ideal_kit import ideal_harness
 
 
 def test_throttle_passes_phase_changes_and_at_most_two_steps_a_second():
@@ -57,3 +61,28 @@ def test_each_finished_round_reaches_the_progress_reports_on_the_fake_clock():
     assert [p.ceiling for p in seen if p.round_speedups] == pytest.approx(
         [c.ceiling] * sum(1 for p in seen if p.round_speedups)
     )
+
+
+def test_time_left_follows_each_variants_own_pace_on_the_fake_clock():
+    # Serial steps cost 15 ms here and deque steps 10: one pace for both was a third off inside
+    # the first serial block. With a pace per variant (predicted from the baseline's G, L and C
+    # until the deque has run), every estimate after the first serial block is within 5%.
+    harness = ideal_harness()
+    seen = []
+    w = Workload(
+        model="resnet18", batch_size=1, steps=20, warmup_steps=1, cpu_work="ms", cpu_ms=5.0, device="cpu"
+    )
+    compare(
+        w,
+        RunSpec(rounds=3, telemetry="off"),
+        progress=lambda p: seen.append((harness.clock(), p)),
+        harness=harness,
+    )
+    end = next(t for t, p in seen if p.phase == "done")
+    blocks = [(t, p) for t, p in seen if p.phase in ("serial", "deque")]
+    after_first = [(t, p) for t, p in blocks if p.done_steps > w.warmup_steps + w.steps]
+    assert after_first
+    for t, p in after_first:
+        real = (end - t) / 1e9
+        if real > 0.05:
+            assert abs(p.eta_s - real) / real < 0.05, (p.phase, p.done_steps, p.eta_s, real)

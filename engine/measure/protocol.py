@@ -30,8 +30,9 @@ from engine.host.fingerprint import fingerprint, physical_gpu, resolve_device, u
 from engine.host.lock import Waiting, queue_for
 from engine.host.telemetry import Sampler
 from engine.measure.calibrate import PROBE_STEPS, calibrate
+from engine.measure.eta import Eta
 from engine.measure.progress import Cancelled, Progress, ProgressFn
-from engine.measure.rig import Rig
+from engine.measure.rig import SYNC_CHECK_STEPS, Rig
 from engine.measure.stability import StabilityGate
 from engine.result.blocks import RunResult
 from engine.result.circumstances import Environment, Provenance, Stability
@@ -210,12 +211,18 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
     speedups: list[float] = []
     ceiling: list[float] = []  # the headline's ceiling as of the last finished round
     began = clock()
+    eta = Eta(plan.variants, workload.steps, rounds, clock, min(SYNC_CHECK_STEPS, workload.steps))
 
-    def tick(n: int, phase: str, r: int = 0) -> None:
+    def tick(n: int, phase: str, r: int = 0, in_block: int | None = None) -> None:
         nonlocal done
         done += n
-        pace_ns = (clock() - began) / done  # warm-up is slower than the rest: an early overestimate
-        eta_s = pace_ns * (plan.total_steps - done) / 1e9
+        left = None
+        if in_block is not None:
+            eta.step(phase)
+            left = eta.left_s(r, phase, in_block)
+        if left is None:  # before every variant has a pace: one pace for all, an overestimate
+            left = (clock() - began) / done * (plan.total_steps - done) / 1e9
+        eta_s = left
         report(
             Progress(
                 phase,
@@ -265,8 +272,9 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
             for r in range(rounds):
                 walls: dict[str, float] = {}
                 for v in rotation(plan.variants, r):
-                    step_tick = lambda _i, m=v.name, r=r: tick(1, m, r)  # noqa: E731
+                    step_tick = lambda i, m=v.name, r=r: tick(1, m, r, i)  # noqa: E731
                     run = rig.block(v, r, clock, step_tick)
+                    eta.block_done(run)
                     runs.append(run)
                     walls[v.name] = run.wall_s
                     watch.check()

@@ -61,6 +61,8 @@ else:
         icon=":material/play_arrow:",
         key="run_stop",
     )
+    if estimate := controls.standin_estimate(workload):
+        st.caption(estimate)
 status = st.container()
 shown = run.shown()
 if running:

@@ -173,3 +173,11 @@ def test_lab_draws_a_recorded_h200_run_until_stable():
     assert "## deque: 1.90x of a 1.96x ceiling · throughput +90% · end-to-end latency +2% · stable" in texts
     assert any("stopped by stability target met after 4 rounds" in c.value for c in at.caption)
     assert len(at.dataframe[0].value) == 8  # four rounds, two blocks each
+
+
+@pytest.mark.skipif(has_cuda(), reason="the stand-in's estimate shows where there is no CUDA")
+def test_the_lab_says_how_long_a_standin_run_takes_before_it_starts():
+    at = page("lab")
+    said = [c.value for c in at.caption if c.value.endswith("s on the CPU stand-in.")]
+    assert len(said) == 1 and said[0].startswith("About ")
+    assert 5 <= int(said[0].split()[1]) <= 30  # cpu-demo, 3 rounds: 11 s measured on 2 cores

@@ -238,6 +238,14 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> Workload | None
     return workload
 
 
+def standin_estimate(workload: Workload | None) -> str:
+    """What the lab says before a stand-in run: how long it should take (empty on a GPU or without
+    a valid setup; the GPU has no estimator)."""
+    if workload is None or (st.session_state.get(ON_GPU_KEY) and workload.device != "cpu"):
+        return ""
+    return f"About {standin_spec_s(workload, run_controls.spec()):.0f} s on the CPU stand-in."
+
+
 def _within_standin_time(workload: Workload, spec: RunSpec, where: Any) -> Workload | None:
     """Refuse a stand-in run of half an hour or more, and warn before a run of minutes."""
     est = standin_spec_s(workload, spec)

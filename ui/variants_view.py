@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.read import variant_frames
+from engine.read.truth import rung_sentences
 from engine.result.comparison import Comparison
 from engine.spec.variants import DEQUE, POOL
 from ui import exports, variant_charts
@@ -35,6 +36,8 @@ def table(c: Comparison, look: Look) -> None:
             "ceiling": st.column_config.NumberColumn(format="%.2fx"),
         },
     )
+    for said in rung_sentences(c):
+        st.markdown(f"- {said}")
 
 
 def curves(c: Comparison, look: Look) -> None:

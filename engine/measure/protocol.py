@@ -210,19 +210,17 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
     note = ""
     speedups: list[float] = []
     ceiling: list[float] = []  # the headline's ceiling as of the last finished round
-    began = clock()
     eta = Eta(plan.variants, workload.steps, rounds, clock, min(SYNC_CHECK_STEPS, workload.steps))
 
     def tick(n: int, phase: str, r: int = 0, in_block: int | None = None) -> None:
         nonlocal done
         done += n
-        left = None
+        # No estimate until every variant left has a pace (the baseline's first block gives them):
+        # one pace for all steps, warm-up and the worker's start included, was 40-60% off there.
+        eta_s = None
         if in_block is not None:
             eta.step(phase)
-            left = eta.left_s(r, phase, in_block)
-        if left is None:  # before every variant has a pace: one pace for all, an overestimate
-            left = (clock() - began) / done * (plan.total_steps - done) / 1e9
-        eta_s = left
+            eta_s = eta.left_s(r, phase, in_block)
         report(
             Progress(
                 phase,

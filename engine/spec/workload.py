@@ -178,8 +178,9 @@ PRESETS: dict[str, Workload] = {
     "article": Workload(cpu_work="article"),
     # The seed's case with C held at what the article's loop costs on this host, timed when the run
     # starts: the same small ceiling, without the host's mood moving it from round to round. The
-    # lab's first click on a GPU box.
-    "seed-steady": Workload(cpu_fixed="duration"),
+    # lab's first click on a GPU box: 30 steps a block keep three rounds under 40 s where the loop
+    # takes 120 ms (an H200 box whose host ran it at 108 to 120 ms took 38 to 42 s with 50).
+    "seed-steady": Workload(cpu_fixed="duration", steps=30),
     # Host work (L + C) set at run time to the measured G and held there by fixed-duration work. The
     # ceiling is then 2 - L/G, so the batch is large enough for G to dwarf the ~6 ms launch of ViT-B/16
     # (at batch 10 it would be 1.4x).
@@ -204,7 +205,7 @@ PRESET_NOTES: dict[str, str] = {
     "moves with the host and one click can read 0.94x and the next 1.24x; the noisy one.",
     "article": "The article's two scripts as published: the overlap script's loop costs more per batch.",
     "seed-steady": "The article's workload (ViT-B/16, batch 10, fp32) with C held at what its "
-    "500,000-iteration loop takes on this host: its small ceiling, steadily.",
+    "500,000-iteration loop takes on this host, 30 steps a block: its small ceiling, steadily.",
     "balanced": "ViT-B/16 at batch 128, L + C held at the measured G (fixed duration): ceiling near 2x.",
     "cpu-demo": "A small model sized for the CPU stand-in, L + C held at G: ceiling near 2x.",
 }

@@ -11,6 +11,7 @@ from engine.read.truth import (
     beyond_sentence,
     blocks,
     fast_block_sentences,
+    rung_sentences,
     shortfall_reasons,
     shortfall_sentence,
 )
@@ -196,3 +197,25 @@ def test_a_block_faster_than_its_own_costs_is_never_passed_over():
     (said,) = fast_block_sentences(c)
     assert said.startswith("round 1's deque block ran at 200% of the period its own G, L and C predict")
     assert "faster than the model allows" in said
+
+
+def test_a_rung_above_its_ceiling_says_why_beside_the_table():
+    # The recorded readback set with the deque's blocks made 10% shorter and their C 10% shorter:
+    # a middle row now beats its ceiling, and the sentence beside the table names the faster host.
+    c = load_example("example-h200-readback")
+
+    def faster(run):
+        if run.mode != "deque":
+            return run
+        steps = tuple(
+            dataclasses.replace(s, post_start_ns=s.post_start_ns + (s.post_end_ns - s.post_start_ns) // 10)
+            for s in run.steps
+        )
+        return dataclasses.replace(
+            run, steps=steps, end_ns=run.start_ns + (run.end_ns - run.start_ns) * 9 // 10
+        )
+
+    c = dataclasses.replace(c, runs=tuple(faster(r) for r in c.runs))
+    (said,) = rung_sentences(c)
+    assert said.startswith(f"deque at {c.speedup_of('deque'):.2f}x is above its 1.95x ceiling because ")
+    assert "the host ran C 10% faster in the deque blocks than in the serial ones" in said

@@ -119,7 +119,7 @@ def main() -> int:
                             page.goto(f"{url}/{where}" + (f"{sep}present=1" if present else ""))
                             page.wait_for_timeout(6000 if name != "history" else 4000)
                             file = f"{name}-{theme.lower()}-{'present-' if present else ''}{w}x{h}"
-                            heading = page.get_by_role("heading", name=re.compile(r"x ceiling|G/C sweep"))
+                            heading = page.get_by_role("heading", name=re.compile(r"x ceiling|G.C sweep"))
                             if name != "history" and heading.count():
                                 heading.first.scroll_into_view_if_needed()
                                 page.wait_for_timeout(500)

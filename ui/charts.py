@@ -321,40 +321,23 @@ def paired_chart(
             tooltip=[alt.Tooltip("value_ms:Q", format=",.1f", title="period at the ceiling (ms)")],
         )
     )
+    # Left of the tick inside the baseline's bar, unless the tick sits so near zero (a pool's 10 ms
+    # against a serial 107 ms) that the word would run off the axis: then right of it.
+    near_zero = ceiling_period_ms < 0.25 * float(frame["value_ms"].max()) if len(frame) else False
     label = (
         alt.Chart(mark)
-        .mark_text(align="right", dx=-8, text="ceiling", fontWeight="bold", color="white")
+        .mark_text(
+            align="left" if near_zero else "right",
+            dx=8 if near_zero else -8,
+            text="ceiling",
+            fontWeight="bold",
+            color="white",
+        )
         .encode(x="value_ms:Q", y=alt.Y("measure:N", sort=order), yOffset=alt.YOffset("mode:N", sort=names))
     )
     height = 2 * (2 * (style.font + 14) + 20) + 4 * style.font + 60  # bars, axis and legend
     chart = alt.LayerChart(layer=[bars, text, ceiling, label], width="container", height=height)
     return big(chart, style)
-
-
-def rounds_chart(frame: pd.DataFrame, ceiling: float, style: Style = Style()) -> alt.LayerChart:
-    """Per-round speedups against the ceiling (dashed) and no gain (solid); settling rounds grey."""
-    bars = (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("round:O", title="round", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("speedup:Q", title="speedup"),
-            color=alt.Color("counted:N", scale=COUNTED_SCALE, title=None),
-            tooltip=["round", alt.Tooltip("speedup:Q", format=".3f"), "counted"],
-        )
-    )
-    marks = pd.DataFrame({"y": [1.0, ceiling], "what": ["no gain", "ceiling"]})
-    rules = (
-        alt.Chart(marks)
-        .mark_rule(strokeWidth=2)
-        .encode(
-            y="y:Q",
-            strokeDash=alt.StrokeDash(
-                "what:N", title=None, scale=alt.Scale(domain=["no gain", "ceiling"], range=[[1, 0], [8, 4]])
-            ),
-        )
-    )
-    return big(alt.LayerChart(layer=[bars, rules], width="container", height=HEIGHT), style)
 
 
 def blocks_chart(
@@ -384,37 +367,3 @@ def blocks_chart(
     ok = pd.DataFrame({"y": [loop_ok]})
     rule = alt.Chart(ok).mark_rule(strokeDash=[8, 4], strokeWidth=2).encode(y="y:Q")
     return big(alt.LayerChart(layer=[bars, rule], width="container", height=HEIGHT), style)
-
-
-def live_rounds_chart(frame: pd.DataFrame, ceiling: float | None, style: Style = Style()) -> alt.LayerChart:
-    """The rounds finished so far in a running comparison, one bar each as it lands, against the
-    ceiling the finished rounds predict (dashed) and no gain (solid), so a room sees where the run
-    is heading before it ends."""
-    bars = (
-        alt.Chart(frame)
-        .mark_bar(color="#1f6fb2")
-        .encode(
-            x=alt.X("round:O", title="round", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("speedup:Q", title="speedup", scale=alt.Scale(zero=False)),
-            tooltip=["round", alt.Tooltip("speedup:Q", format=".3f")],
-        )
-    )
-    lines = pd.DataFrame(
-        {"y": [1.0] + ([ceiling] if ceiling else []), "what": ["no gain"] + (["ceiling"] if ceiling else [])}
-    )
-    rules = (
-        alt.Chart(lines)
-        .mark_rule(strokeWidth=3)
-        .encode(
-            y="y:Q",
-            strokeDash=alt.StrokeDash(
-                "what:N", title=None, scale=alt.Scale(domain=["ceiling", "no gain"], range=[[8, 4], [1, 0]])
-            ),
-            color=alt.value("#7b3294"),
-        )
-    )
-    height = 240 if style.font == FONT else 420
-    chart = alt.LayerChart(
-        layer=[bars, rules], title="speedup per finished round", width="container", height=height
-    )
-    return big(chart, style)

@@ -14,7 +14,7 @@ from engine.read import frames, variant_frames
 from engine.read.rungs import format_syncs
 from engine.read.truth import LOOP_OK, TOO_FAST, fast_block_sentences
 from engine.result.comparison import Comparison
-from ui import charts, exports, variant_charts
+from ui import charts, exports, round_charts, variant_charts
 from ui.look import Look, columns
 
 NVML_CAVEAT = (
@@ -34,7 +34,7 @@ def rounds_and_blocks(c: Comparison, look: Look) -> None:
     with left:
         st.subheader("Speedup per round")
         exports.show(
-            charts.rounds_chart(frames.rounds_frame(c), c.ceiling, look.style),
+            round_charts.rounds_chart(frames.rounds_frame(c), c.ceiling, look.style),
             f"{look.name}-rounds",
             f"{look.key}_rounds",
         )

@@ -31,7 +31,7 @@ from engine.result.sweep import SweepPoint
 from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload
 from engine.store.history import History, data_dir
-from ui import charts, shell
+from ui import round_charts, shell
 from ui.look import Look
 from ui.refusal import in_lab
 
@@ -151,7 +151,7 @@ def run_pending(area: Any) -> None:
         if len(p.round_speedups) != drawn[0]:
             drawn[0] = len(p.round_speedups)
             frame = frames.live_rounds_frame(p.round_speedups)
-            chart = charts.live_rounds_chart(frame, p.ceiling, Look(shell.presenting()).style)
+            chart = round_charts.live_rounds_chart(frame, p.ceiling, Look(shell.presenting()).style)
             live.altair_chart(chart, width="stretch", theme=None)
 
     # Throttled: a redraw per step competes with the run for the host's cores (engine/measure/progress.py).

@@ -46,7 +46,7 @@ def render() -> None:
     frame = frames.timeline_frame([serial, overlap], 0, STEPS)
     st.altair_chart(charts.timeline_chart(frame, style=style, stepper=STEPS), width="stretch", theme=None)
     st.caption(
-        "The slider under the chart steps through the schedule one batch at a time, in the browser: "
+        "The slider under the chart steps through the schedule one launch at a time, in the browser: "
         "click it and use the arrow keys."
     )
     host_heavy = (l_ms + c_ms) > 3 * g_ms

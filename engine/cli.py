@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
@@ -101,8 +103,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(prog: str, args: argparse.Namespace, argv: Sequence[str] | None) -> int:
-    """compare, ladder and sweep: every flag is checked first, then the device, then the run."""
+    """compare, ladder and sweep: every flag is checked first, then the device, then the run.
+
+    Ctrl-C also sets the run's cancel event: a KeyboardInterrupt that lands inside a finalizer
+    (a closed /proc file during the contention check, say) is swallowed by Python, and the run then
+    went on to the end and exited 0; the event stops it at its next step all the same."""
     out = trace_out = None
+    interrupted = threading.Event()
+
+    def on_ctrl_c(_signum: int, _frame: Any) -> None:
+        interrupted.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
     try:
         spec = cli_args.run_spec(args)
         workload = cli_args.workload(args)
@@ -121,12 +134,18 @@ def _run(prog: str, args: argparse.Namespace, argv: Sequence[str] | None) -> int
             _say_estimate(workload, spec)
         printer = None if args.quiet else Throttle(_ProgressPrinter(sys.stderr))
         command = "python -m engine " + shlex.join(sys.argv[1:] if argv is None else argv)
-        outcome = execute(workload, spec, store=store, source="cli", progress=printer, command=command)
+        outcome = execute(
+            workload, spec, store=store, source="cli", progress=printer, cancel=interrupted, command=command
+        )
     except BaseException as exc:
         for f in (out, trace_out):
             if f is not None:
                 f.discard()
-        return _fail(prog, exc)
+        return _fail(prog, KeyboardInterrupt() if interrupted.is_set() else exc)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted.is_set():  # after the last step: what was measured is kept, and that is said
+        return _fail(prog, KeyboardInterrupt())
     return _report(prog, outcome, out, trace_out, spec)
 
 

@@ -247,6 +247,19 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
         tick(1, "warm-up")
     calibration = calibrate(workload, dev, lambda n: tick(n, "calibrating"), clock)
 
+    def untimed(phase: str, note: str) -> None:
+        """A phase after the rounds: every step is done, the rounds' speedups and ceiling stand."""
+        report(
+            Progress(
+                phase,
+                done,
+                plan.total_steps,
+                note=note,
+                round_speedups=tuple(speedups),
+                ceiling=ceiling[-1] if ceiling else None,
+            )
+        )
+
     def starting() -> None:
         report(Progress("starting", done, plan.total_steps, note="starting the post-processing pool"))
 
@@ -291,28 +304,10 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
                     stop_reason = f"time budget of {gate.max_s:g} s"
                     break
         on_cuda = dev.kind == "cuda"
-        report(
-            Progress(
-                "checking syncs",
-                done,
-                plan.total_steps,
-                note="a few untimed batches per variant",
-                round_speedups=tuple(speedups),
-                ceiling=ceiling[-1] if ceiling else None,
-            )
-        )
+        untimed("checking syncs", "a few untimed batches per variant")
         found = rig.check_syncs(clock, on_cuda)
         if plan.trace_path is not None:
-            report(
-                Progress(
-                    "tracing",
-                    done,
-                    plan.total_steps,
-                    note="torch.profiler, untimed",
-                    round_speedups=tuple(speedups),
-                    ceiling=ceiling[-1] if ceiling else None,
-                )
-            )
+            untimed("tracing", "torch.profiler, untimed")
             rig.trace(plan.trace_path, clock, on_cuda)
     finally:
         watch.close()

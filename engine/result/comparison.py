@@ -93,15 +93,19 @@ class Comparison:
     def rounds(self) -> int:
         return len({r.round_index for r in self.runs})
 
-    def all_round_speedups_of(self, name: str) -> list[tuple[int, float]]:
-        """(round, baseline wall / this variant's wall) for every round run, settling ones included."""
+    def _rounds_with(self, name: str) -> list[tuple[int, RunResult, RunResult]]:
+        """(round, the baseline's block, this variant's block) for every round that ran both."""
         out = []
         base = self.baseline.name
         for i in sorted({r.round_index for r in self.runs}):
             both = {r.mode: r for r in self.runs if r.round_index == i}
             if base in both and name in both:
-                out.append((i, both[base].wall_s / both[name].wall_s))
+                out.append((i, both[base], both[name]))
         return out
+
+    def all_round_speedups_of(self, name: str) -> list[tuple[int, float]]:
+        """(round, baseline wall / this variant's wall) for every round run, settling ones included."""
+        return [(i, b.wall_s / v.wall_s) for i, b, v in self._rounds_with(name)]
 
     def round_speedups_of(self, name: str) -> list[float]:
         counted = set(self.counted_rounds)
@@ -120,12 +124,11 @@ class Comparison:
         if name == self.baseline.name:
             return 1.0
         counted = set(self.counted_rounds)
-        base = self.baseline.name
-        ratios = []
-        for i in sorted(counted):
-            both = {r.mode: r for r in self.runs if r.round_index == i}
-            if base in both and name in both and both[base].latency.p50 > 0:
-                ratios.append(both[name].latency.p50 / both[base].latency.p50)
+        ratios = [
+            v.latency.p50 / b.latency.p50
+            for i, b, v in self._rounds_with(name)
+            if i in counted and b.latency.p50 > 0
+        ]
         return summarize(ratios).p50
 
     def speedup_cv_of(self, name: str) -> float:
@@ -170,7 +173,7 @@ class Comparison:
 
     @cached_property
     def _summaries(self) -> dict[str, VariantSummary]:
-        return {name: _pool(self.mode_runs(name)) for name in self.variant_names}
+        return {name: pooled(self.mode_runs(name)) for name in self.variant_names}
 
     def summary_of(self, name: str) -> VariantSummary:
         return self._summaries[name]
@@ -264,10 +267,6 @@ def predict_for(base: VariantSummary, own: VariantSummary, v: Variant, baseline:
 
 def pooled(runs: list[RunResult]) -> VariantSummary:
     """Blocks of one variant as one summary: every step's spans, all walls and images together."""
-    return _pool(runs)
-
-
-def _pool(runs: list[RunResult]) -> VariantSummary:
     if not runs:
         empty = summarize([])
         return VariantSummary(empty, empty, float("nan"), 0.0, empty, empty, empty)

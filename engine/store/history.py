@@ -231,8 +231,12 @@ class History:
 
     def new_sweep(self) -> str:
         """An id for a G/C sweep: its points are stored as runs that carry it, and listed as one."""
-        taken = {e.id for e in self.entries()}
-        return next(i for i in iter(lambda: secrets.token_hex(4), "") if i not in taken)
+        with self._connect() as db:
+            while True:
+                sweep_id = secrets.token_hex(4)
+                taken = "SELECT 1 FROM runs WHERE id = ? OR sweep = ? LIMIT 1"
+                if db.execute(taken, (sweep_id, sweep_id)).fetchone() is None:
+                    return sweep_id
 
     def import_json(self, text: str | bytes, name: str = "file") -> str:
         """Store a result file (a download, a `--json` output) as a run of its own, under the id it

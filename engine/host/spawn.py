@@ -9,12 +9,40 @@ need none of that, so the parent's main module is hidden while the child is laun
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+import time
 import types
 from typing import Any
 
 _lock = threading.Lock()
+PARENT_CHECK_S = 0.25  # how often a helper looks for its parent: it ends within this of a kill -9
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """In a helper process: end it as soon as the process that started it is gone.
+
+    A parent killed with -9 runs no cleanup, and a helper that is waiting (the sampler between
+    samples, a worker between commands) never hears of it: after a kill -9 of the CLI or the server
+    the sampler went on sampling for good, and the resource tracker with it. A daemon thread here
+    watches the parent's pid, which becomes another's (init or a subreaper) when the parent dies,
+    and ends this process at once. A parent-death signal would not do: Linux sends it when the
+    thread that started the child ends, and a Streamlit session's thread ends after each script
+    run while the helpers it started may outlive it.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="overlap-lab-parent-watch", daemon=True).start()
+
+
+def _guarded(parent_pid: int, target: Any, *args: Any) -> None:
+    die_with_parent(parent_pid)
+    target(*args)
 
 
 def start_without_main(proc: Any) -> None:
@@ -45,7 +73,10 @@ class Worker:
         self._cmd_recv, self.commands = ctx.Pipe(duplex=False)
         self.results, self._res_send = ctx.Pipe(duplex=False)
         self.proc = ctx.Process(
-            target=target, args=(*args, self._cmd_recv, self._res_send), name=name, daemon=True
+            target=_guarded,
+            args=(os.getpid(), target, *args, self._cmd_recv, self._res_send),
+            name=name,
+            daemon=True,
         )
         start_without_main(self.proc)
 

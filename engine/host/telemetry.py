@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing as mp
+import os
 import signal
 import threading
 import time
 from typing import Any
 
 from engine.errors import TelemetryError
-from engine.host.spawn import start_without_main
+from engine.host.spawn import die_with_parent, start_without_main
 from engine.result.blocks import TelemetryTrace
 
 DEFAULT_INTERVAL_S = 0.1
@@ -68,9 +69,10 @@ def _sample_loop(gpu_index: int | None, interval_s: float, stop: Any, sink: Any,
     sink(dataclasses.replace(cols, gpu_status=status, sampler_cpu_s=time.thread_time() - cpu_start))
 
 
-def _process_entry(gpu_index: int | None, interval_s: float, stop: Any, conn: Any) -> None:
-    # Ctrl-C reaches the whole process group; the parent decides when this process stops.
+def _process_entry(gpu_index: int | None, interval_s: float, stop: Any, conn: Any, parent_pid: int) -> None:
+    # Ctrl-C reaches the whole process group; the parent decides when this process stops, or its death.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent_pid)
     _sample_loop(gpu_index, interval_s, stop, conn.send, lambda: conn.send("ready"))
 
 
@@ -100,7 +102,7 @@ class Sampler:
                 target=_process_entry,
                 name="overlap-lab-sampler",
                 daemon=True,
-                args=(self.gpu_index, self.interval_s, self._stop, child),
+                args=(self.gpu_index, self.interval_s, self._stop, child, os.getpid()),
             )
             start_without_main(self._worker)
             child.close()

@@ -1,0 +1,102 @@
+"""Helpers outliving a killed run: kill -9 a CLI run mid-round, many times, and count the processes
+it started (stand-in worker, sampler, pool workers, multiprocessing's resource tracker) that are
+still there a few seconds later. The answer should be 0 every time.
+
+Each trial starts a stand-in run in its own lock and data folders, waits until its helpers are up
+and a block is under way, waits a random further 0 to 2 s so the kill lands at different points of
+a round, kills the CLI with SIGKILL, and looks again after `--grace-s`.
+
+    python -m bench.orphans [--trials 20] [--grace-s 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = {"pair": 3, "ladder": 10, "pool": 10}  # the set, and the helpers its first block has up
+
+
+@dataclass(frozen=True)
+class Trial:
+    variants: str
+    helpers: int  # the CLI's descendants just before the kill
+    survivors: list[str]  # those still running after the grace period
+
+
+def _alive(p: psutil.Process) -> bool:
+    try:
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def trial(variants: str, grace_s: float = 3.0, seed: int = 0) -> Trial:
+    """One kill -9 of a CLI run; its descendants, and which of them outlived it by grace_s."""
+    folder = Path(tempfile.mkdtemp(prefix="overlap-lab-orphans-"))
+    env = {
+        **os.environ,
+        "OVERLAP_LAB_DATA_DIR": str(folder / "data"),
+        "OVERLAP_LAB_LOCK_DIR": str(folder / "locks"),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "engine",
+        "compare",
+        "--preset",
+        "cpu-demo",
+        "--variants",
+        variants,
+        "--no-save",
+    ]
+    cli = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = psutil.Process(cli.pid)
+    deadline = time.monotonic() + 90
+    kids: list[psutil.Process] = []
+    while time.monotonic() < deadline and cli.poll() is None:
+        kids = parent.children(recursive=True)
+        if len(kids) >= SETS[variants]:
+            break
+        time.sleep(0.1)
+    time.sleep(random.Random(seed).uniform(0.0, 2.0))
+    kids = parent.children(recursive=True) if cli.poll() is None else kids
+    os.kill(cli.pid, signal.SIGKILL)
+    cli.wait()
+    time.sleep(grace_s)
+    survivors = [k for k in kids if _alive(k)]
+    names = [" ".join(k.cmdline())[-70:] for k in survivors]
+    for k in survivors:  # leave the box clean whatever the answer
+        k.kill()
+    return Trial(variants, len(kids), names)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--trials", type=int, default=20)
+    ap.add_argument("--grace-s", type=float, default=3.0)
+    args = ap.parse_args()
+    total = 0
+    print(f"{'trial':>5} {'set':<7} {'helpers':>7} {'left after':>10}")
+    for i in range(args.trials):
+        variants = list(SETS)[i % len(SETS)]
+        t = trial(variants, args.grace_s, seed=i)
+        total += len(t.survivors)
+        print(f"{i + 1:>5} {variants:<7} {t.helpers:>7} {len(t.survivors):>10}  {'; '.join(t.survivors)}")
+    print(f"processes left behind in {args.trials} kill -9 trials, {args.grace_s:g} s after: {total}")
+    return 1 if total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,15 @@
+"""A run killed with -9 leaves no process behind: the sampler, the stand-in worker, the pool's
+workers and multiprocessing's resource tracker all end within seconds of their parent."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.orphans import trial
+
+
+@pytest.mark.parametrize("variants", ["pair", "pool"])
+def test_a_cli_run_killed_mid_round_leaves_no_process_behind(variants):
+    t = trial(variants, grace_s=3.0)
+    assert t.helpers >= 3  # the run was under way, helpers and all, when it was killed
+    assert t.survivors == []

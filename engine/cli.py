@@ -19,7 +19,7 @@ from engine.devices.standin import worker_core
 from engine.errors import OverlapLabError, WorkloadError
 from engine.execute import Outcome, execute
 from engine.host.fingerprint import fingerprint
-from engine.host.shared_dir import SharedPathError
+from engine.host.shared_dir import SharedPathError, user_name
 from engine.measure.estimate import standin_spec_s
 from engine.measure.progress import Progress, Throttle
 from engine.measure.protocol import check_device
@@ -29,7 +29,7 @@ from engine.result.circumstances import Environment
 from engine.result.sweep import SweepPoint
 from engine.spec.run_spec import RunSpec
 from engine.spec.workload import PRESET_NOTES, Workload
-from engine.store.history import History, MissingRun
+from engine.store.history import History, MissingRun, NotYours
 from engine.store.listing import format_history
 from engine.store.result_file import ResultFile
 
@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id", help="a run id from `history` (8 hex digits, or an example's id)")
     show.add_argument("--json", metavar="PATH", help="also write the full result there")
     cli_args.add_data_dir_flag(show)
+    delete = sub.add_parser("delete", help="delete a stored run or sweep of yours, for every user of the box")
+    delete.add_argument("id", help="a run or sweep id from `history`")
+    delete.add_argument("--others", action="store_true", help="delete it also when it is another user's run")
+    cli_args.add_data_dir_flag(delete)
     return parser
 
 
@@ -97,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "info":
         print(format_info(fingerprint("auto"), worker_core()))
         return 0
-    if args.command in ("history", "show"):
+    if args.command in ("history", "show", "delete"):
         return _browse(parser.prog, args)
     return _run(parser.prog, args, argv)
 
@@ -125,6 +129,8 @@ def _run(prog: str, args: argparse.Namespace, argv: Sequence[str] | None) -> int
         out = ResultFile(args.json) if args.json is not None else None
         trace_out = ResultFile(args.trace, "trace") if getattr(args, "trace", None) is not None else None
         store = _open_history(args.data_dir) if spec.save else None
+        if store is not None and (problem := store.problem()):  # said now, not after the run
+            print(f"warning: {problem}; this run's result will be written to a file instead", file=sys.stderr)
         on_gpu = check_device(workload).startswith("cuda")  # torch is imported from here on
         if args.preset is None and on_gpu != cli_args.cuda_likely():
             workload = cli_args.workload(args, on_gpu)  # the driver's files guessed wrong
@@ -201,10 +207,16 @@ def _open_history(folder: str | None) -> History:
 
 
 def _browse(prog: str, args: argparse.Namespace) -> int:
-    """`history` and `show`: read the store; nothing is measured."""
+    """`history`, `show` and `delete`: the store only; nothing is measured."""
     try:
         store = _open_history(args.data_dir)
+        if args.command == "delete":
+            store.delete(args.id, by=None if args.others else user_name())
+            print(f"deleted {args.id} from {store.path}")
+            return 0
         if args.command == "history":
+            if problem := store.problem():
+                print(f"warning: {problem}", file=sys.stderr)
             print(format_history(store.entries(), store.path))
             return 0
         out = ResultFile(args.json) if args.json is not None else None
@@ -226,6 +238,9 @@ def _browse(prog: str, args: argparse.Namespace) -> int:
     except MissingRun as exc:
         print(f"{prog}: error: {exc} ({exc.where})", file=sys.stderr)
         return EXIT_DEVICE
+    except NotYours as exc:
+        print(f"{prog}: error: {exc}; add --others to delete it all the same", file=sys.stderr)
+        return EXIT_USAGE
     except OverlapLabError as exc:
         return _fail(prog, exc)
 

@@ -11,6 +11,7 @@ history lists them as one entry and one link reopens them all.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import tempfile
 import threading
@@ -20,11 +21,13 @@ from pathlib import Path
 from engine.errors import OverlapLabError
 from engine.measure.progress import Progress, ProgressFn
 from engine.measure.protocol import Harness, compare
+from engine.read.report import document
 from engine.result.comparison import Comparison
 from engine.result.sweep import SweepPoint
 from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload
 from engine.store.history import History
+from engine.store.result_file import rescue
 
 
 @dataclass(frozen=True)
@@ -140,12 +143,18 @@ def _new_sweep(store: History | None) -> tuple[str | None, str]:
 
 
 def _keep(store: History | None, result: Comparison, source: str, sweep: str = "") -> tuple[str | None, str]:
+    """Store a finished result; when the history will not take it, write it to a file of its own
+    and say where, so a store that broke during a long run costs nothing that was measured."""
     if store is None:
         return None, ""
     try:
         return store.save(result, source, sweep=sweep), ""
     except OverlapLabError as exc:
-        return None, str(exc)
+        try:
+            where = rescue(json.dumps(document(result), indent=1))
+        except (OSError, OverlapLabError) as lost:
+            return None, f"{exc}; writing it to a file failed too ({lost})"
+        return None, f"{exc}; the result was written to {where}"
 
 
 def _temp_path(what: str) -> str:

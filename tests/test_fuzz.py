@@ -8,12 +8,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.cli import build_parser, main
+from engine.spec.workload import MODELS
 
 DEVICE = re.compile(r"auto|cpu|cuda|cuda:(?:0|[1-9][0-9]?)", re.ASCII)
 FLAGS = {
     "--device": st.text(max_size=40).filter(lambda s: not DEVICE.fullmatch(s)),
     "--batch-size": st.one_of(st.integers(max_value=0), st.integers(min_value=4097)).map(str),
-    "--model": st.text(max_size=6000).filter(lambda s: s not in ("vit_b_16", "resnet18")),
+    "--model": st.text(max_size=6000).filter(lambda s: s.strip() not in MODELS),
     "--depth": st.sampled_from(["0", "65", "-1", "1e3", "two", ""]),
     "--cpu-ms": st.sampled_from(["-1", "nan", "inf", "1e9", "ms"]),
 }
@@ -69,7 +70,7 @@ def _value_flags() -> list[tuple[str, str]]:
 @pytest.mark.parametrize("value", ["x" * 5000, "9" * 5000, "x " * 2500])
 def test_a_5000_character_value_for_any_flag_is_echoed_short(command, flag, value, capsys, tmp_path):
     args = [command, flag, value]
-    if command == "show":
+    if command in ("show", "delete"):
         args.append("example-h200-balanced")
     if command in ("compare", "ladder", "sweep"):
         args.append("--quiet")

@@ -15,8 +15,8 @@ Streamlit delivers as an exception) or the end of the process.
 from __future__ import annotations
 
 import fcntl
-import getpass
 import json
+import math
 import os
 import re
 import tempfile
@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from engine.host.shared_dir import open_shared_file, shared_folder
+from engine.host.shared_dir import open_shared_file, shared_folder, user_name
 
 POLL_S = 0.2
 ENV_VAR = "OVERLAP_LAB_LOCK_DIR"
@@ -71,13 +71,6 @@ def duration_text(seconds: float) -> str:
 
 def lock_dir() -> Path:
     return Path(os.environ.get(ENV_VAR) or Path(tempfile.gettempdir()) / "overlap-lab")
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no name for this uid, as in some containers
-        return f"uid {os.getuid()}"
 
 
 class Holding:
@@ -141,7 +134,7 @@ class DeviceQueue:
                     on_wait(Waiting(ahead, other, holder))
                 with self._cond:
                     self._cond.wait(POLL_S)
-            yield Holding(fd, Holder(self.label, _user(), os.getpid(), what, since=time.time()))
+            yield Holding(fd, Holder(self.label, user_name(), os.getpid(), what, since=time.time()))
         finally:
             if fd is not None:
                 os.ftruncate(fd, 0)
@@ -156,9 +149,35 @@ def read_status(fd: int) -> Holder | None:
     """The holder's status from its lock file; None when it wrote none (or not in this format)."""
     try:
         data = json.loads(os.pread(fd, STATUS_BYTES, 0).decode(errors="replace"))
-        return Holder(**{k: v for k, v in data.items() if k in Holder.__dataclass_fields__})
+        known = {k: v for k, v in data.items() if k in Holder.__dataclass_fields__}
+        return Holder(**known) if _typed(known) else None  # any user can write this file
     except (OSError, ValueError, TypeError, AttributeError):
         return None
+
+
+STATUS_TEXT = ("device", "user", "what", "phase")
+STATUS_NUMBERS = ("pid", "fraction", "eta_s", "since")
+
+
+def _typed(status: dict[str, Any]) -> bool:
+    """A status whose text is short, single-line text and whose numbers are finite numbers: what
+    the waiting message and the lab's panel can show. This module stays stdlib-only (a second Unix
+    user's test runs it alone), so the result gate is not used here."""
+    for key in STATUS_TEXT:
+        v = status.get(key, "")
+        if (
+            not isinstance(v, str)
+            or len(v) > STATUS_BYTES
+            or any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in v)
+        ):
+            return False
+    for key in STATUS_NUMBERS:
+        v = status.get(key, 0)
+        if v is None and key == "eta_s":
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            return False
+    return True
 
 
 def peek(path: Path) -> Holder | None:

@@ -11,7 +11,6 @@ what it saw.
 
 from __future__ import annotations
 
-import getpass
 import math
 import socket
 import threading
@@ -28,6 +27,7 @@ from engine.errors import WorkloadError
 from engine.host.contention import ContentionWatch
 from engine.host.fingerprint import fingerprint, physical_gpu, resolve_device, usable_cores
 from engine.host.lock import Waiting, queue_for
+from engine.host.shared_dir import user_name
 from engine.host.telemetry import Sampler
 from engine.measure.calibrate import PROBE_STEPS, calibrate
 from engine.measure.estimate import STANDIN_STOP_S
@@ -89,10 +89,7 @@ def open_device(workload: Workload, on_wait: Callable[[], None] | None = None) -
 
 
 def provenance(command: str) -> Provenance:
-    try:
-        user = getpass.getuser()
-    except Exception:  # no name for this uid, as in some containers
-        user = "unknown"
+    user = user_name()
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return Provenance(started, socket.gethostname(), user, __version__, command)
 

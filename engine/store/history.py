@@ -3,8 +3,14 @@
 Results used to live in one browser session, so a reload lost them and a teammate could not see
 them. Here each completed Comparison is stored whole (its JSON, records included, with its schema
 version) in one transaction, so a run is either all there or not there: a writer killed halfway
-leaves nothing behind. WAL mode lets the lab's sessions, CLI runs and other users read while one of
-them writes. A stopped or failed run never reaches `save`, because only a returned Comparison can.
+leaves nothing behind. A stopped or failed run never reaches `save`, because only a returned
+Comparison can.
+
+The store uses SQLite's rollback journal, not WAL. In WAL mode every reader and writer opens the
+`-wal` and `-shm` side files with O_CREAT, which `fs.protected_regular` refuses in a sticky shared
+folder when another user made them: a teammate's open run locked everyone else out. A rollback
+journal exists only while one writer commits (other users wait out a write of milliseconds), is
+removed by that writer, and is needed by someone else only after a crash mid-write.
 
 Recorded GPU results ship inside the package as examples, so a laptop with no GPU (or a speaker
 whose live run went wrong) always has real H100 and H200 results to open: the seed and balanced
@@ -25,11 +31,14 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from engine.errors import OverlapLabError, WorkloadError, shorten
-from engine.host.shared_dir import open_shared_file, shared_folder
+from engine.errors import OverlapLabError, WorkloadError, echo_path, shorten
+from engine.host.shared_dir import SharedPathError, open_shared_file, owner_name, shared_folder
 from engine.read.report import document
 from engine.result.comparison import Comparison
+from engine.result.gate import MAX_NESTING, Refused, check_document, nesting
+from engine.result.schema import upgrade
 from engine.store.entry import Entry, digest, group_sweeps, row_of
 
 ENV_VAR = "OVERLAP_LAB_DATA_DIR"
@@ -44,7 +53,10 @@ EXAMPLES = {  # id: (file, title); the card is read from the file itself
 }
 RUN_ID = re.compile(r"^[0-9a-f]{8}$")
 BUSY_TIMEOUT_S = 30.0
-MAX_IMPORT_BYTES = 50_000_000
+INCREMENTAL = 2  # PRAGMA auto_vacuum's value for incremental
+MAX_IMPORT_BYTES = (
+    10_000_000  # about 50,000 batches; far past this a page's charts outgrow Streamlit's message limit
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -96,6 +108,14 @@ class AlreadyStored(HistoryError):
         super().__init__(f"this result is already stored as run {run_id}")
 
 
+class NotYours(HistoryError):
+    """A delete of another user's run without the step that allows it."""
+
+    def __init__(self, run_id: str, owners: list[str]) -> None:
+        self.owners = owners
+        super().__init__(f"run {run_id} belongs to {', '.join(owners)}; only its owner deletes it")
+
+
 class MissingRun(HistoryError):
     """A well-formed id with no run behind it. The message leaves the store's path out, since a
     link's visitor need not see the server's folders; `where` has it for the CLI's user."""
@@ -125,23 +145,37 @@ def _nan_none(x: float) -> float | None:
 
 
 def parse_result(text: str | bytes, what: str = "file") -> Comparison:
-    """A result from JSON text, upgraded to the current schema; a clear error for anything else."""
+    """A result from JSON text, upgraded to the current schema and passed through the gate
+    (engine/result/gate.py) before anything is computed from it; a one-line error otherwise."""
     if len(text) > MAX_IMPORT_BYTES:
-        raise HistoryError(f"the {what} is {len(text):,} bytes; a result is at most {MAX_IMPORT_BYTES:,}")
+        raise HistoryError(
+            f"the {what} is {len(text) / 1e6:,.1f} MB; the app shows results of at most "
+            f"{MAX_IMPORT_BYTES / 1e6:g} MB"
+        )
     try:
         data = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HistoryError(f"the {what} is not JSON ({exc})") from None
+        raise HistoryError(f"the {what} is not JSON ({shorten(str(exc))})") from None
+    except RecursionError:
+        raise HistoryError(f"the {what} nests deeper than a result ever does") from None
     if not isinstance(data, dict) or "runs" not in data or "workload" not in data:
         raise HistoryError(
             f"the {what} is not an Overlap Lab result: expected a JSON object with 'workload' and "
             "'runs', as `--json` and the lab's download write"
         )
     try:
-        return Comparison.from_dict(data)
+        if nesting(data) > MAX_NESTING:
+            raise Refused(
+                "the file's nesting", f"{nesting(data)}+ levels", f"results nest at most {MAX_NESTING} deep"
+            )
+        upgraded = upgrade(data)
+        check_document(upgraded)
+        return Comparison.from_dict(upgraded)
     except WorkloadError as exc:
         raise HistoryError(f"the {what} holds a workload this version refuses: {exc}") from None
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except Refused as exc:
+        raise HistoryError(f"the {what} is refused: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise HistoryError(f"the {what} is not a readable result: {shorten(str(exc))}") from None
 
 
@@ -149,13 +183,52 @@ class History:
     """The store. Open it once per process or session; every call uses its own short transaction."""
 
     def __init__(self, folder: str | Path | None = None) -> None:
-        self.folder = shared_folder(data_dir(folder), "history", ENV_VAR)
-        self.path = self.folder / DB_NAME
-        os.close(open_shared_file(self.path, "history", ENV_VAR))
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(SCHEMA)
-            self._migrate(db)
+        """Open the box's store. A folder or file this user may not write still opens, read-only
+        (`read_only` says why), so runs can be listed and opened; a damaged file opens too, with
+        `damage` saying what the quick check found, so a run can be warned before it starts."""
+        self.read_only = ""
+        self.damage = ""
+        where = data_dir(folder)
+        self.path = where / DB_NAME
+        try:
+            self.folder = shared_folder(where, "history", ENV_VAR)
+            os.close(open_shared_file(self.path, "history", ENV_VAR))
+        except SharedPathError as exc:
+            if not os.access(self.path, os.R_OK):
+                raise
+            self.folder, self.read_only = where, str(exc)
+        self._checked: tuple[int, int] | None = None
+        if not self.read_only:
+            try:
+                with self._connect() as db:
+                    db.execute("PRAGMA journal_mode=DELETE")
+                    db.execute(SCHEMA)
+                    self._migrate(db)
+            except HistoryError as exc:
+                self.damage, self._checked = str(exc), self._stamp()
+        self.problem()
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size
+
+    def problem(self) -> str:
+        """Why a run would not be stored here, or "": the store is read-only for this user, or
+        damaged. The quick check runs again only when the file changed since it last ran."""
+        if self.read_only:
+            return f"the history is read-only for this user: {self.read_only}"
+        stamp = self._stamp()
+        if stamp != self._checked:
+            try:
+                with self._connect() as db:
+                    self.damage = _quick_check(db, self.path)
+            except HistoryError as exc:
+                self.damage = str(exc)
+            self._checked = stamp
+        return f"the history is damaged: {self.damage}" if self.damage else ""
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         """Add the columns a store made by an older version lacks, and fill them from each row's
@@ -181,11 +254,24 @@ class History:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        """A short connection. The store never makes the database file itself (open_shared_file
+        did), and a read-only store is opened read-only, so SQLite needs no write access to it."""
+        mode = "ro" if self.read_only else "rw"
+        try:
+            db = sqlite3.connect(
+                f"file:{quote(str(self.path))}?mode={mode}",
+                uri=True,
+                timeout=BUSY_TIMEOUT_S,
+                isolation_level=None,
+            )
+        except sqlite3.Error as exc:
+            raise HistoryError(f"the history at {self.path} could not be opened: {exc}") from None
         try:
             yield db
         except sqlite3.Error as exc:
-            raise HistoryError(f"the history at {self.path} could not be used: {exc}") from None
+            raise HistoryError(
+                f"the history at {self.path} could not be used: {exc}{journal_hint(self.path)}"
+            ) from None
         finally:
             db.close()
 
@@ -204,6 +290,7 @@ class History:
         `before_commit` runs inside the transaction, after the insert; the crash test kills the
         process there to show that an interrupted write leaves no partial run.
         """
+        self._writable()
         data = document(c)  # builds the summary: once, not once per use
         saved_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         extra = {"digest": digest(c), "sweep": sweep}
@@ -283,18 +370,76 @@ class History:
             raise MissingRun(run_id, self.path)
         return parse_result(row[0], f"stored run {run_id}")
 
-    def delete(self, run_id: str) -> None:
+    def owners(self, run_id: str) -> set[str]:
+        """Who ran a stored run (a sweep's points may have several)."""
+        check_run_id(run_id)
+        with self._connect() as db:
+            rows = db.execute("SELECT DISTINCT user FROM runs WHERE id = ? OR sweep = ?", (run_id, run_id))
+            return {r[0] for r in rows}
+
+    def delete(self, run_id: str, by: str | None = None) -> None:
+        """Delete a run, or every point of a sweep. With `by`, only that user's runs: another
+        user's run is refused, naming its owner, so deleting theirs takes a deliberate step.
+        The freed pages go back to the file system."""
         check_run_id(run_id)
         if run_id in EXAMPLES:
             raise HistoryError(f"{run_id} is a bundled example; it cannot be deleted")
+        self._writable()
+        owners = self.owners(run_id)
+        if not owners:
+            raise MissingRun(run_id, self.path)
+        if by is not None and owners - {by}:
+            raise NotYours(run_id, sorted(owners - {by}))
         with self._connect() as db:  # a sweep's id deletes all its points, in one statement
             gone = db.execute("DELETE FROM runs WHERE id = ? OR sweep = ?", (run_id, run_id)).rowcount
+            _give_back(db)
         if not gone:
             raise MissingRun(run_id, self.path)
+
+    def _writable(self) -> None:
+        if problem := self.problem():
+            raise HistoryError(problem)
 
     def count(self) -> int:
         with self._connect() as db:
             return int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+
+def journal_hint(path: Path) -> str:
+    """Why a store reads but will not write, when that is a journal another user's crashed write
+    left: in a sticky folder only its owner may remove it, so every other user's writes fail with
+    "disk I/O error" until the owner opens the store once (which finishes the write and removes it)."""
+    journal = path.with_name(path.name + "-journal")
+    try:
+        owner = journal.stat().st_uid
+    except OSError:
+        return ""
+    if owner == os.geteuid():
+        return ""
+    who = owner_name(owner)
+    return (
+        f"; {echo_path(journal)} is left from an interrupted write of {who}'s and only {who} may remove "
+        f"it: ask {who} to run `python -m engine history` once, which finishes that write and removes it"
+    )
+
+
+def _quick_check(db: sqlite3.Connection, path: Path) -> str:
+    """ "" for a sound store, else what SQLite's quick check found (its first problem). It reads
+    every page once: about a second for 500 runs, paid when a process opens the store."""
+    problems = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
+    if problems == ["ok"]:
+        return ""
+    return f"{path} failed its integrity check ({shorten('; '.join(problems))})"
+
+
+def _give_back(db: sqlite3.Connection) -> None:
+    """Return a delete's pages to the file system. A store made before this switched to
+    incremental auto-vacuum is rebuilt once (VACUUM) to switch; later deletes free in place."""
+    if db.execute("PRAGMA auto_vacuum").fetchone()[0] != INCREMENTAL:
+        db.execute(f"PRAGMA auto_vacuum={INCREMENTAL}")
+        db.execute("VACUUM")
+    else:
+        db.executescript("PRAGMA incremental_vacuum;")  # stepped to the end; execute() frees one page
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:

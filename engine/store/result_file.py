@@ -22,6 +22,22 @@ from engine.errors import OverlapLabError, WorkloadError
 PLACEHOLDER = '{"summary": "a run is writing here"}\n'
 
 
+def rescue(text: str) -> Path:
+    """Write a finished result where it cannot collide with anyone's file: a new file of this
+    user's in the temp folder (O_EXCL, so a name another user planted is never written through)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for n in range(100):
+        path = Path(tempfile.gettempdir()) / f"overlap-lab-result-{stamp}-{os.getpid()}-{n}.json"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        return path
+    raise OverlapLabError("could not make a file for the result in the temp folder")  # pragma: no cover
+
+
 class ResultFile:
     def __init__(self, path: str, field: str = "json") -> None:
         if not path.strip():
@@ -50,10 +66,7 @@ class ResultFile:
             return self.path
         except OSError as exc:
             self.discard()
-            fallback = (
-                Path(tempfile.gettempdir()) / f"overlap-lab-result-{time.strftime('%Y%m%d-%H%M%S')}.json"
-            )
-            fallback.write_text(text)
+            fallback = rescue(text)
             raise OverlapLabError(
                 f"could not write {self.path} ({exc.strerror}); the result was saved to {fallback}"
             ) from None

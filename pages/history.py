@@ -8,6 +8,7 @@ import streamlit as st
 
 from ui import history_view, links, results, shell, side_by_side, sweep_view, theme
 from ui.look import Look, look_for
+from ui.plain import plain
 
 shell.require()
 theme.follow("history")
@@ -23,7 +24,7 @@ if query != st.session_state.get("_history_link"):
         {k: v for k, v in query.items() if k in ("run", "sweep", "compare", "present")}, "seed"
     )
     for problem in link.problems:
-        st.warning(f"This link's {problem}.")
+        st.warning(f"This link's {plain(problem)}.")  # a link's text is anyone's
     wanted = list(link.compare) or ([link.sweep] if link.sweep else [link.run] if link.run else [])
     missing = [i for i in wanted if i not in entries]
     if missing:
@@ -68,10 +69,10 @@ picked = st.multiselect(
 )
 
 
-def delete_confirmed(run_id: str) -> None:
+def delete_confirmed(run_id: str, others: bool) -> None:
     st.session_state.h_confirm = None
     st.session_state[PICK] = []
-    problem = history_view.delete(store, run_id)
+    problem = history_view.delete(store, run_id, others)
     if problem:  # a teammate deleted it first, say
         st.session_state.h_problem = problem
 
@@ -83,14 +84,16 @@ if len(picked) == 1:
     run_id = picked[0]
     if entries[run_id].source != "example":
         if st.session_state.get("h_confirm") == run_id:
-            st.warning(f"Delete {entries[run_id].label}? It goes for every user of this box.")
+            others = history_view.others_of(store, run_id)
+            whose = f" It is {plain(', '.join(others))}'s run, not this server's user's." if others else ""
+            st.warning(f"Delete {plain(entries[run_id].label)}? It goes for every user of this box.{whose}")
             yes, no = st.columns(2)
             yes.button(
-                "Yes, delete it",
+                f"Yes, delete {plain(', '.join(others))}'s run" if others else "Yes, delete it",
                 type="primary",
                 key="h_delete_yes",
                 on_click=delete_confirmed,
-                args=(run_id,),
+                args=(run_id, bool(others)),
             )
             no.button("Keep it", key="h_delete_no", on_click=lambda: st.session_state.update(h_confirm=None))
         else:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import box, controls, links, results, run, shell, sweep_view, theme
 from ui.look import Look, look_for
+from ui.plain import plain
 
 shell.require()
 
@@ -39,13 +40,18 @@ elif link is not None and link.run:
 if note:
     st.caption(note)
 if problem:
-    st.warning(problem)
+    st.warning(plain(problem))  # it quotes the link, which anyone can write
 running = run.is_running()
 if not running:  # a theme switch reruns the page, which would stop a run
     theme.follow("lab")
 workload = controls.render(disabled=running, devices=run.device_choices(env), on_gpu=on_gpu)
 if not running:  # while this session runs, its progress says it all, and no timer reruns the page
     box.in_use()
+    if trouble := run.store_problem():
+        st.warning(
+            f"Runs are not being stored in the history: {plain(trouble)}. A finished run is still shown, "
+            "and written to a file whose path is given."
+        )
 
 # Run and Stop share one key, so the browser swaps one button for the other instead of keeping the
 # idle Run on screen (stale) beside Stop for as long as the run lasts.

@@ -26,6 +26,11 @@ def page(name: str, **query: str) -> AppTest:
     return at
 
 
+def as_shown(markdown: str) -> str:
+    """Markdown source as a reader sees it, after ui/plain.py escaped it: no escapes, no joiners."""
+    return markdown.replace("\\", "").replace("\u2060", "")
+
+
 def charts(at: AppTest) -> list[dict[str, Any]]:
     return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
 

@@ -5,7 +5,7 @@ import pytest
 from engine.read.report import card_text
 from engine.result.comparison import Comparison
 from engine.store.history import History
-from tests.app_kit import app, charts, fields, has_cuda, marks, metrics, page
+from tests.app_kit import app, as_shown, charts, fields, has_cuda, marks, metrics, page
 from tests.ideal_kit import ideal_compare
 from ui.run import Shown
 
@@ -161,7 +161,7 @@ def test_lab_explains_the_article_loops_and_a_gated_run():
 @pytest.mark.parametrize("value", ["fast", "<script>alert(1)</script>", "../../etc/passwd", "x" * 5000])
 def test_a_hostile_preset_link_gets_a_message_and_the_defaults(value):
     at = page("lab", preset=value)
-    (warning,) = [w.value for w in at.warning if "This link's preset=" in w.value]
+    (warning,) = [as_shown(w.value) for w in at.warning if "This link's preset=" in w.value]
     assert "is not allowed: one of seed, article" in warning and "Defaults are kept for those." in warning
     assert len(warning) < 300
     assert at.session_state["preset"] in ("seed", "cpu-demo")

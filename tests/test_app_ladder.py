@@ -33,7 +33,7 @@ def test_a_stored_ladder_opens_with_its_table_chart_traps_and_timelines():
     assert list(table["variant"]) == ["serial", "naive", "pinned", "pool8", "graphs"]
     assert [round(x, 3) for x in table["ceiling"]] == [1.0, round(34 / 26, 3), round(34 / 26, 3), 3.4, 3.4]
     assert list(table["syncs"])[1] > 0 and sum(table["syncs"]) == list(table["syncs"])[1]
-    assert any("engine/measure/runners.py" in m.value for m in at.markdown)  # the trap's source line
+    assert any("engine/measure/runners.py" in c.value for c in at.code)  # the trap's source line, as code
     assert any(
         "**graphs** (pool of 8 + pinned readback + CUDA Graphs) against **serial**" in m.value
         for m in at.markdown

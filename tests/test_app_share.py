@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.store.history import EXAMPLES_DIR, History, load_example
-from tests.app_kit import APP, charts, fields, page
+from tests.app_kit import APP, as_shown, charts, fields, page
 
 
 @pytest.fixture(autouse=True)
@@ -81,7 +81,7 @@ def test_a_stored_run_is_deleted_only_after_the_confirmation():
 )
 def test_a_bad_history_link_says_what_is_wrong_and_shows_the_table(query, says):
     at = page("history", **query)
-    assert any(says in w.value for w in at.warning), [w.value for w in at.warning]
+    assert any(says in as_shown(w.value) for w in at.warning), [w.value for w in at.warning]
     assert len(at.dataframe[0].value) >= 2
 
 
@@ -107,7 +107,7 @@ def test_a_link_carries_the_labs_setup_and_the_page_keeps_it_current():
 )
 def test_a_hostile_lab_link_gets_a_message_naming_the_field_and_the_defaults(query, says):
     at = page("lab", **query)
-    (warning,) = [w.value for w in at.warning if "This link's" in w.value]
+    (warning,) = [as_shown(w.value) for w in at.warning if "This link's" in w.value]
     assert says in warning and len(warning) < 600
     assert at.session_state["w_depth"] == 2 and 1 <= at.session_state["w_batch_size"] <= 4096
 
@@ -121,7 +121,7 @@ def test_presentation_mode_from_a_link_enlarges_the_charts():
     plain = page("lab", run="example-h200-balanced")
     assert {s["config"]["axis"]["labelFontSize"] for s in charts(plain)} == {16}
     bad = page("lab", present="<b>")
-    assert any("present='<b>' is not allowed: one of 1, 0" in w.value for w in bad.warning)
+    assert any("present='<b>' is not allowed: one of 1, 0" in as_shown(w.value) for w in bad.warning)
 
 
 def test_the_downloads_carry_provenance_and_the_summary_image_renders():
@@ -150,7 +150,7 @@ def test_after_a_stop_the_result_on_screen_is_labelled_as_the_earlier_run():
     at.session_state["run_stopped"] = True
     at.run()
     assert any(
-        x.value.startswith("Earlier run 0123abcd, started 2026-11-27 09:28 UTC by root on vm.")
+        as_shown(x.value).startswith("Earlier run 0123abcd, started 2026-11-27 09:28 UTC by root on vm.")
         for x in at.caption
     )
     at.session_state["run_stopped"] = False

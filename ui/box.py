@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.host.lock import holders
+from ui.plain import plain
 
 REFRESH_S = 3
 
@@ -18,4 +19,4 @@ REFRESH_S = 3
 def in_use() -> None:
     """A line per held device, this session's own run included."""
     for h in holders():
-        st.info(f"**{h.device or 'a device'}** is in use by {h.text}.", icon=":material/group:")
+        st.info(f"**{plain(h.device or 'a device')}** is in use by {plain(h.text)}.", icon=":material/group:")

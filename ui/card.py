@@ -19,6 +19,7 @@ from engine.result.comparison import Comparison
 from engine.spec.variants import Variant
 from ui import charts, exports
 from ui.look import Look
+from ui.plain import plain
 
 
 def _x(v: float) -> str:
@@ -37,13 +38,13 @@ def summary_card(c: Comparison) -> None:
     box.markdown(f"## {card_text(c)}")
     box.markdown(
         f"{_named(c.headline)} against {_named(c.baseline)}.  \n"
-        f"**Verdict.** {v.bounds}.  \n**Most help:** {v.advice}."
+        f"**Verdict.** {plain(v.bounds)}.  \n**Most help:** {plain(v.advice)}."
     )
     for why in (shortfall_sentence(c), beyond_sentence(c)):
         if why:
-            box.markdown(why)
+            box.markdown(plain(why))
     if c.contention.contended:
-        box.warning(f"Contended: {c.contention.reason}. Another workload shared what was measured.")
+        box.warning(f"Contended: {plain(c.contention.reason)}. Another workload shared what was measured.")
 
 
 def paired(c: Comparison, look: Look) -> None:
@@ -91,7 +92,7 @@ def headline(c: Comparison) -> None:
     if c.stability.window:
         counted = c.counted_rounds
         st.caption(
-            f"Run until stable: stopped by {c.stability.stop_reason} after {c.rounds} rounds; the "
+            f"Run until stable: stopped by {plain(c.stability.stop_reason)} after {c.rounds} rounds; the "
             f"headline counts rounds {counted[0] + 1} to {counted[-1] + 1}."
         )
     if state == "unstable":

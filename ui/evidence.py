@@ -16,6 +16,7 @@ from engine.read.truth import LOOP_OK, TOO_FAST, fast_block_sentences
 from engine.result.comparison import Comparison
 from ui import charts, exports, round_charts, variant_charts
 from ui.look import Look, columns
+from ui.plain import plain
 
 NVML_CAVEAT = (
     "NVML utilisation is the share of the driver's last sample window (1/6 s to 1 s) in which any "
@@ -144,8 +145,7 @@ def traps(c: Comparison) -> None:
     if not c.syncs:
         box.success("No hidden synchronisation in any variant's loop.", icon=":material/check_circle:")
         return
-    for line in format_syncs(c)[1:]:
-        box.markdown(f"`{line.strip()}`")
+    box.code("\n".join(line.strip() for line in format_syncs(c)[1:]), language=None)
     box.caption(
         "Found in a few untimed batches per variant after the rounds: on CUDA by torch's sync debug "
         "mode, on the stand-in by the device itself. A read that waits for every batch launched "
@@ -156,7 +156,7 @@ def traps(c: Comparison) -> None:
 def telemetry(c: Comparison, look: Look) -> None:
     t = c.telemetry
     if t.gpu_status != "nvml":
-        st.caption(f"GPU telemetry: {t.gpu_status}. CPU utilisation per core is shown.")
+        st.caption(f"GPU telemetry: {plain(t.gpu_status)}. CPU utilisation per core is shown.")
     else:
         st.caption(NVML_CAVEAT + " One line style per variant. Round 1.")
     frame = frames.telemetry_frame(c, 0)
@@ -176,4 +176,4 @@ def environment(c: Comparison) -> None:
     env.update({f"calibration: {k}": str(v) for k, v in asdict(c.calibration).items()})
     env.update({f"run: {k}": str(v) for k, v in asdict(c.provenance).items()})
     env["contention"] = c.contention.stamp
-    st.table(env)
+    st.table({k: plain(v) for k, v in env.items()})  # st.table renders its cells as Markdown

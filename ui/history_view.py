@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.errors import OverlapLabError
+from engine.host.shared_dir import user_name
 from engine.result.comparison import Comparison
 from engine.result.sweep import SweepPoint
 from engine.store.history import AlreadyStored, Entry, History
@@ -79,10 +80,19 @@ def import_file(store: History, data: bytes, name: str) -> str | None:
         return None
 
 
-def delete(store: History, run_id: str) -> str:
-    """Delete a run; what went wrong, or "" when it is gone."""
+def others_of(store: History, run_id: str) -> list[str]:
+    """The users other than this server's who ran a stored run (or a sweep's points)."""
     try:
-        store.delete(run_id)
+        return sorted(store.owners(run_id) - {user_name()})
+    except OverlapLabError:
+        return []
+
+
+def delete(store: History, run_id: str, others: bool = False) -> str:
+    """Delete a run of this server's user, or, with `others`, another user's too (the page asks
+    for that in so many words); what went wrong, or "" when it is gone."""
+    try:
+        store.delete(run_id, by=None if others else user_name())
     except OverlapLabError as exc:
         return str(exc)
     return ""

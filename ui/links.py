@@ -110,7 +110,13 @@ def parse(query: dict[str, str], default_preset: str) -> Setup:
             problems.append(str(exc).replace("run=", "sweep=", 1))
     compare: list[str] = []
     if "compare" in query:
-        for part in query["compare"].split(",")[:2]:
+        parts = query["compare"].split(",")
+        if len(parts) > 2:  # two side by side is what the page shows; the rest is said, not dropped
+            left_out = shorten(",".join(parts[2:]))
+            problems.append(
+                f"compare lists {len(parts)} runs: the first two are compared, {left_out} left out"
+            )
+        for part in parts[:2]:
             try:
                 compare.append(check_run_id(part))
             except WorkloadError as exc:

@@ -33,6 +33,7 @@ from engine.spec.workload import Workload
 from engine.store.history import History, data_dir
 from ui import round_charts, shell
 from ui.look import Look
+from ui.plain import plain
 from ui.refusal import in_lab
 
 REQUEST_KEY = "run_request"
@@ -77,6 +78,15 @@ def store() -> History:
     """The box's history, opened once per server and folder; raises OverlapLabError when it cannot
     be used."""
     return _open_store(str(data_dir()))
+
+
+def store_problem() -> str:
+    """Why a run would not be stored now (read-only, damaged, or not openable), or ""; said
+    beside Run, before anyone waits for a run the history then refuses."""
+    try:
+        return store().problem()
+    except OverlapLabError as exc:
+        return str(exc)
 
 
 @st.cache_resource(show_spinner=False)
@@ -235,8 +245,8 @@ def trace_of(s: Shown) -> bytes | None:
 def origin_line(s: Shown, earlier: bool) -> str:
     """Where the result on screen came from, and when; an earlier run says so while a new one goes."""
     p = s.comparison.provenance
-    when = p.started_at[:16].replace("T", " ") + " UTC" if p.started_at else "at an unrecorded time"
-    who = f" by {p.user} on {p.host}" if p.user else ""
+    when = plain(p.started_at[:16].replace("T", " ")) + " UTC" if p.started_at else "at an unrecorded time"
+    who = f" by {plain(p.user)} on {plain(p.host)}" if p.user else ""
     kind = "Earlier run" if earlier else ("Stored run" if s.origin == "stored" else "This run")
     if s.run_id is None:
         return f"{kind} (not stored), started {when}{who}."

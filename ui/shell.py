@@ -25,6 +25,7 @@ import streamlit as st
 
 from engine.spec.fields import FLAGS
 from ui.links import flag_allowed
+from ui.plain import plain
 
 _local = threading.local()
 
@@ -76,7 +77,7 @@ def presentation() -> bool:
         st.session_state._present_link = raw
         flag = FLAGS.get(raw.strip().lower())
         if flag is None:
-            st.warning(f"This link's {flag_allowed(PRESENT_KEY, raw)}.")
+            st.warning(f"This link's {plain(flag_allowed(PRESENT_KEY, raw))}.")
         else:
             st.session_state[PRESENT_KEY] = flag
     st.session_state.setdefault(PRESENT_KEY, False)

@@ -18,6 +18,7 @@ from engine.read.report import card_text
 from engine.result.comparison import Comparison
 from ui import charts, exports
 from ui.look import Look
+from ui.plain import plain
 
 
 def numbers(c: Comparison) -> dict[str, str]:
@@ -61,4 +62,4 @@ def render(runs: list[tuple[str, Comparison]], present: bool) -> None:
             )
             exports.show(chart, f"{look.name}-period-latency", f"{look.key}_paired")
     table = pd.DataFrame({run_id: numbers(c) for run_id, c in runs})
-    st.table(table)
+    st.table(table.map(plain))  # st.table renders its cells as Markdown

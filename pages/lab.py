@@ -74,9 +74,9 @@ shown = run.shown()
 if running:
     run.run_pending(status)
 if st.session_state.get(run.ERROR_KEY):
-    st.error(st.session_state[run.ERROR_KEY])
+    st.error(plain(st.session_state[run.ERROR_KEY]))  # it may quote a link's or a stored run's text
 if st.session_state.get(run.NOTICE_KEY):
-    st.warning(st.session_state[run.NOTICE_KEY])
+    st.warning(plain(st.session_state[run.NOTICE_KEY]))
 
 sweep = run.shown_sweep()
 if sweep is not None:

@@ -82,6 +82,14 @@ def _set(d: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]
     return d
 
 
+LINKS = (  # links a sender could craft: every value quoted back in a message
+    f"lab?run=![x](http://{OUTSIDE}/l1.png)",
+    f"lab?model=[a](http://{OUTSIDE}/l2)&batch_size=<img src=http://{OUTSIDE}/l3.png>",
+    f"history?compare=example-h100-seed,![x](http://{OUTSIDE}/l4.png)",
+    f"lab?present=:material/warning:http://{OUTSIDE}/l5",
+)
+
+
 def broken() -> dict[str, tuple[bytes, str]]:
     """name: (file bytes, what the refusal must name)."""
     s = seed()
@@ -110,6 +118,7 @@ def broken() -> dict[str, tuple[bytes, str]]:
         "huge string": (_set(s, ("provenance", "host"), "h" * 100_000), "provenance.host"),
         "huge series": (_set(s, ("telemetry", "t_ns"), list(range(300_000))), "telemetry.t_ns"),
         "infinite number": (_set(s, ("contention", "load_avg_max"), math.inf), "contention.load_avg_max"),
+        "markup in a refused field": (_set(s, ("runs", 0, "mode"), MARKUP), "runs[0].mode"),
         "markup for a time": (_set(s, ("provenance", "started_at"), MARKUP), "provenance.started_at"),
         "terminal escapes": (
             _set(s, ("provenance", "user"), "\x1b[2J\x1b]0;owned\x07root"),

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.hostile_kit import OUTSIDE, markup_result
+from tests.hostile_kit import LINKS, OUTSIDE, broken, markup_result
 from tests.test_browser import SHOTS, browser, server  # noqa: F401 - the server and browser fixtures
 
 pytestmark = pytest.mark.browser
@@ -39,4 +39,40 @@ def test_a_hostile_result_requests_nothing_outside_and_links_nowhere(server, bro
         text = page.inner_text("body").replace("\u2060", "")
         assert f"![pixel](http://{OUTSIDE}/p.png)" in text and ":material/warning: $x^2$ **bold**" in text
         page.screenshot(path=str(SHOTS / "hostile-result-lab.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.parametrize("link", LINKS)
+def test_a_hostile_link_is_refused_as_text_and_requests_nothing_outside(server, browser, link):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(f"{server['url']}/{link}")
+    page.get_by_text("This link's").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    local = (server["url"], f"blob:{server['url']}", "data:")
+    assert [u for u in requested if not u.startswith(local)] == []
+    assert page.locator(f"a[href*='{OUTSIDE}'], img[src*='{OUTSIDE}']").count() == 0
+    page.close()
+
+
+def test_hostile_uploads_are_refused_as_text_and_request_nothing_outside(server, browser, tmp_path):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(f"{server['url']}/history")
+    page.get_by_text("Import a result file (JSON)").click()
+    corpus = broken()
+    for name in ("deep nesting", "negative duration", "string for a number", "markup in a refused field"):
+        data, says = corpus[name]
+        upload = tmp_path / f"![x](http:__{OUTSIDE}_u.png) {name}.json"
+        upload.write_bytes(data)
+        page.locator('input[type="file"]').set_input_files(str(upload))
+        page.get_by_text(says).first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    local = (server["url"], f"blob:{server['url']}", "data:")
+    assert [u for u in requested if not u.startswith(local)] == []
+    assert page.locator(f"a[href*='{OUTSIDE}'], img[src*='{OUTSIDE}']").count() == 0
+    assert page.locator("[data-testid=stException]").count() == 0
+    page.screenshot(path=str(SHOTS / "history-hostile-uploads.png"))
     page.close()

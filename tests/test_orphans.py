@@ -11,5 +11,5 @@ from bench.orphans import trial
 @pytest.mark.parametrize("variants", ["pair", "pool"])
 def test_a_cli_run_killed_mid_round_leaves_no_process_behind(variants):
     t = trial(variants, grace_s=3.0)
-    assert t.helpers >= 3  # the run was under way, helpers and all, when it was killed
+    assert t.killed and t.helpers >= 2  # the run was under way, sampler and all, when it was killed
     assert t.survivors == []

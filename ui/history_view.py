@@ -14,6 +14,7 @@ from engine.result.comparison import Comparison
 from engine.result.sweep import SweepPoint
 from engine.store.history import AlreadyStored, Entry, History
 from ui import run
+from ui.plain import plain
 
 
 def open_store() -> History:
@@ -21,7 +22,7 @@ def open_store() -> History:
     try:
         return run.store()
     except OverlapLabError as exc:
-        st.error(f"The history cannot be opened: {exc}")
+        st.error(f"The history cannot be opened: {plain(exc)}")
         st.stop()
         raise  # st.stop() does not return
 
@@ -53,7 +54,7 @@ def load(store: History, run_id: str) -> Comparison | None:
     try:
         return store.load(run_id)
     except OverlapLabError as exc:
-        st.error(f"Run {run_id} could not be opened: {exc}")
+        st.error(f"Run {run_id} could not be opened: {plain(exc)}")  # it may quote the run's text
         return None
 
 
@@ -62,7 +63,7 @@ def load_sweep(store: History, sweep_id: str) -> tuple[list[SweepPoint], list[st
     try:
         pairs = store.load_sweep(sweep_id)
     except OverlapLabError as exc:
-        st.error(f"Sweep {sweep_id} could not be opened: {exc}")
+        st.error(f"Sweep {sweep_id} could not be opened: {plain(exc)}")
         return None
     return [SweepPoint(c.workload.cpu_g_ratio, c) for _, c in pairs], [i for i, _ in pairs]
 
@@ -73,10 +74,10 @@ def import_file(store: History, data: bytes, name: str) -> str | None:
     try:
         return store.import_json(data, name)
     except AlreadyStored as exc:
-        st.info(f"{name}: {exc}; it is opened below.")
+        st.info(f"{plain(name)}: {exc}; it is opened below.")
         return exc.run_id
     except OverlapLabError as exc:
-        st.error(f"{name} was not imported: {exc}")
+        st.error(f"{plain(name)} was not imported: {plain(exc)}")  # both quote the sender's text
         return None
 
 

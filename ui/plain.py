@@ -10,8 +10,9 @@ renders as the character itself.
 
 Escapes do not stop Streamlit from turning a bare `http://host`, `www.host` or `name@host` into a
 link, or `:material/name:` and `:smile:` into icons: it finds them in the rendered text. So a
-word joiner (U+2060, invisible, no width) goes after every colon and inside `www.` and before `@`,
-and neither the link finder nor the icon finder matches across it.
+word joiner (U+2060, invisible, no width) goes into `://`, `www.`, `name@` and the first colon of
+`:name:`, and neither the link finder nor the icon finder matches across it. Colons elsewhere are
+left alone, so text a person copies from the page (a command, "lab: preset") stays as it was.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ import re
 # backslash before any ASCII punctuation shows the character as itself.
 ACTIVE = re.compile(r"([\\`*_\[\]()!<>~$:#|&@{}^])")
 JOINER = "\u2060"
-LINKS = re.compile(r"(?i)(:|www\.|@)")  # where Streamlit's link and icon finders start
+LINKS = re.compile(r"(?i)(://|www\.|@|:(?=[a-z][\w/+-]*:))")  # where the link and icon finders start
 
 
 def _break(m: re.Match[str]) -> str:
-    """`:` as `:`+J, `www.` as `www`+J+`.`, `@` as J+`@`."""
+    """`://` as `:`+J+`//`, `:name:` as `:`+J+`name:`, `www.` as `www`+J+`.`, `@` as J+`@`."""
     found = m.group(1)
-    return ":" + JOINER if found == ":" else found[:-1] + JOINER + found[-1]
+    return found[0] + JOINER + found[1:] if found[0] == ":" else found[:-1] + JOINER + found[-1]
 
 
 def plain(text: object) -> str:

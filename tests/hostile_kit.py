@@ -94,11 +94,11 @@ def broken() -> dict[str, tuple[bytes, str]]:
     """name: (file bytes, what the refusal must name)."""
     s = seed()
     deep = "[" * 100_000 + "]" * 100_000
-    nested = '{"workload": {}, "runs": ' + "[" * 50 + "]" * 50 + "}"
+    nested = "[" * 50 + "]" * 50
     first = s["runs"][0]
     cases: dict[str, tuple[Any, str]] = {
         "deep nesting": (deep, "nests deeper"),
-        "nested runs": (nested, "nest at most"),
+        "nested runs": (_set(s, ("runs",), json.loads(nested)), "runs[0]="),
         "negative duration": (
             _step(s, "post_end_ns", first["steps"][3][first["step_fields"].index("post_start_ns")] - 5),
             "runs[0].steps[3].post_end_ns",

@@ -37,7 +37,7 @@ from engine.errors import OverlapLabError, WorkloadError, echo_path, shorten
 from engine.host.shared_dir import SharedPathError, open_shared_file, owner_name, shared_folder
 from engine.read.report import document
 from engine.result.comparison import Comparison
-from engine.result.gate import MAX_NESTING, Refused, check_document, nesting
+from engine.result.gate import Refused, check_document
 from engine.result.schema import upgrade
 from engine.store.entry import Entry, digest, group_sweeps, row_of
 
@@ -164,10 +164,6 @@ def parse_result(text: str | bytes, what: str = "file") -> Comparison:
             "'runs', as `--json` and the lab's download write"
         )
     try:
-        if nesting(data) > MAX_NESTING:
-            raise Refused(
-                "the file's nesting", f"{nesting(data)}+ levels", f"results nest at most {MAX_NESTING} deep"
-            )
         upgraded = upgrade(data)
         check_document(upgraded)
         return Comparison.from_dict(upgraded)

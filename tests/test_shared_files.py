@@ -172,3 +172,16 @@ def test_a_journal_another_users_crash_left_is_named_with_who_may_clear_it(tmp_p
     assert f"only {who} may remove it: ask {who} to run `python -m engine history` once" in journal_hint(db)
     os.chown(journal, os.geteuid(), os.getegid())
     assert journal_hint(db) == ""  # this user's own journal: opening the store finishes it
+
+
+def test_a_folder_on_a_read_only_mount_is_said_as_such_not_chmod(tmp_path, monkeypatch):
+    class ReadOnly:
+        f_flag = os.ST_RDONLY
+
+    monkeypatch.setattr(shared_dir.os, "access", lambda *a, **k: False)
+    monkeypatch.setattr(shared_dir.os, "statvfs", lambda p: ReadOnly())
+    with pytest.raises(
+        SharedPathError, match="is on a read-only file system; point OVERLAP_LAB_DATA_DIR"
+    ) as info:
+        shared_dir.shared_folder(tmp_path, "history", "OVERLAP_LAB_DATA_DIR")
+    assert "chmod" not in str(info.value)

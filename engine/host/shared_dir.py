@@ -52,12 +52,24 @@ def shared_folder(path: Path, what: str, env_var: str) -> Path:
             f"the {what} folder {echo_path(path)} cannot be made ({exc.strerror}); point {env_var} at "
             "a folder you can write"
         ) from None
+    if not os.access(path, os.W_OK | os.X_OK) and _read_only_mount(path):
+        raise SharedPathError(
+            f"the {what} folder {echo_path(path)} is on a read-only file system; point {env_var} at "
+            "a folder on a writable one"
+        )
     if not os.access(path, os.W_OK | os.X_OK):
         raise SharedPathError(
             f"the {what} folder {echo_path(path)} is not writable by this user; ask its owner to run "
             f"`chmod 1777 {echo_path(path)}`, or point {env_var} at a folder you can write"
         )
     return path
+
+
+def _read_only_mount(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def open_shared_file(path: Path, what: str, env_var: str) -> int:

@@ -145,7 +145,7 @@ def traps(c: Comparison) -> None:
     if not c.syncs:
         box.success("No hidden synchronisation in any variant's loop.", icon=":material/check_circle:")
         return
-    box.code("\n".join(line.strip() for line in format_syncs(c)[1:]), language=None)
+    box.code("\n".join(line.strip() for line in format_syncs(c)[1:]), language=None, wrap_lines=True)
     box.caption(
         "Found in a few untimed batches per variant after the rounds: on CUDA by torch's sync debug "
         "mode, on the stand-in by the device itself. A read that waits for every batch launched "

@@ -29,7 +29,8 @@ from engine.result.circumstances import Environment
 from engine.result.sweep import SweepPoint
 from engine.spec.run_spec import RunSpec
 from engine.spec.workload import PRESET_NOTES, Workload
-from engine.store.history import History, MissingRun, NotYours
+from engine.store.errors import MissingRun, NotYours
+from engine.store.history import History
 from engine.store.listing import format_history
 from engine.store.result_file import ResultFile
 

@@ -13,7 +13,8 @@ import math
 from typing import Any
 
 from engine.read.report import document
-from engine.store.history import MAX_IMPORT_BYTES, load_example
+from engine.store.history import load_example
+from engine.store.reading import MAX_IMPORT_BYTES
 
 OUTSIDE = "evil.example"
 MARKUP = (

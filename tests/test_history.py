@@ -21,16 +21,8 @@ from engine.read.report import document
 from engine.result.comparison import Comparison
 from engine.result.schema import upgrade
 from engine.spec.sets import SETS
-from engine.store.history import (
-    EXAMPLES,
-    EXAMPLES_DIR,
-    AlreadyStored,
-    History,
-    HistoryError,
-    MissingRun,
-    data_dir,
-    load_example,
-)
+from engine.store.errors import AlreadyStored, HistoryError, MissingRun
+from engine.store.history import EXAMPLES, EXAMPLES_DIR, History, data_dir, load_example
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_V1 = """CREATE TABLE runs (id TEXT PRIMARY KEY, saved_at TEXT NOT NULL, started_at TEXT NOT NULL,

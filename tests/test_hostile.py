@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from engine.store.history import History, HistoryError
+from engine.store.errors import HistoryError
+from engine.store.history import History
 from tests.app_kit import as_shown, page
 from tests.hostile_kit import OUTSIDE, broken, markup_result
 

@@ -20,7 +20,8 @@ from engine.host import shared_dir
 from engine.host.lock import DeviceQueue
 from engine.host.shared_dir import SharedPathError, open_shared_file, owner_name
 from engine.result.comparison import Comparison
-from engine.store.history import History, journal_hint, load_example
+from engine.store.history import History, load_example
+from engine.store.upkeep import journal_hint
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="hands files to other uids with chown")
 USER_A, USER_B = 1001, 1002

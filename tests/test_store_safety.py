@@ -16,7 +16,8 @@ from engine import execute as execute_mod
 from engine.host.shared_dir import SharedPathError, user_name
 from engine.result.comparison import Comparison
 from engine.store import history as history_mod
-from engine.store.history import History, HistoryError, NotYours, load_example
+from engine.store.errors import HistoryError, NotYours
+from engine.store.history import History, load_example
 from tests.app_kit import as_shown, page
 
 ROOT = Path(__file__).resolve().parents[1]

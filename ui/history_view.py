@@ -12,7 +12,9 @@ from engine.errors import OverlapLabError
 from engine.host.shared_dir import user_name
 from engine.result.comparison import Comparison
 from engine.result.sweep import SweepPoint
-from engine.store.history import AlreadyStored, Entry, History
+from engine.store.entry import Entry
+from engine.store.errors import AlreadyStored
+from engine.store.history import History
 from ui import run
 from ui.plain import plain
 

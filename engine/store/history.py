@@ -33,13 +33,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from engine.errors import OverlapLabError, WorkloadError, echo_path, shorten
-from engine.host.shared_dir import SharedPathError, open_shared_file, owner_name, shared_folder
+from engine.errors import WorkloadError, shorten
+from engine.host.shared_dir import SharedPathError, open_shared_file, shared_folder
 from engine.read.report import document
 from engine.result.comparison import Comparison
-from engine.result.gate import Refused, check_document
-from engine.result.schema import upgrade
 from engine.store.entry import Entry, digest, group_sweeps, row_of
+from engine.store.errors import AlreadyStored, HistoryError, MissingRun, NotYours
+from engine.store.reading import parse_result
+from engine.store.upkeep import give_back, journal_hint, quick_check
 
 ENV_VAR = "OVERLAP_LAB_DATA_DIR"
 DEFAULT_DIR = Path("/var/tmp/overlap-lab")  # per box, shared by its users, kept across reboots
@@ -53,11 +54,6 @@ EXAMPLES = {  # id: (file, title); the card is read from the file itself
 }
 RUN_ID = re.compile(r"^[0-9a-f]{8}$")
 BUSY_TIMEOUT_S = 30.0
-INCREMENTAL = 2  # PRAGMA auto_vacuum's value for incremental
-MAX_IMPORT_BYTES = (
-    10_000_000  # about 50,000 batches; far past this a page's charts outgrow Streamlit's message limit
-)
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
@@ -96,35 +92,6 @@ COLUMNS = (
 NUMBERS = ("speedup", "ceiling", "efficiency")
 
 
-class HistoryError(OverlapLabError):
-    """A run id that is not in the history, or a file that is not a result; the message says which."""
-
-
-class AlreadyStored(HistoryError):
-    """An import of a result the history holds already; `run_id` is where."""
-
-    def __init__(self, run_id: str) -> None:
-        self.run_id = run_id
-        super().__init__(f"this result is already stored as run {run_id}")
-
-
-class NotYours(HistoryError):
-    """A delete of another user's run without the step that allows it."""
-
-    def __init__(self, run_id: str, owners: list[str]) -> None:
-        self.owners = owners
-        super().__init__(f"run {run_id} belongs to {', '.join(owners)}; only its owner deletes it")
-
-
-class MissingRun(HistoryError):
-    """A well-formed id with no run behind it. The message leaves the store's path out, since a
-    link's visitor need not see the server's folders; `where` has it for the CLI's user."""
-
-    def __init__(self, run_id: str, where: Path) -> None:
-        self.where = where
-        super().__init__(f"run {run_id} is not in this box's history")
-
-
 def data_dir(override: str | Path | None = None) -> Path:
     """The flag, else $OVERLAP_LAB_DATA_DIR, else the box's shared default."""
     return Path(override or os.environ.get(ENV_VAR) or DEFAULT_DIR)
@@ -142,37 +109,6 @@ def check_run_id(run_id: str) -> str:
 
 def _nan_none(x: float) -> float | None:
     return None if math.isnan(x) else x
-
-
-def parse_result(text: str | bytes, what: str = "file") -> Comparison:
-    """A result from JSON text, upgraded to the current schema and passed through the gate
-    (engine/result/gate.py) before anything is computed from it; a one-line error otherwise."""
-    if len(text) > MAX_IMPORT_BYTES:
-        raise HistoryError(
-            f"the {what} is {len(text) / 1e6:,.1f} MB; the app shows results of at most "
-            f"{MAX_IMPORT_BYTES / 1e6:g} MB"
-        )
-    try:
-        data = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HistoryError(f"the {what} is not JSON ({shorten(str(exc))})") from None
-    except RecursionError:
-        raise HistoryError(f"the {what} nests deeper than a result ever does") from None
-    if not isinstance(data, dict) or "runs" not in data or "workload" not in data:
-        raise HistoryError(
-            f"the {what} is not an Overlap Lab result: expected a JSON object with 'workload' and "
-            "'runs', as `--json` and the lab's download write"
-        )
-    try:
-        upgraded = upgrade(data)
-        check_document(upgraded)
-        return Comparison.from_dict(upgraded)
-    except WorkloadError as exc:
-        raise HistoryError(f"the {what} holds a workload this version refuses: {exc}") from None
-    except Refused as exc:
-        raise HistoryError(f"the {what} is refused: {exc}") from None
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise HistoryError(f"the {what} is not a readable result: {shorten(str(exc))}") from None
 
 
 class History:
@@ -220,7 +156,7 @@ class History:
         if stamp != self._checked:
             try:
                 with self._connect() as db:
-                    self.damage = _quick_check(db, self.path)
+                    self.damage = quick_check(db, self.path)
             except HistoryError as exc:
                 self.damage = str(exc)
             self._checked = stamp
@@ -388,7 +324,7 @@ class History:
             raise NotYours(run_id, sorted(owners - {by}))
         with self._connect() as db:  # a sweep's id deletes all its points, in one statement
             gone = db.execute("DELETE FROM runs WHERE id = ? OR sweep = ?", (run_id, run_id)).rowcount
-            _give_back(db)
+            give_back(db)
         if not gone:
             raise MissingRun(run_id, self.path)
 
@@ -399,43 +335,6 @@ class History:
     def count(self) -> int:
         with self._connect() as db:
             return int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
-
-
-def journal_hint(path: Path) -> str:
-    """Why a store reads but will not write, when that is a journal another user's crashed write
-    left: in a sticky folder only its owner may remove it, so every other user's writes fail with
-    "disk I/O error" until the owner opens the store once (which finishes the write and removes it)."""
-    journal = path.with_name(path.name + "-journal")
-    try:
-        owner = journal.stat().st_uid
-    except OSError:
-        return ""
-    if owner == os.geteuid():
-        return ""
-    who = owner_name(owner)
-    return (
-        f"; {echo_path(journal)} is left from an interrupted write of {who}'s and only {who} may remove "
-        f"it: ask {who} to run `python -m engine history` once, which finishes that write and removes it"
-    )
-
-
-def _quick_check(db: sqlite3.Connection, path: Path) -> str:
-    """ "" for a sound store, else what SQLite's quick check found (its first problem). It reads
-    every page once: about a second for 500 runs, paid when a process opens the store."""
-    problems = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
-    if problems == ["ok"]:
-        return ""
-    return f"{path} failed its integrity check ({shorten('; '.join(problems))})"
-
-
-def _give_back(db: sqlite3.Connection) -> None:
-    """Return a delete's pages to the file system. A store made before this switched to
-    incremental auto-vacuum is rebuilt once (VACUUM) to switch; later deletes free in place."""
-    if db.execute("PRAGMA auto_vacuum").fetchone()[0] != INCREMENTAL:
-        db.execute(f"PRAGMA auto_vacuum={INCREMENTAL}")
-        db.execute("VACUUM")
-    else:
-        db.executescript("PRAGMA incremental_vacuum;")  # stepped to the end; execute() frees one page
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:

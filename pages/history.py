@@ -16,7 +16,7 @@ PICK = "h_pick"
 
 st.title("History: runs kept on this box")
 store = history_view.open_store()
-entries = {e.id: e for e in store.entries()}
+entries = {e.id: e for e in history_view.listed(store)}
 
 query = st.query_params.to_dict()
 if query != st.session_state.get("_history_link"):

@@ -166,3 +166,14 @@ def test_a_compare_link_with_more_than_two_runs_names_the_ones_left_out(tmp_path
     said = [w.value for w in at.warning]
     left_out = "compare lists 4 runs: the first two are compared, 'example-h200-ladder,deadbeef' left out"
     assert any(left_out in as_shown(s) for s in said), said
+
+
+def test_the_history_page_on_a_damaged_store_says_so_and_still_lists_the_examples(tmp_path, monkeypatch):
+    monkeypatch.setenv("OVERLAP_LAB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("OVERLAP_LAB_LOCK_DIR", str(tmp_path / "locks"))
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "history.sqlite3").write_bytes(b"this is not a database " * 400)
+    at = page("history")
+    assert any("the history is damaged" in as_shown(w.value) for w in at.warning)
+    assert any("The stored runs cannot be listed" in e.value for e in at.error)
+    assert list(at.dataframe[0].value["id"])[:1] == ["example-h100-seed"]

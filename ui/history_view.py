@@ -14,7 +14,7 @@ from engine.result.comparison import Comparison
 from engine.result.sweep import SweepPoint
 from engine.store.entry import Entry
 from engine.store.errors import AlreadyStored
-from engine.store.history import History
+from engine.store.history import History, example_entries
 from ui import run
 from ui.plain import plain
 
@@ -27,6 +27,20 @@ def open_store() -> History:
         st.error(f"The history cannot be opened: {plain(exc)}")
         st.stop()
         raise  # st.stop() does not return
+
+
+def listed(store: History) -> list[Entry]:
+    """The store's runs and the examples. A damaged or unreadable store is said in one line, and
+    the bundled examples are still listed, so the page stays usable."""
+    if problem := store.problem():
+        st.warning(
+            f"{plain(problem)}. Runs are not being stored; their results go to files whose paths are given."
+        )
+    try:
+        return store.entries()
+    except OverlapLabError as exc:
+        st.error(f"The stored runs cannot be listed: {plain(exc)}")
+        return list(example_entries())
 
 
 def entries_frame(entries: Sequence[Entry]) -> pd.DataFrame:

@@ -6,7 +6,10 @@ Each trial starts a stand-in run in its own lock and data folders, waits until i
 and a block is under way, waits a random further 0 to 2 s so the kill lands at different points of
 a round, kills the CLI with SIGKILL, and looks again after `--grace-s`.
 
-    python -m bench.orphans [--trials 20] [--grace-s 3]
+With --server N it also kills the app's server N times while a lab run it started (Run clicked in
+Chromium) is under way.
+
+    python -m bench.orphans [--trials 20] [--server 3] [--grace-s 3]
 """
 
 from __future__ import annotations
@@ -87,10 +90,46 @@ def trial(variants: str, grace_s: float = 3.0, seed: int = 0) -> Trial:
     return Trial(variants, len(kids), names, killed, said[-1] if said and not killed else "")
 
 
+def server_trial(grace_s: float = 3.0, seed: int = 0) -> Trial:
+    """One kill -9 of the app's server while a lab run it started is under way (Run clicked in
+    Chromium); its descendants, and which of them outlived it by grace_s."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_kit import launch_chromium, open_page, serve_app
+
+    folder = Path(tempfile.mkdtemp(prefix="overlap-lab-orphans-server-"))
+    (folder / "locks").mkdir()
+    with (folder / "streamlit.log").open("w") as log:
+        server, url = serve_app(folder / "locks", log)
+        parent = psutil.Process(server.pid)
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            page = open_page(browser, url, lab=True)
+            page.get_by_role("button", name="Run", exact=True).click()
+            deadline = time.monotonic() + 120
+            kids: list[psutil.Process] = []
+            while time.monotonic() < deadline and len(kids) < 3:  # worker, sampler and tracker up
+                kids = parent.children(recursive=True)
+                time.sleep(0.1)
+            time.sleep(random.Random(seed).uniform(0.5, 2.5))
+            kids = parent.children(recursive=True)
+            killed = server.poll() is None
+            os.kill(server.pid, signal.SIGKILL)
+            server.wait()
+            time.sleep(grace_s)
+            survivors = [k for k in kids if _alive(k)]
+            names = [" ".join(k.cmdline())[-70:] for k in survivors]
+            for k in survivors:
+                k.kill()
+            browser.close()
+    return Trial("server", len(kids), names, killed)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--grace-s", type=float, default=3.0)
+    ap.add_argument("--server", type=int, default=3, help="trials that kill the app's server mid-run")
     args = ap.parse_args()
     total = 0
     print(f"{'trial':>5} {'set':<7} {'helpers':>7} {'left after':>10}")
@@ -102,6 +141,12 @@ def main() -> int:
         trials += t.killed
         note = "; ".join(t.survivors) if t.killed else f"(ended before the kill, not counted: {t.ended})"
         print(f"{i + 1:>5} {variants:<7} {t.helpers:>7} {len(t.survivors):>10}  {note}")
+    for i in range(args.server):
+        t = server_trial(args.grace_s, seed=i)
+        total += len(t.survivors)
+        trials += t.killed
+        left = "; ".join(t.survivors)
+        print(f"{args.trials + i + 1:>5} {'server':<7} {t.helpers:>7} {len(t.survivors):>10}  {left}")
     print(f"processes left behind in {trials} kill -9 trials, {args.grace_s:g} s after: {total}")
     return 1 if total else 0
 

@@ -134,3 +134,15 @@ def broken() -> dict[str, tuple[bytes, str]]:
         name: (value.encode() if isinstance(value, str) else json.dumps(value).encode(), says)
         for name, (value, says) in cases.items()
     }
+
+
+def padded(size: int) -> dict[str, Any]:
+    """A valid result of about `size` bytes: the recorded rounds repeated as later rounds."""
+    d = seed()
+    d.pop("run_id", None)
+    runs, out = d["runs"], list(d["runs"])
+    rounds = len({r["round_index"] for r in runs})
+    while len(json.dumps({**d, "runs": out})) < size:
+        shift = len(out) // len(runs) * rounds
+        out += [{**r, "round_index": r["round_index"] + shift} for r in runs]
+    return {**d, "runs": out}

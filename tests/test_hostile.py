@@ -10,8 +10,9 @@ import pytest
 
 from engine.store.errors import HistoryError
 from engine.store.history import History
+from engine.store.reading import MAX_IMPORT_BYTES
 from tests.app_kit import as_shown, page
-from tests.hostile_kit import OUTSIDE, broken, markup_result
+from tests.hostile_kit import OUTSIDE, broken, markup_result, padded
 
 BROKEN = broken()
 # Markup that would act if a view rendered the text as Markdown or HTML; escaped, none of it survives.
@@ -43,6 +44,19 @@ def test_a_broken_file_is_refused_in_one_line_naming_its_field(name):
         store.import_json(data, f"{name}.json")
     message = str(info.value)
     assert says in message and "\n" not in message and len(message) < 400, message
+    assert store.count() == 0
+
+
+def test_a_file_that_would_be_too_big_once_stored_is_refused_and_stores_nothing():
+    """Under the limit as a file, over it with the summary the store adds: refused at import,
+    not stored and then unopenable."""
+    data = json.dumps(padded(MAX_IMPORT_BYTES - 200_000))
+    assert len(data) <= MAX_IMPORT_BYTES
+    store = History()
+    with pytest.raises(
+        HistoryError, match=r"as stored, is 10\.\d MB; the app shows results of at most 10 MB"
+    ):
+        store.import_json(data, "big.json")
     assert store.count() == 0
 
 

@@ -39,7 +39,7 @@ from engine.read.report import document
 from engine.result.comparison import Comparison
 from engine.store.entry import Entry, digest, group_sweeps, row_of
 from engine.store.errors import AlreadyStored, HistoryError, MissingRun, NotYours
-from engine.store.reading import parse_result
+from engine.store.reading import check_size, parse_result
 from engine.store.upkeep import give_back, journal_hint, quick_check
 
 ENV_VAR = "OVERLAP_LAB_DATA_DIR"
@@ -224,6 +224,7 @@ class History:
         """
         self._writable()
         data = document(c)  # builds the summary: once, not once per use
+        check_size(len(json.dumps(data)) + len('"run_id": "01234567", '), "result, as stored,")
         saved_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         extra = {"digest": digest(c), "sweep": sweep}
         with self._connect() as db:

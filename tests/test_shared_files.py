@@ -25,17 +25,19 @@ from engine.store.upkeep import journal_hint
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="hands files to other uids with chown")
 USER_A, USER_B = 1001, 1002
+OPENERS = (1003, 1004)  # a second and a third user, played by this process
 REAL_OPEN = os.open
+opener = [os.geteuid()]
 
 
 def protected_open(path, flags, mode=0o777, *args, **kwargs):
-    """os.open as the kernel behaves with fs.protected_regular=1."""
+    """os.open as the kernel behaves with fs.protected_regular=1, for the user in `opener`."""
     p = Path(path)
     if flags & os.O_CREAT and p.exists():
         folder = p.parent.stat()
         sticky_shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
         owner = p.stat().st_uid
-        if sticky_shared and owner not in (os.geteuid(), folder.st_uid):
+        if sticky_shared and owner not in (opener[0], folder.st_uid):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
     return REAL_OPEN(path, flags, mode, *args, **kwargs)
 
@@ -48,6 +50,8 @@ def seed() -> Comparison:
 @pytest.fixture
 def protected(monkeypatch):
     monkeypatch.setattr(shared_dir.os, "open", protected_open)
+    yield
+    opener[0] = os.geteuid()
 
 
 def _made_by(path: Path, uid: int) -> None:
@@ -63,10 +67,12 @@ def test_a_lock_another_user_made_opens_under_protected_regular(tmp_path, protec
     queue = DeviceQueue("cuda:0", folder)  # makes the sticky folder, owned by this user
     os.chown(folder, USER_B, USER_B)  # ... now someone else's, so only the file's owner is exempt
     _made_by(queue.path, USER_A)
-    with pytest.raises(PermissionError):  # what opening with O_CREAT, as before, met
-        protected_open(queue.path, os.O_RDWR | os.O_CREAT, 0o666)
-    with queue.hold() as holding:  # a third user (this one) takes the lock A made in B's folder
-        holding.publish(fraction=0.5)
+    for uid in OPENERS:  # a second and a third user take the lock A made in B's folder
+        opener[0] = uid
+        with pytest.raises(PermissionError):  # what opening with O_CREAT, as before, met
+            protected_open(queue.path, os.O_RDWR | os.O_CREAT, 0o666)
+        with queue.hold() as holding:
+            holding.publish(fraction=0.5)
     assert queue.path.stat().st_uid == USER_A
 
 
@@ -78,9 +84,11 @@ def test_the_history_file_another_user_made_opens_under_protected_regular(tmp_pa
     os.chown(folder, USER_B, USER_B)
     History(folder)  # made by this user, handed to A below: the schema exists
     os.chown(folder / "history.sqlite3", USER_A, USER_A)
-    store = History(folder)
-    assert store.read_only == "" and store.damage == ""
-    assert store.count() == 0
+    for uid in OPENERS:  # a second and a third user open the history A made in B's folder
+        opener[0] = uid
+        store = History(folder)
+        assert store.read_only == "" and store.damage == ""
+        assert store.count() == 0
 
 
 def test_a_missing_shared_file_is_made_once_even_when_two_race(tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ from engine import cli_args
 from engine.cli_args import EXIT_USAGE, Parser, flag
 from engine.devices.standin import worker_core
 from engine.errors import OverlapLabError, WorkloadError
-from engine.execute import Outcome, execute
+from engine.execute import Outcome, check_storable, execute
 from engine.host.fingerprint import fingerprint
 from engine.host.shared_dir import SharedPathError, user_name
 from engine.measure.estimate import standin_spec_s
@@ -137,6 +137,8 @@ def _run(prog: str, args: argparse.Namespace, argv: Sequence[str] | None) -> int
             workload = cli_args.workload(args, on_gpu)  # the driver's files guessed wrong
             on_gpu = check_device(workload).startswith("cuda")
         spec.variants_for(on_gpu)  # a set this device cannot run is refused by its name
+        if store is not None:
+            check_storable(workload, spec)  # before the estimate: a run too big to store never starts
         if not on_gpu and not args.quiet:
             _say_estimate(workload, spec)
         printer = None if args.quiet else Throttle(_ProgressPrinter(sys.stderr))

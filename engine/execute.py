@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import OverlapLabError
+from engine.errors import OverlapLabError, WorkloadError
 from engine.measure.progress import Progress, ProgressFn
 from engine.measure.protocol import Harness, compare
 from engine.read.report import document
@@ -28,6 +28,10 @@ from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload
 from engine.store.history import History
 from engine.store.result_file import rescue
+
+# About 170 bytes of JSON a batch (its spans, and its block's summary): 50,000 batches and their
+# telemetry stay under what the history stores and the app shows (engine/store/reading.py).
+MAX_STORED_BATCHES = 50_000
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,10 @@ def execute(
     harness: Harness | None = None,
 ) -> Outcome:
     """Run, store (when given a store) and return. A failed save loses nothing: the result comes
-    back with `not_saved` saying why, for the caller to show."""
+    back with `not_saved` saying why, for the caller to show. A run whose result the history could
+    not hold is refused before it starts, when it is to be stored."""
+    if store is not None:
+        check_storable(workload, spec)
     if spec.set.sweep:
         return _sweep(workload, spec, store, source, progress, cancel, command, harness)
     trace_path = _temp_path("trace") if spec.trace else None
@@ -90,6 +97,25 @@ def execute(
             Path(trace_path).unlink(missing_ok=True)
     run_id, why = _keep(store, result, source)
     return Outcome((result,), (run_id,), trace=trace, not_saved=why)
+
+
+def planned_batches(workload: Workload, spec: RunSpec) -> int:
+    """Measured batches one stored result will hold at most: a sweep stores each point apart."""
+    variants = 2 if spec.set.sweep else len(spec.variants_for(on_gpu=True))
+    return workload.steps * variants * spec.planned_rounds
+
+
+def check_storable(workload: Workload, spec: RunSpec) -> None:
+    """Refuse, before it runs, a run too big to be stored and shown: an hour of measuring whose
+    result then went to a rescue file, and that the lab could not draw."""
+    batches = planned_batches(workload, spec)
+    if batches > MAX_STORED_BATCHES:
+        raise WorkloadError(
+            "steps",
+            workload.steps,
+            f"at most {MAX_STORED_BATCHES:,} batches in a run that is stored, and steps x variants x "
+            f"rounds is {batches:,}: fewer steps or rounds, or a run that is not stored",
+        )
 
 
 def _sweep(

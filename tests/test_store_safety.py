@@ -13,12 +13,15 @@ from pathlib import Path
 import pytest
 
 from engine import execute as execute_mod
+from engine.errors import WorkloadError
 from engine.host.shared_dir import SharedPathError, user_name
 from engine.result.comparison import Comparison
+from engine.spec.run_spec import RunSpec
 from engine.store import history as history_mod
 from engine.store.errors import HistoryError, NotYours
 from engine.store.history import History, load_example
 from tests.app_kit import as_shown, page
+from ui.refusal import in_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -177,3 +180,27 @@ def test_the_history_page_on_a_damaged_store_says_so_and_still_lists_the_example
     assert any("the history is damaged" in as_shown(w.value) for w in at.warning)
     assert any("The stored runs cannot be listed" in e.value for e in at.error)
     assert list(at.dataframe[0].value["id"])[:1] == ["example-h100-seed"]
+
+
+def test_a_run_too_big_to_store_is_refused_before_it_starts(tmp_path):
+    out = cli("compare", "--preset", "cpu-demo", "--steps", "30000", data=tmp_path)
+    assert out.returncode == 2
+    assert "minutes" not in out.stderr  # refused before the stand-in's estimate is said
+    assert out.stderr.strip() == (
+        "python -m engine: error: --steps: steps=30000 is not allowed: at most 50,000 batches in "
+        "a run that is stored, and steps x variants x rounds is 180,000: fewer steps or rounds, or a run "
+        "that is not stored"
+    )
+    assert History(tmp_path).count() == 0
+
+
+def test_the_lab_says_a_run_too_big_to_store_by_its_control(seed):
+    """On a GPU the lab's Run reaches execute(), which refuses it; the stand-in's own time limit
+    refuses such a run earlier, so the message is checked as the lab words it."""
+    workload = seed.workload.replace(steps=30000)
+    with pytest.raises(WorkloadError) as info:
+        execute_mod.check_storable(workload, RunSpec())
+    said = in_lab(info.value)
+    assert said.startswith(
+        "Steps per block (batches): 30000 is not allowed: at most 50,000 batches in a run that is stored"
+    )

@@ -204,3 +204,24 @@ def test_the_lab_says_a_run_too_big_to_store_by_its_control(seed):
     assert said.startswith(
         "Steps per block (batches): 30000 is not allowed: at most 50,000 batches in a run that is stored"
     )
+
+
+def test_a_command_with_a_newline_is_stored_readable(tmp_path, seed):
+    """A CLI argument may hold a newline; the run records it spelled out, so the gate that every
+    read applies never refuses a run this product made."""
+    from engine.measure.protocol import provenance
+
+    p = provenance("python -m engine compare --json 'a\nb\x1b[2J'")
+    assert p.command == "python -m engine compare --json 'a\\nb\\x1b[2J'"
+    store = History(tmp_path)
+    run_id = store.save(dataclasses.replace(seed, provenance=p), "cli")
+    assert store.load(run_id).provenance.command == p.command
+
+
+def test_a_result_the_gate_would_refuse_is_not_stored_but_rescued(tmp_path, seed):
+    bad = dataclasses.replace(seed, provenance=dataclasses.replace(seed.provenance, user="a\nb"))
+    store = History(tmp_path)
+    run_id, why = execute_mod._keep(store, bad, "cli")
+    assert run_id is None and "provenance.user" in why and "the result was written to " in why
+    assert store.count() == 0
+    Path(why.split("written to ")[1]).unlink()

@@ -39,6 +39,7 @@ from engine.result.blocks import RunResult
 from engine.result.circumstances import Environment, Provenance, Stability
 from engine.result.comparison import Comparison, pooled, predict_for
 from engine.result.findings import SyncFinding
+from engine.result.gate import visible
 from engine.spec.run_spec import RunSpec
 from engine.spec.sets import set_for
 from engine.spec.variants import Variant, check_variants, rotation
@@ -91,7 +92,7 @@ def open_device(workload: Workload, on_wait: Callable[[], None] | None = None) -
 def provenance(command: str) -> Provenance:
     user = user_name()
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    return Provenance(started, socket.gethostname(), user, __version__, command)
+    return Provenance(started, visible(socket.gethostname()), visible(user), __version__, visible(command))
 
 
 def compare(

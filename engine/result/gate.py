@@ -27,8 +27,9 @@ from engine.result.findings import SyncFinding
 from engine.spec.sets import SETS
 from engine.spec.variants import MAX_DEPTH, MAX_WORKERS
 
-# Control characters would rewrite a terminal (`show` prints stored text) or break a one-line message.
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters would rewrite a terminal (`show` prints stored text) or break a one-line message;
+# a tab does neither, and a line of source code may hold one.
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 MAX_TEXT_CHARS = 1000  # a free-text field: a user, a host, a command line, a GPU's name, a line of code
 MAX_ROWS = 200_000  # batches in one block, or telemetry samples: hours of a run
 MAX_BLOCKS = 10_000
@@ -136,6 +137,12 @@ def _block(r: Any, where: str, names: set[str]) -> None:
 @functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)  # slow (it evaluates the annotations): once per class
+
+
+def visible(text: str) -> str:
+    """Text this process writes into a result (a command line, say) with each control character
+    spelled as its escape, so the gate never refuses a result this product made."""
+    return CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
 
 
 def check_fields(cls: type, data: Any, where: str, skip: tuple[str, ...] = ()) -> None:

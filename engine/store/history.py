@@ -233,6 +233,8 @@ class History:
                 row = {**row_of(new_id, c, source, saved_at), "sweep": sweep}
                 row = {k: _nan_none(v) if k in NUMBERS else v for k, v in row.items()}
                 text = json.dumps({**data, "run_id": new_id})
+                if attempt == 0:
+                    parse_result(text, "result")  # the gate every read applies: nothing unreadable is stored
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     db.execute(

@@ -39,7 +39,7 @@ from engine.read.report import document
 from engine.result.comparison import Comparison
 from engine.store.entry import Entry, digest, group_sweeps, row_of
 from engine.store.errors import AlreadyStored, HistoryError, MissingRun, NotYours
-from engine.store.reading import check_size, parse_result
+from engine.store.reading import parse_result
 from engine.store.upkeep import give_back, journal_hint, quick_check
 
 ENV_VAR = "OVERLAP_LAB_DATA_DIR"
@@ -224,7 +224,6 @@ class History:
         """
         self._writable()
         data = document(c)  # builds the summary: once, not once per use
-        check_size(len(json.dumps(data)) + len('"run_id": "01234567", '), "result, as stored,")
         saved_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         extra = {"digest": digest(c), "sweep": sweep}
         with self._connect() as db:
@@ -233,8 +232,8 @@ class History:
                 row = {**row_of(new_id, c, source, saved_at), "sweep": sweep}
                 row = {k: _nan_none(v) if k in NUMBERS else v for k, v in row.items()}
                 text = json.dumps({**data, "run_id": new_id})
-                if attempt == 0:
-                    parse_result(text, "result")  # the gate every read applies: nothing unreadable is stored
+                if attempt == 0:  # the gate and size limit every read applies: nothing unreadable is stored
+                    parse_result(text, "result, as stored,")
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     db.execute(

@@ -17,20 +17,14 @@ from engine.store.errors import HistoryError
 MAX_IMPORT_BYTES = 10_000_000
 
 
-def check_size(size: int, what: str) -> None:
-    """Refuse what a page could not show, by its size and the limit. The store checks what it would
-    write (the result and its summary) too, so nothing is stored that could not be read back."""
-    if size > MAX_IMPORT_BYTES:
-        raise HistoryError(
-            f"the {what} is {size / 1e6:,.1f} MB; the app shows results of at most "
-            f"{MAX_IMPORT_BYTES / 1e6:g} MB"
-        )
-
-
 def parse_result(text: str | bytes, what: str = "file") -> Comparison:
     """A result from JSON text, upgraded to the current schema and passed through the gate
     (engine/result/gate.py) before anything is computed from it; a one-line error otherwise."""
-    check_size(len(text), what)
+    if len(text) > MAX_IMPORT_BYTES:  # what a page could not show; the store checks what it writes too
+        raise HistoryError(
+            f"the {what} is {len(text) / 1e6:,.1f} MB; the app shows results of at most "
+            f"{MAX_IMPORT_BYTES / 1e6:g} MB"
+        )
     try:
         data = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

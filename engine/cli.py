@@ -15,6 +15,7 @@ from typing import Any
 
 from engine import cli_args
 from engine.cli_args import EXIT_USAGE, Parser, flag
+from engine.devices.loops import factory_of, registry
 from engine.devices.standin import worker_core
 from engine.errors import OverlapLabError, WorkloadError
 from engine.execute import Outcome, check_storable, execute
@@ -51,6 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     }
     for name, text in runs.items():
         cli_args.add_run_flags(sub.add_parser(name, help=text), name)
+    diagnose = sub.add_parser(
+        "diagnose",
+        help="probe a loop, forecast what each technique buys, then measure every rung against it",
+    )
+    diagnose.add_argument(
+        "loop_name",
+        metavar="LOOP",
+        help="a registered loop (see `python -m engine loops`) or a factory as package.module:function",
+    )
+    cli_args.add_run_flags(diagnose, "diagnose")
+    sub.add_parser("loops", help="the registered loops: the shipped ones and those in $OVERLAP_LAB_LOOPS")
     sub.add_parser("info", help="the environment, and which device a run would use")
     hist = sub.add_parser("history", help="the runs kept on this box, newest first, and the bundled examples")
     cli_args.add_data_dir_flag(hist)
@@ -104,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command in ("history", "show", "delete"):
         return _browse(parser.prog, args)
+    if args.command == "loops":
+        return _loops(parser.prog)
     return _run(parser.prog, args, argv)
 
 
@@ -132,6 +146,8 @@ def _run(prog: str, args: argparse.Namespace, argv: Sequence[str] | None) -> int
         store = _open_history(args.data_dir) if spec.save else None
         if store is not None and (problem := store.problem()):  # said now, not after the run
             print(f"warning: {problem}; this run's result will be written to a file instead", file=sys.stderr)
+        if workload.loop:
+            factory_of(workload.loop)  # an unknown loop or an import error is said before the lock
         on_gpu = check_device(workload).startswith("cuda")  # torch is imported from here on
         if args.preset is None and on_gpu != cli_args.cuda_likely():
             workload = cli_args.workload(args, on_gpu)  # the driver's files guessed wrong
@@ -246,6 +262,16 @@ def _browse(prog: str, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except OverlapLabError as exc:
         return _fail(prog, exc)
+
+
+def _loops(prog: str) -> int:
+    try:
+        table = registry()
+    except OverlapLabError as exc:
+        return _fail(prog, exc)
+    for entry in table.values():
+        print(f"{entry.name:16} {entry.note}  ({entry.where})")
+    return 0
 
 
 def _fail(prog: str, exc: BaseException) -> int:

@@ -26,7 +26,8 @@ ALL_FIELDS: dict[str, FieldSpec] = {**FIELDS, **RUN_FIELDS}
 NOT_FLAGS = ("trace", "ratios")
 QUOTED = re.compile(rf"'([^']{{{MAX_ECHO_CHARS + 1},}})'")
 LONG_WORD = re.compile(rf"[^\s']{{{MAX_ECHO_CHARS + 1},}}")
-COMMAND_SET = {"ladder": "ladder", "sweep": "sweep"}  # commands that fix the set they compare
+# Commands that fix the set they compare.
+COMMAND_SET = {"ladder": "ladder", "sweep": "sweep", "diagnose": "diagnose"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -149,4 +150,6 @@ def workload(args: argparse.Namespace, on_gpu: bool | None = None) -> Workload:
         for name, kind in kinds(Workload).items()
         if getattr(args, name) is not None
     }
+    if getattr(args, "loop_name", None) is not None:
+        changes["loop"] = from_text(FIELDS, "loop", args.loop_name, "str")
     return preset(args.preset or default_preset(args.command, gpu)).replace(**changes)

@@ -31,7 +31,8 @@ def test_a_stored_ladder_opens_with_its_table_chart_traps_and_timelines():
     assert any({"start_ms", "end_ms", "activity"} <= fields(s) for s in specs)  # timelines
     table = at.dataframe[0].value
     assert list(table["variant"]) == ["serial", "naive", "pinned", "pool8", "graphs"]
-    assert [round(x, 3) for x in table["ceiling"]] == [1.0, round(34 / 26, 3), round(34 / 26, 3), 3.4, 3.4]
+    # naive's read waits for the batch in flight, so its ceiling is the serial period's: 1.0x
+    assert [round(x, 3) for x in table["ceiling"]] == [1.0, 1.0, round(34 / 26, 3), 3.4, 3.4]
     assert list(table["syncs"])[1] > 0 and sum(table["syncs"]) == list(table["syncs"])[1]
     assert any("engine/measure/runners.py" in c.value for c in at.code)  # the trap's source line, as code
     assert any(

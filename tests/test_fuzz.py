@@ -72,8 +72,10 @@ def test_a_5000_character_value_for_any_flag_is_echoed_short(command, flag, valu
     args = [command, flag, value]
     if command in ("show", "delete"):
         args.append("example-h200-balanced")
-    if command in ("compare", "ladder", "sweep"):
+    if command in ("compare", "ladder", "sweep", "diagnose"):
         args.append("--quiet")
+    if command == "diagnose":
+        args.append("classify-fp32")
     try:
         status = main(args)
     except SystemExit as exc:

@@ -188,7 +188,7 @@ def test_a_version_1_result_is_upgraded_step_by_step():
     old = json.loads(SEED.read_text())
     assert old["schema_version"] == 1
     new = upgrade(old)
-    assert new["schema_version"] == 5 and new["workload"]["cpu_fixed"] == "work"
+    assert new["schema_version"] == 6 and new["workload"]["cpu_fixed"] == "work"
     assert [v["name"] for v in new["variants"]] == ["serial", "deque"]
     assert [v["depth"] for v in new["variants"]] == [1, old["workload"].get("depth", 2)]
     assert "depth" not in new["workload"] and new["variant_set"] == "pair"

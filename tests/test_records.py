@@ -90,7 +90,7 @@ def test_json_round_trip_keeps_every_number(tmp_path):
     assert back == c
     assert headline_numbers(back) == headline_numbers(c)
     data = json.loads(path.read_text())
-    assert list(data)[0] == "summary" and data["schema_version"] == 5
+    assert list(data)[0] == "summary" and data["schema_version"] == 6
     assert data["summary"]["speedup"] == pytest.approx(c.speedup)
     assert len(data["summary"]["blocks"]) == len(c.runs) and data["summary"]["verdict"]
 

@@ -16,6 +16,7 @@ from typing import Any
 import streamlit as st
 
 from engine.errors import WorkloadError
+from engine.host.loop_files import listed
 from engine.measure.estimate import standin_spec_s
 from engine.spec.run_spec import RunSpec
 from engine.spec.workload import (
@@ -39,6 +40,7 @@ from ui.refusal import in_lab
 from ui.run import RunRequest
 
 CUSTOM = "custom"
+BUILT_IN = "built-in model and CPU work"
 # How the Preset control shows each: the fixed-work seed says it is the noisy one.
 PRESET_LABELS = {
     "seed": "seed (fixed work: noisy)",
@@ -177,6 +179,25 @@ def _choice(name: str, options: Sequence[str], disabled: bool) -> None:
     )
 
 
+def _loop_choice(disabled: bool) -> bool:
+    """The loops the box's owner registered (and the shipped ones), by name only: a browser never
+    names code, it picks from what the server lists. True when one is chosen."""
+    names = ["", *listed()]
+    if st.session_state[_key("loop")] not in names:
+        st.session_state[_key("loop")] = ""
+    st.selectbox(
+        FIELDS["loop"].label,
+        names,
+        key=_key("loop"),
+        format_func=lambda name: name or BUILT_IN,
+        help=FIELDS["loop"].help + ". Register your own in the folder $OVERLAP_LAB_LOOPS names (see the "
+        "README); the Compare choice 'diagnose' forecasts every rung, then measures it.",
+        disabled=disabled,
+        on_change=_on_field,
+    )
+    return bool(st.session_state[_key("loop")])
+
+
 def _render(disabled: bool, devices: list[str], on_gpu: bool) -> Workload | None:
     spec = run_controls.render_choice(disabled, runs_on_gpu(on_gpu))
     st.selectbox(
@@ -188,10 +209,11 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> Workload | None
         disabled=disabled,
         help="  \n".join(f"**{name}**: {note}" for name, note in PRESET_NOTES.items()),
     )
-    _choice("model", MODELS, disabled)
+    mine = _loop_choice(disabled)
+    _choice("model", MODELS, disabled or mine)
     _number("batch_size", disabled, whole=True)
     batch_msg = st.empty()
-    _choice("precision", PRECISIONS, disabled)
+    _choice("precision", PRECISIONS, disabled or mine)
     _number("steps", disabled, whole=True)
     _number("warmup_steps", disabled, whole=True)
     if st.session_state[_key("device")] not in devices:
@@ -203,7 +225,7 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> Workload | None
         CPU_WORK_KINDS,
         key=_key("cpu_work"),
         horizontal=True,
-        disabled=disabled,
+        disabled=disabled or mine,
         on_change=_on_cpu_work,
         format_func=WORK_LABELS.__getitem__,
         help="  \n".join(f"**{WORK_LABELS[k]}**: {v}" for k, v in CPU_WORK_HELP.items()),
@@ -217,12 +239,12 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> Workload | None
         format_func=FIXED_LABELS.__getitem__,
         help="  \n".join(f"**{FIXED_LABELS[k]}**: {v}" for k, v in CPU_FIXED_HELP.items())
         + "  \nReal post-processing is fixed work; a talk needs a speedup the schedule decides.",
-        disabled=disabled or kind == "article",
+        disabled=disabled or kind == "article" or mine,
         on_change=_on_field,
     )
-    _number("cpu_iterations", disabled or kind not in ("loop", "article"), whole=True)
-    _number("cpu_ms", disabled or kind != "ms", whole=False)
-    _number("cpu_g_ratio", disabled or kind != "match_g", whole=False)
+    _number("cpu_iterations", disabled or mine or kind not in ("loop", "article"), whole=True)
+    _number("cpu_ms", disabled or mine or kind != "ms", whole=False)
+    _number("cpu_g_ratio", disabled or mine or kind != "match_g", whole=False)
     run_controls.render_depth(disabled)
     run_controls.render_rounds(disabled)
     run_controls.render_extras(disabled)

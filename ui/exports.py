@@ -77,8 +77,7 @@ def summary_chart(c: Comparison, title: str = "") -> alt.VConcatChart:
     w, b = c.workload, c.baseline_summary
     lines = [
         card_text(c),
-        f"{w.model}, batch {w.batch_size}, {w.precision}, {w.describe_cpu_work()} · "
-        f"{c.headline.label} · {where}",
+        f"{w.describe()} · {c.headline.label} · {where}",
         f"G {b.g.mean:.1f} ms · L {b.l.mean:.2f} ms · C {b.c.mean:.1f} ms · {v.bounds}",
     ]
     rows = alt.Data(values=[{"line": t, "y": 0 if i == 0 else 30 + 28 * i} for i, t in enumerate(lines)])

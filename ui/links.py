@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import WorkloadError, shorten
+from engine.host.loop_files import listed
 from engine.spec.fields import FLAGS_ALLOWED, from_text, kinds
 from engine.spec.run_spec import DEFAULT_ROUNDS, RUN_FIELDS, RunSpec
 from engine.spec.workload import FIELDS, PRESETS, Workload
@@ -82,6 +83,11 @@ def parse(query: dict[str, str], default_preset: str) -> Setup:
         problems.append(str(WorkloadError("preset", preset, "one of " + ", ".join(PRESETS))))
         preset = None
     overrides = _fields(query, FIELDS, kinds(Workload), problems)
+    if overrides.get("loop") and overrides["loop"] not in (registered := listed()):
+        allowed = (
+            "a loop registered on this box (" + ", ".join(registered) + "); a link never names other code"
+        )
+        problems.append(str(WorkloadError("loop", overrides.pop("loop"), allowed)))
     try:
         PRESETS[preset or default_preset].replace(**overrides)
     except WorkloadError as exc:  # each value is fine alone, but not with the others

@@ -13,12 +13,14 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.result.comparison import Comparison
-from ui import card, evidence, exports, variants_view
+from ui import card, diagnosis_view, evidence, exports, variants_view
 from ui.look import Look
 
 
 def render(c: Comparison, look: Look = Look()) -> None:
     card.summary_card(c)
+    if diagnosis_view.applies(c):
+        diagnosis_view.render(c, look)
     card.paired(c, look)
     card.headline(c)
     card.article_note(c)

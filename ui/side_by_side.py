@@ -29,9 +29,11 @@ def numbers(c: Comparison) -> dict[str, str]:
 
     return {
         "card": c.environment.gpu_name or c.device_kind,
-        "setup": f"{w.model}, batch {w.batch_size}, {w.precision}",
+        "setup": f"loop {w.loop}, batch {w.batch_size}"
+        if w.loop
+        else f"{w.model}, batch {w.batch_size}, {w.precision}",
         "variants": f"{c.headline.name} ({c.headline.label}) against {c.baseline.name}",
-        "CPU work": w.describe_cpu_work(),
+        "CPU work": "the loop's own post-processing" if w.loop else w.describe_cpu_work(),
         "G (ms)": ms(s.g.mean),
         "L (ms)": ms(s.l.mean),
         "C (ms)": ms(s.c.mean),

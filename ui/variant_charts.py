@@ -160,3 +160,61 @@ def sweep_chart(points: pd.DataFrame, curve: pd.DataFrame, style: Style = Style(
     )
     chart = alt.LayerChart(layer=[line, ticks, dots], width="container", height=HEIGHT)
     return big(chart, style)
+
+
+COST_SCALE = alt.Scale(
+    domain=["L: launch", "G beyond L: the forward", "X: copy home and read", "C: post-processing"],
+    range=["#6d6d6d", "#1f6fb2", "#9ecae1", "#e69f00"],
+)
+
+
+def cost_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
+    """One serial batch of the probe as one bar: L, the rest of G, X and C, in the order they
+    happen, so the share the host holds is read at a glance."""
+    bar = (
+        alt.Chart(frame)
+        .mark_bar(height=2 * style.font + 16)
+        .encode(
+            x=alt.X("ms:Q", title="one serial batch (ms)", stack="zero"),
+            color=alt.Color("part:N", scale=COST_SCALE, title=None, legend=alt.Legend(orient="bottom")),
+            order=alt.Order("order:Q"),
+            tooltip=["part", alt.Tooltip("ms:Q", format=".2f")],
+        )
+    )
+    return big(alt.LayerChart(layer=[bar], width="container", height=3 * style.font + 40), style)
+
+
+def forecast_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
+    """Each rung's measured speedup as a bar and its forecast, written before it ran, as a tick:
+    a tick far from its bar's end is a forecast that missed."""
+    order = list(frame["rung"])
+    y = alt.Y("rung:N", sort=order, title=None, scale=alt.Scale(paddingInner=0.3))
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=y,
+            x=alt.X("measured:Q", title="speedup over the baseline (x)", scale=alt.Scale(zero=True)),
+            color=variant_color(frame, order, column="rung", legend=False),
+            tooltip=[
+                "rung",
+                "what",
+                alt.Tooltip("forecast:Q", format=".2f"),
+                alt.Tooltip("measured:Q", format=".2f"),
+                alt.Tooltip("error:Q", format="+.1%"),
+                "formula (ms)",
+            ],
+        )
+    )
+    text = bars.mark_text(align="left", dx=4, fontWeight="bold").encode(
+        text=alt.Text("measured:Q", format=".2f"), color=alt.value(style.ink)
+    )
+    ticks = (
+        alt.Chart(frame)
+        .mark_tick(thickness=4, color=style.ink, size=2 * style.font + 8)
+        .encode(y=y, x="forecast:Q", tooltip=[alt.Tooltip("forecast:Q", format=".2f")])
+    )
+    chart = alt.LayerChart(
+        layer=[bars, text, ticks], width="container", height=_band_height(len(order), style)
+    )
+    return big(chart, style)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from engine.errors import DeviceError
+from engine.spec.loop import Loop
 
 __all__ = ["Device", "DeviceError", "Pool", "PostProcess"]
 
@@ -20,6 +21,7 @@ PostProcess = Callable[[int, Any], object]  # (step, output or handle) -> the lo
 
 class Device(Protocol):
     kind: str  # "cuda", "standin" or "ideal"
+    loop: Loop | None  # the user's loop this device runs, or None for the built-in model
 
     @property
     def nvml_index(self) -> int | None:

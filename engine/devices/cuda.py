@@ -18,8 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.devices.base import DeviceError
+from engine.devices.loops import loop_for, told
 from engine.devices.models import IMAGE_SHAPE, build_model, torch_dtype
+from engine.devices.outputs import fill, leaves, rebuild
 from engine.host.fingerprint import physical_gpu
+from engine.spec.loop import Loop, LoopError
 from engine.spec.workload import Workload
 
 _ALIGN_TRIES = 7
@@ -59,17 +62,46 @@ class CudaDevice:
         self.launch_mode = "eager"
         self._graph: Any = None
         self._graph_out: Any = None
-        self._pinned: list[Any] = []
+        self._pinned: list[list[Any]] = []
+        self._ring_key: list[Any] = []
         self._slot = 0
+        self.loop: Loop | None = None
+        self._checked = False
         try:
-            self.model = build_model(workload.model, str(self.device), workload.precision)
-            self._inputs = torch.randn(
-                workload.batch_size, *IMAGE_SHAPE, device=self.device, dtype=torch_dtype(workload.precision)
-            )
+            if workload.loop:
+                self.loop = loop_for(workload.loop, str(self.device), workload.batch_size)
+                self.model = self.loop.model
+                self._inputs = self._loop_batch(self.loop)
+            else:
+                self.model = build_model(workload.model, str(self.device), workload.precision)
+                dtype = torch_dtype(workload.precision)
+                self._inputs = torch.randn(workload.batch_size, *IMAGE_SHAPE, device=self.device, dtype=dtype)
         except torch.cuda.OutOfMemoryError as exc:
             self.close()
             raise DeviceError(oom_message(workload, "while loading the model and inputs")) from exc
+        except BaseException:
+            self.close()
+            raise
         self.start_block()
+
+    def _loop_batch(self, loop: Loop) -> Any:
+        """The loop's batch, checked to be tensors on this card: a batch on the host would make
+        every launch an upload the loop never asked for."""
+        name = self.workload.loop
+        try:
+            batch = loop.make_batch()
+        except Exception as exc:
+            raise LoopError(name, f"its make_batch raised {told(exc)}") from None
+        try:
+            found = leaves(batch)
+        except ValueError as exc:
+            raise LoopError(name, f"its make_batch returned the wrong type: {exc}") from None
+        if not found:
+            raise LoopError(name, "its make_batch returned no tensor")
+        if any(t.device != self.device for t in found):
+            where = found[0].device
+            raise LoopError(name, f"its make_batch returned a tensor on {where}, not on {self.device}")
+        return batch
 
     @property
     def nvml_index(self) -> int:
@@ -102,27 +134,71 @@ class CudaDevice:
 
     def _capture(self) -> None:
         """Capture the forward once: warmed up on a side stream first, as capture requires, with
-        the static input the eager path uses, so both run the same kernels on the same data."""
+        the static input the eager path uses, so both run the same kernels on the same data. A
+        loop's forward that cannot be captured is refused with the reason, in one line."""
         torch = self._torch
-        side = torch.cuda.Stream(self.device)
-        side.wait_stream(torch.cuda.current_stream(self.device))
-        with torch.cuda.stream(side), torch.inference_mode():
-            for _ in range(3):
-                self.model(self._inputs)
-        torch.cuda.current_stream(self.device).wait_stream(side)
-        graph = torch.cuda.CUDAGraph()
-        with torch.inference_mode(), torch.cuda.graph(graph):
-            out = self.model(self._inputs)
-        torch.cuda.synchronize(self.device)
+        if self.loop is not None and not self.loop.graphs:
+            why = "its forward cannot be captured as a CUDA Graph (graphs=False)"
+            raise LoopError(self.workload.loop, why)
+        try:
+            side = torch.cuda.Stream(self.device)
+            side.wait_stream(torch.cuda.current_stream(self.device))
+            with torch.cuda.stream(side), torch.inference_mode():
+                for _ in range(3):
+                    self.model(self._inputs)
+            torch.cuda.current_stream(self.device).wait_stream(side)
+            graph = torch.cuda.CUDAGraph()
+            with torch.inference_mode(), torch.cuda.graph(graph):
+                out = self.model(self._inputs)
+            torch.cuda.synchronize(self.device)
+        except torch.cuda.OutOfMemoryError:
+            raise
+        except Exception as exc:
+            if self.loop is None:
+                raise
+            torch.cuda.synchronize(self.device)
+            raise LoopError(
+                self.workload.loop, f"its forward cannot be captured as a CUDA Graph: {told(exc)}"
+            ) from None
         self._graph, self._graph_out = graph, out
 
-    def _host_buffer(self, like: Any) -> Any:
-        """A pinned buffer from a small ring: one per batch that can be in flight, reused."""
+    def _host_buffers(self, out: Any) -> list[Any]:
+        """Pinned buffers for one output, from a small ring: one set per batch that can be in
+        flight, reused. The built-in classifier's logits are read as float32, a loop's in its own
+        dtypes."""
         torch = self._torch
-        if not self._pinned or self._pinned[0].shape != like.shape:
-            self._pinned = [torch.empty(like.shape, dtype=torch.float32, pin_memory=True) for _ in range(10)]
+        ts = leaves(out)
+        dtypes = [t.dtype if self.loop is not None else torch.float32 for t in ts]
+        key = [(tuple(t.shape), d) for t, d in zip(ts, dtypes, strict=True)]
+        if key != self._ring_key:
+            self._pinned = [
+                [torch.empty(shape, dtype=d, pin_memory=True) for shape, d in key] for _ in range(10)
+            ]
+            self._ring_key = key
         self._slot = (self._slot + 1) % len(self._pinned)
         return self._pinned[self._slot]
+
+    def _forward(self, step: int) -> Any:
+        """One forward, eager or replayed, on the static batch or on this step's pre-processed one."""
+        batch = self._inputs
+        if self.loop is not None and self.loop.pre is not None:
+            host = self.loop.pre(step)
+            batch = rebuild(host, lambda t: t.to(self.device))
+        if self._graph is not None and self.launch_mode == "graph":
+            if batch is not self._inputs:
+                fill(self._inputs, batch)
+            self._graph.replay()
+            return rebuild(self._graph_out, lambda t: t.clone())  # the next replay overwrites it
+        return self.model(batch)
+
+    def _checked_output(self, output: Any) -> None:
+        """A loop's first output is checked once: a model that returns a number or a string
+        is refused by name, not met later as a failed copy."""
+        self._checked = True
+        try:
+            leaves(output)
+        except ValueError as exc:
+            raise LoopError(self.workload.loop, f"its model returned the wrong type: {exc}") from None
 
     def launch(self, step: int) -> CudaBatch:
         torch = self._torch
@@ -131,27 +207,37 @@ class CudaDevice:
         try:
             with torch.inference_mode():
                 start.record()
-                if self._graph is not None and self.launch_mode == "graph":
-                    self._graph.replay()
-                    output = self._graph_out.clone()  # the next replay overwrites the static output
-                else:
-                    output = self.model(self._inputs)
+                output = self._forward(step)
                 end.record()
+                if not self._checked and self.loop is not None:
+                    self._checked_output(output)
                 batch = CudaBatch(step, output, start, end)
                 if self.readback == "pinned":
-                    batch.host = self._host_buffer(output)
-                    batch.host.copy_(output, non_blocking=True)
+                    buffers = self._host_buffers(output)
+                    for buf, t in zip(buffers, leaves(output), strict=True):
+                        buf.copy_(t, non_blocking=True)
+                    found = iter(buffers)
+                    batch.host = rebuild(output, lambda _t: next(found))
                     batch.copied = torch.cuda.Event()
                     batch.copied.record()
         except torch.cuda.OutOfMemoryError as exc:
             raise DeviceError(oom_message(self.workload, "during the forward pass")) from exc
+        except (LoopError, DeviceError):
+            raise
+        except Exception as exc:
+            if self.loop is None:
+                raise
+            raise LoopError(self.workload.loop, f"its model raised {told(exc)}") from None
         return batch
 
     def read(self, handle: CudaBatch) -> Any:
-        """The batch's logits on the host as a float32 array."""
+        """The batch's logits on the host as a float32 array; a loop's output as CPU tensors of
+        the structure its model returned."""
         if self.readback == "pinned":
             handle.copied.synchronize()
-            return handle.host.numpy()
+            return handle.host if self.loop is not None else handle.host.numpy()
+        if self.loop is not None:
+            return rebuild(handle.output, lambda t: t.cpu())
         return handle.output.float().cpu().numpy()
 
     def wait(self, handle: CudaBatch) -> None:
@@ -179,6 +265,7 @@ class CudaDevice:
         self._inputs = None
         self._graph = self._graph_out = None
         self._pinned = []
+        self._ring_key = []
         torch = self._torch
         if torch.cuda.is_available():
             torch.cuda.synchronize(self.device)

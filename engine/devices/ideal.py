@@ -8,9 +8,13 @@ exact statistics.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from engine.devices.base import PostProcess
+from engine.devices.loops import told
 from engine.host import syncs
+from engine.spec.loop import Loop, LoopError
 
 
 class FakeClock:
@@ -36,8 +40,19 @@ class IdealDevice:
     nvml_index = None  # no card behind it
 
     def __init__(
-        self, clock: FakeClock, g_ns: int, l_ns: int, log: list[str] | None = None, graph_l_ns: int = 0
+        self,
+        clock: FakeClock,
+        g_ns: int,
+        l_ns: int,
+        log: list[str] | None = None,
+        graph_l_ns: int = 0,
+        loop: Loop | None = None,
     ) -> None:
+        """With a `loop`, each launch also calls its model on its batch (for what it raises or
+        returns) and a read hands its post-processing that output; the costs stay the fixed ones."""
+        self.loop = loop
+        self._outputs: dict[int, Any] = {}
+        self._batch = loop.make_batch() if loop is not None else None
         self.clock = clock
         self.g_ns = g_ns
         self.l_ns = l_ns
@@ -62,6 +77,11 @@ class IdealDevice:
         self.free_at_ns = end
         self.spans[step] = (start, end)
         self.log.append(f"launch{step}")
+        if self.loop is not None:
+            try:
+                self._outputs[step] = self.loop.model(self._batch)
+            except Exception as exc:
+                raise LoopError("on the ideal device", f"its model raised {told(exc)}") from None
         return step
 
     def wait(self, handle: int) -> None:
@@ -76,6 +96,8 @@ class IdealDevice:
         return self.spans[handle]
 
     def set_variant(self, readback: str, launch: str) -> None:
+        if launch == "graph" and self.loop is not None and not self.loop.graphs:
+            raise LoopError("ideal", "its forward cannot be captured as a CUDA Graph (graphs=False)")
         self.readback = readback
         self.l_ns = self.graph_l_ns if launch == "graph" else self.eager_l_ns
 
@@ -89,21 +111,29 @@ class IdealDevice:
             self.clock.now_ns = max(self.clock(), self.free_at_ns)
         else:
             self.clock.now_ns = max(self.clock(), self.spans[handle][1])
-        return handle
+        return self._outputs.get(handle, handle)
 
     def release(self, handle: int) -> None:
-        pass
+        self._outputs.pop(handle, None)
+
+
+@dataclass
+class FixedPost:
+    """Post-processing that costs exactly C of host time; an instance, so it pickles like a real one."""
+
+    clock: FakeClock
+    c_ns: int
+    log: list[str] | None = None
+
+    def __call__(self, step: int, handle: object) -> None:
+        if self.log is not None:
+            self.log.append(f"post{step}")
+        self.clock.advance(self.c_ns)
 
 
 def fixed_post(clock: FakeClock, c_ns: int, log: list[str] | None = None) -> Callable[[int, object], None]:
     """Post-processing that costs exactly C of host time."""
-
-    def post(step: int, handle: object) -> None:
-        if log is not None:
-            log.append(f"post{step}")
-        clock.advance(c_ns)
-
-    return post
+    return FixedPost(clock, c_ns, log)
 
 
 class FakePool:

@@ -23,7 +23,6 @@ from typing import Any
 from engine.devices.base import PostProcess
 from engine.errors import DeviceError
 from engine.host.spawn import Worker
-from engine.spec.postprocess import ReadPost
 
 STARTUP_TIMEOUT_S = 60.0
 TASK_TIMEOUT_S = 300.0
@@ -68,6 +67,10 @@ def _pool_main(core: int | None, commands: Any, results: Any) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a worker stops
         if core is not None:
             os.sched_setaffinity(0, {core})
+        # One worker, one core: a post-processing that runs torch or numpy operators would start a
+        # thread per core of the box inside each worker, and k workers would fight over k cores.
+        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            os.environ[name] = "1"
         post: Any = None
         results.send(("ready", -1, 0, 0, 0))
         while True:
@@ -75,7 +78,7 @@ def _pool_main(core: int | None, commands: Any, results: Any) -> None:
             if msg is None:
                 return
             if msg[0] == "post":
-                post = ReadPost(msg[1])
+                post = msg[1]
                 continue
             _, step, payload = msg
             t0 = time.perf_counter_ns()

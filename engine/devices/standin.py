@@ -19,9 +19,12 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.devices.base import DeviceError
+from engine.devices.loops import loop_for, told
 from engine.devices.models import IMAGE_SHAPE, build_model, torch_dtype
+from engine.devices.outputs import leaves, rebuild
 from engine.host import syncs
 from engine.host.spawn import Worker
+from engine.spec.loop import Loop, LoopError
 from engine.spec.workload import Workload
 
 STARTUP_TIMEOUT_S = 180.0
@@ -47,26 +50,53 @@ def _worker_main(workload: dict[str, Any], core: int | None, commands: Any, resu
         import torch
 
         torch.set_num_threads(1)
-        model = build_model(workload["model"], "cpu", workload["precision"])
-        x = torch.randn(workload["batch_size"], *IMAGE_SHAPE, dtype=torch_dtype(workload["precision"]))
-        # The parameters' dtype goes back with "ready", so the parent can show (and a test can
-        # check) that the requested precision reached the model.
-        results.send(("ready", -1, 0, 0, str(next(model.parameters()).dtype)))
+        if workload.get("loop"):
+            loop = loop_for(workload["loop"], "cpu", workload["batch_size"])
+            model: Any = loop.model
+            x = loop.make_batch()
+            dtype = str(leaves(x)[0].dtype)
+        else:
+            model = build_model(workload["model"], "cpu", workload["precision"])
+            x = torch.randn(workload["batch_size"], *IMAGE_SHAPE, dtype=torch_dtype(workload["precision"]))
+            dtype = str(next(model.parameters()).dtype)
+        # The dtype goes back with "ready", so the parent can show (and a test can check) that the
+        # requested precision reached the model.
+        results.send(("ready", -1, 0, 0, dtype))
         with torch.inference_mode():
             while True:
                 command = commands.recv()
                 if command is None:
                     return
-                step, ship = command
+                step, ship, batch = command
                 t0 = time.perf_counter_ns()
-                out = model(x)
+                try:
+                    out = model(x if batch is None else batch)
+                except Exception as exc:
+                    if not workload.get("loop"):
+                        raise
+                    raise LoopError(workload["loop"], f"its model raised {told(exc)}") from None
                 t1 = time.perf_counter_ns()
-                results.send(("done", step, t0, t1, out.float().numpy() if ship else None))
+                shipped = _shipped(out, workload.get("loop", "")) if ship else None
+                results.send(("done", step, t0, t1, shipped))
+    except LoopError as exc:
+        with contextlib.suppress(Exception):
+            results.send(("error", -1, 0, 0, str(exc)))
     except (EOFError, KeyboardInterrupt, BrokenPipeError):
         return
     except BaseException as exc:  # report anything else to the parent instead of dying silently
         with contextlib.suppress(Exception):
             results.send(("error", -1, 0, 0, f"{type(exc).__name__}: {exc}"))
+
+
+def _shipped(out: Any, loop: str) -> Any:
+    """What goes home through the pipe: the classifier's logits as float32, a loop's output as is."""
+    if not loop:
+        return out.float().numpy()
+    try:
+        leaves(out)
+    except ValueError as exc:
+        raise LoopError(loop, f"its model returned the wrong type: {exc}") from None
+    return rebuild(out, lambda t: t.contiguous())
 
 
 class StandinDevice:
@@ -79,6 +109,12 @@ class StandinDevice:
         `on_wait` is called every poll while waiting, so a caller can report progress, or raise
         to stop: the worker is then ended at once instead of being waited for.
         """
+        self.loop: Loop | None = None
+        self._workload_loop = workload.loop
+        self._threads = 0
+        if workload.loop:  # here for its pre- and post-processing; the worker builds its own
+            self.loop = loop_for(workload.loop, "cpu", workload.batch_size)
+            self._threads = _one_thread()
         self.core = worker_core()
         self._worker = Worker(_worker_main, (workload.to_dict(), self.core), "overlap-lab-standin")
         self._proc = self._worker.proc
@@ -112,6 +148,8 @@ class StandinDevice:
                 on_wait()
             if self._res_recv.poll(min(remaining, POLL_S)):
                 msg = self._res_recv.recv()
+                if msg[0] == "error" and msg[4].startswith("loop "):
+                    raise LoopError(self.loop_name, msg[4].partition(": ")[2])
                 if msg[0] == "error":
                     raise DeviceError(f"the CPU stand-in worker failed while {doing}: {msg[4]}")
                 if msg[0] == "done":
@@ -145,8 +183,15 @@ class StandinDevice:
             self.wait(handle)
         return self._outputs.pop(handle)
 
+    @property
+    def loop_name(self) -> str:
+        return self._workload_loop
+
     def launch(self, step: int) -> int:
-        self._worker.send((step, self._ship))
+        batch = None
+        if self.loop is not None and self.loop.pre is not None:
+            batch = self.loop.pre(step)  # the host's work, then the upload: through the pipe
+        self._worker.send((step, self._ship, batch))
         self._last_launched = step
         return step
 
@@ -169,9 +214,26 @@ class StandinDevice:
     def close(self) -> None:
         """End the worker at once (see Worker.stop) and give this thread its cores back."""
         self._worker.stop()
+        if self._threads:
+            import torch
+
+            torch.set_num_threads(self._threads)
+            self._threads = 0
         if self._host_mask is not None:
             os.sched_setaffinity(0, self._host_mask)
             self._host_mask = None
+
+
+def _one_thread() -> int:
+    """Give torch's CPU operators in this process one thread while the device lives; returns the
+    old count. The host has one core here (the worker owns the other), and a loop's post-processing
+    that ran torch operators on two threads took 150 ms instead of 1 ms, each thread waiting for
+    the one the worker's core would not give it."""
+    import torch
+
+    old = int(torch.get_num_threads())
+    torch.set_num_threads(1)
+    return old
 
 
 def _keep_off_core(core: int | None) -> set[int] | None:

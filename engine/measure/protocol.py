@@ -11,6 +11,7 @@ what it saw.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import socket
 import threading
@@ -30,17 +31,20 @@ from engine.host.lock import Waiting, queue_for
 from engine.host.shared_dir import user_name
 from engine.host.telemetry import Sampler
 from engine.measure.calibrate import PROBE_STEPS, calibrate
+from engine.measure.diagnose import PROBE_BATCHES, diagnose
 from engine.measure.estimate import STANDIN_STOP_S
 from engine.measure.eta import Eta
 from engine.measure.progress import Cancelled, Progress, ProgressFn
-from engine.measure.rig import SYNC_CHECK_STEPS, Rig
+from engine.measure.rig import SYNC_CHECK_STEPS, Rig, post_of
 from engine.measure.stability import StabilityGate
 from engine.result.blocks import RunResult
 from engine.result.circumstances import Environment, Provenance, Stability
 from engine.result.comparison import Comparison, pooled, predict_for
 from engine.result.findings import SyncFinding
+from engine.result.forecast import Forecast
 from engine.result.gate import visible
 from engine.spec.run_spec import RunSpec
+from engine.spec.sets import READ_BASELINE as BASE
 from engine.spec.sets import set_for
 from engine.spec.variants import Variant, check_variants, rotation
 from engine.spec.workload import Workload
@@ -59,6 +63,7 @@ class Harness:
     post: PostProcess | None = None
     clock: Callable[[], int] = field(default=time.perf_counter_ns)
     pool: Pool | None = None
+    cores: int | None = None  # the cores a diagnosis may size a pool for; None: this process's
 
 
 def check_device(workload: Workload) -> str:
@@ -130,7 +135,8 @@ def compare(
         shown(p)
 
     budget = spec.planned_rounds
-    probe = PROBE_STEPS if workload.cpu_work == "match_g" else 0
+    probe = PROBE_STEPS if workload.cpu_work == "match_g" and not workload.loop else 0
+    probe += PROBE_BATCHES if spec.set.probed and variants is None else 0
     total = workload.warmup_steps + probe + budget * len(chosen) * workload.steps
     report(Progress("starting", 0, total, 0, budget))
     # Read before the device opens: the stand-in narrows this thread's CPU affinity while it runs.
@@ -142,7 +148,7 @@ def compare(
         harness,
         fingerprint(workload.device) if harness is None else Environment(),
         provenance(command),
-        usable_cores(),
+        harness.cores if harness is not None and harness.cores else usable_cores(),
         chosen,
         variants is None,
         trace_path,
@@ -212,6 +218,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
     # Stopping the stand-in's worker and draining its pipes took about 1 s on the 2-core machine.
     end_s = STANDIN_STOP_S if dev.kind == "standin" else 0.0
     eta = Eta(plan.variants, workload.steps, rounds, clock, min(SYNC_CHECK_STEPS, workload.steps), end_s)
+    forecast: Forecast | None = None
 
     def tick(n: int, phase: str, r: int = 0, in_block: int | None = None) -> None:
         nonlocal done
@@ -244,6 +251,22 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
         dev.release(handle)
         tick(1, "warm-up")
     calibration = calibrate(workload, dev, lambda n: tick(n, "calibrating"), clock)
+    if plan.spec.set.probed and plan.named_set:
+        given = plan.harness.post if plan.harness else None
+        diag = diagnose(
+            dev,
+            given or post_of(dev, workload, BASE, calibration),
+            loop=workload.loop,
+            steps=workload.steps,
+            on_gpu=dev.kind != "standin",
+            cores=plan.cores,
+            clock=clock,
+            tick=lambda n: tick(n, "probing"),
+        )
+        forecast = diag.forecast
+        left = rounds * len(diag.variants) * workload.steps
+        plan = dataclasses.replace(plan, variants=diag.variants, total_steps=done + left)
+        eta = Eta(plan.variants, workload.steps, rounds, clock, min(SYNC_CHECK_STEPS, workload.steps), end_s)
 
     def untimed(phase: str, note: str) -> None:
         """A phase after the rounds: every step is done, the rounds' speedups and ceiling stand."""
@@ -337,6 +360,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
         tuple(found),
         True,
         plan.spec.variants if plan.named_set else set_for(plan.variants),
+        forecast,
     )
 
 

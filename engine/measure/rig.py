@@ -16,11 +16,27 @@ from engine.measure.runners import Phase, run_loop, run_pool
 from engine.result.blocks import RunResult
 from engine.result.circumstances import Calibration
 from engine.result.findings import SyncFinding
+from engine.spec.loop import LoopPost
 from engine.spec.postprocess import ReadPost, post_for
 from engine.spec.variants import Variant
 from engine.spec.workload import Workload
 
 SYNC_CHECK_STEPS = 6  # batches each variant runs under the sync watch: enough to see a pattern
+
+
+def post_of(device: Device, workload: Workload, v: Variant, calibration: Calibration) -> PostProcess:
+    """A variant's post-processing: the loop's own, or the built-in CPU work (with the top-k
+    where the variant reads the output back)."""
+    if device.loop is not None:
+        return LoopPost(device.loop.post, workload.loop)
+    work = post_for(
+        workload.cpu_work,
+        workload.cpu_fixed,
+        calibration.cpu_iterations,
+        calibration.target_c_ms or 0.0,
+        v.is_serial,
+    )
+    return ReadPost(work) if v.readback != "none" else work
 
 
 class Rig:
@@ -57,13 +73,7 @@ class Rig:
         device.set_variant(variants[0].readback, variants[0].launch)
 
     def _post_for(self, v: Variant, calibration: Calibration) -> PostProcess:
-        if self._test_post is not None:
-            return self._test_post
-        w = self.workload
-        work = post_for(
-            w.cpu_work, w.cpu_fixed, calibration.cpu_iterations, calibration.target_c_ms or 0.0, v.is_serial
-        )
-        return ReadPost(work) if v.readback != "none" else work
+        return self._test_post or post_of(self.device, self.workload, v, calibration)
 
     def block(
         self, v: Variant, r: int, clock: Callable[[], int], on_step: Callable[[int], None]
@@ -88,14 +98,9 @@ class Rig:
         }
         if v.workers:
             assert self.pool is not None
-            self.pool.use(v.workers, self._raw_post(v))
+            self.pool.use(v.workers, self._posts[v.name])
             return run_pool(dev, self.pool, steps, v.workers, **common)
         return run_loop(dev, self._posts[v.name], steps, v.depth, **common)
-
-    def _raw_post(self, v: Variant) -> PostProcess:
-        """What a pool worker runs: the CPU work alone, because the worker adds the top-k itself."""
-        post = self._posts[v.name]
-        return post.work if isinstance(post, ReadPost) else post
 
     def check_syncs(self, clock: Callable[[], int], on_cuda: bool) -> list[SyncFinding]:
         """A few untimed batches of each variant under the sync watch: its warnings cost time, so it

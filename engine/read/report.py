@@ -10,6 +10,7 @@ import math
 from dataclasses import asdict
 from typing import Any
 
+from engine.read.diagnosis import checks, format_checks
 from engine.read.rungs import format_rungs, format_syncs, rungs
 from engine.read.truth import (
     beyond_sentence,
@@ -123,6 +124,7 @@ def summary(c: Comparison) -> dict[str, Any]:
         "counted_rounds": [i + 1 for i in c.counted_rounds],
         "blocks": [asdict(b) for b in blocks(c)],
         "variants": [asdict(r) for r in rungs(c)],
+        "forecast_checks": [{**asdict(r), "error": r.error, "close": r.close} for r in checks(c)],
     }
 
 
@@ -162,13 +164,14 @@ def format_comparison(c: Comparison) -> str:
         ("throughput (images/s)", s.throughput_ips, o.throughput_ips),
         ("wall, counted blocks (s)", s.wall_s, o.wall_s),
     ]
-    used = iterations_used(c)
+    used_text = [f"{k} {fmt(v, 0)}" for k, v in iterations_used(c).items()]
     lines = [
-        f"{w.model}, batch {w.batch_size}, {w.precision}, {w.describe_cpu_work()}",
+        w.describe(),
         f"variants: {', '.join(f'{v.name} ({v.label})' for v in c.variants)}",
         f"device: {env.device or c.device_kind} ({where}); {c.rounds} rounds x {w.steps} steps per variant",
-        "loop iterations per batch as run: " + ", ".join(f"{k} {fmt(v, 0)}" for k, v in used.items()),
+        *([] if w.loop else ["loop iterations per batch as run: " + ", ".join(used_text)]),
         "",
+        *(format_checks(c) + [""] if c.forecast is not None else []),
         f"{'':30}{base[:12]:>12}{head[:12]:>12}",
     ]
     lines += [f"{name:30}{fmt(a):>12}{fmt(b):>12}" for name, a, b in rows]

@@ -223,7 +223,8 @@ def beyond_sentence(c: Comparison, name: str | None = None) -> str:
         causes.append(f"the GPU ran G {1 - g_o / g_b:.0%} faster in them ({g_o:.2f} vs {g_b:.2f} ms)")
     if causes:
         v = c.variant(name)
-        own = predict(g_o, l_o, c_o, v.depth, v.workers, baseline_l_ms=l_b).period_ms
+        drains = v.readback == "naive" and not v.is_serial
+        own = predict(g_o, l_o, c_o, v.depth, v.workers, baseline_l_ms=l_b, drains=drains).period_ms
         causes.append(f"with the costs its own blocks had, the ceiling is {p.baseline_period_ms / own:.2f}x")
     causes += fast_block_sentences(c)
     if not causes:

@@ -18,6 +18,7 @@ from typing import Any
 from engine.result.blocks import RunResult, TelemetryTrace
 from engine.result.circumstances import Calibration, Contention, Environment, Provenance, Stability
 from engine.result.findings import SyncFinding
+from engine.result.forecast import Forecast
 from engine.result.schedule import Prediction, efficiency, predict
 from engine.result.schema import SCHEMA_VERSION, upgrade
 from engine.result.stats import Summary, coefficient_of_variation, summarize
@@ -56,6 +57,7 @@ class Comparison:
     syncs: tuple[SyncFinding, ...] = ()  # synchronisations found inside the loops, per variant
     syncs_checked: bool = False
     variant_set: str = ""  # the named set the variants came from; "" for a custom one
+    forecast: Forecast | None = None  # a diagnosis's probe and its prediction for every rung
 
     @property
     def baseline(self) -> Variant:
@@ -231,6 +233,7 @@ class Comparison:
             "contention": asdict(self.contention),
             "environment": asdict(self.environment),
             "telemetry": asdict(self.telemetry),
+            "forecast": self.forecast.to_dict() if self.forecast is not None else None,
             "runs": [r.to_dict() for r in self.runs],
         }
 
@@ -251,6 +254,7 @@ class Comparison:
             syncs=tuple(SyncFinding(**f) for f in d.get("syncs", [])),
             syncs_checked=bool(d.get("syncs_checked", False)),
             variant_set=str(d.get("variant_set", "")),
+            forecast=Forecast.from_dict(d["forecast"]) if d.get("forecast") else None,
         )
 
     @classmethod
@@ -262,7 +266,8 @@ def predict_for(base: VariantSummary, own: VariantSummary, v: Variant, baseline:
     """A variant's prediction from the baseline's costs (and its own G and L where it launches
     differently): the one rule behind every ceiling, a finished result's and a running one's."""
     g, l_ms = (own.g.mean, own.l.mean) if v.launch != baseline.launch else (base.g.mean, base.l.mean)
-    return predict(g, l_ms, base.c.mean, v.depth, v.workers, baseline_l_ms=base.l.mean)
+    drains = v.readback == "naive" and not v.is_serial
+    return predict(g, l_ms, base.c.mean, v.depth, v.workers, baseline_l_ms=base.l.mean, drains=drains)
 
 
 def pooled(runs: list[RunResult]) -> VariantSummary:

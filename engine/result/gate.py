@@ -24,6 +24,7 @@ from engine.errors import shorten
 from engine.result.blocks import RunResult, StepRecord, TelemetryTrace
 from engine.result.circumstances import Calibration, Contention, Environment, Provenance, Stability
 from engine.result.findings import SyncFinding
+from engine.result.forecast import Forecast, ProbeCosts, RungForecast, Skipped
 from engine.spec.sets import SETS
 from engine.spec.variants import MAX_DEPTH, MAX_WORKERS
 
@@ -82,11 +83,22 @@ def check_document(d: dict[str, Any]) -> None:
         raise Refused("provenance.started_at", started, "a time in ISO 8601, as 2026-11-29T09:30:00+00:00")
     for i, f in enumerate(_list(d, "syncs", MAX_ROWS)):
         check_fields(SyncFinding, f, f"syncs[{i}]")
+    if d.get("forecast") is not None:
+        _forecast(d["forecast"])
     runs = _list(d, "runs", MAX_BLOCKS)
     if not runs:
         raise Refused("runs", runs, "at least one block")
     for i, r in enumerate(runs):
         _block(r, f"runs[{i}]", names)
+
+
+def _forecast(fc: Any) -> None:
+    parts = {"rungs": RungForecast, "skipped": Skipped, "syncs": SyncFinding}
+    check_fields(Forecast, fc, "forecast", skip=("probe", *parts))
+    check_fields(ProbeCosts, fc.get("probe"), "forecast.probe")
+    for key, cls in parts.items():
+        for i, x in enumerate(_list(fc, key, 64, "forecast")):
+            check_fields(cls, x, f"forecast.{key}[{i}]")
 
 
 def _block(r: Any, where: str, names: set[str]) -> None:

@@ -7,6 +7,8 @@ launch the device could not hide, which is why the serial period is G + C and no
 
     serial period   = max(G, L) + C
     overlap period  = max(G, L + C)          post-processing inline, depth >= 2
+                      max(G, L) + C           with a naive readback: .cpu() on batch N-1 waits for
+                                              batch N on the one in-order stream, so nothing overlaps
                       max(G, L, C / k)        with k post-processing workers
     ceiling         = baseline period / variant period
 
@@ -22,12 +24,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-def period_ms(g_ms: float, l_ms: float, c_ms: float, depth: int, workers: int = 0) -> float:
-    """The steady period of one loop shape: serial, overlapped inline, or with k workers."""
+def period_ms(
+    g_ms: float, l_ms: float, c_ms: float, depth: int, workers: int = 0, drains: bool = False
+) -> float:
+    """The steady period of one loop shape: serial, overlapped inline, or with k workers. A loop
+    whose read drains the queue (`drains`, the naive readback inline) runs at the serial period."""
     busy = max(g_ms, l_ms)
     if workers > 0:
         return max(busy, c_ms / workers)
-    return busy + c_ms if depth == 1 else max(busy, l_ms + c_ms)
+    return busy + c_ms if depth == 1 or drains else max(busy, l_ms + c_ms)
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class Prediction:
     latency_ms: float  # launch to end of post-processing of one batch, in steady state
     depth: int = 2
     workers: int = 0
+    drains: bool = False  # its read waits for every batch in flight (the naive readback)
 
     @property
     def ceiling(self) -> float:
@@ -54,6 +60,8 @@ class Prediction:
         remedy then is a cheaper launch (CUDA Graphs), not more post-processing workers."""
         if self.depth == 1 and not self.workers:
             return "serial (G + C in turn)"
+        if self.drains and not self.workers:
+            return "the read's sync (serial)"
         if self.workers:
             terms = {
                 "GPU-bound (G)": self.g_ms,
@@ -67,7 +75,7 @@ class Prediction:
 
     @property
     def formula(self) -> str:
-        if self.depth == 1 and not self.workers:
+        if (self.depth == 1 or self.drains) and not self.workers:
             return "max(G, L) + C"
         return f"max(G, L, C / {self.workers})" if self.workers else "max(G, L + C)"
 
@@ -79,6 +87,7 @@ def predict(
     depth: int = 2,
     workers: int = 0,
     baseline_l_ms: float | None = None,
+    drains: bool = False,
 ) -> Prediction:
     """The serial loop (with the baseline's L) against one loop shape (with its own L).
 
@@ -90,14 +99,14 @@ def predict(
     if min(g_ms, l_ms, c_ms, base_l) < 0:
         raise ValueError("G, L and C must be non-negative")
     baseline = period_ms(g_ms, base_l, c_ms, 1)
-    period = period_ms(g_ms, l_ms, c_ms, depth, workers)
+    period = period_ms(g_ms, l_ms, c_ms, depth, workers, drains)
     if workers > 0:
         latency = period + max(g_ms, l_ms) + c_ms
-    elif depth == 1:
+    elif depth == 1 or drains:
         latency = max(g_ms, l_ms) + c_ms
     else:
         latency = (depth - 1) * period + l_ms + c_ms
-    return Prediction(g_ms, l_ms, c_ms, baseline, period, latency, depth, workers)
+    return Prediction(g_ms, l_ms, c_ms, baseline, period, latency, depth, workers, drains)
 
 
 def block_wall_ratio(baseline_period_ms: float, variant_period_ms: float, steps: int) -> float:

@@ -17,8 +17,10 @@ from engine.spec.variants import Variant, name_of
 # 4: depth belongs to the variants only (the workload has none); the set the variants came from.
 # 5: one name per loop shape: the pair's and the ladder's "overlap" and the readback set's "none"
 #    are renamed by what they run, in the variants, the blocks and the findings alike.
-SCHEMA_VERSION = 5
-READABLE_SCHEMAS = (1, 2, 3, 4, 5)
+# 6: the workload may name a user's loop, and a diagnosis carries its forecast; older results have
+#    neither, which is what the defaults say.
+SCHEMA_VERSION = 6
+READABLE_SCHEMAS = (1, 2, 3, 4, 5, 6)
 
 
 def upgrade(d: dict[str, Any]) -> dict[str, Any]:
@@ -64,6 +66,8 @@ def upgrade(d: dict[str, Any]) -> dict[str, Any]:
         d = {**d, "schema_version": 4, "workload": workload, "variant_set": set_for(_renamed(variants))}
     if d["schema_version"] == 4:
         d = _rename(d)
+    if d["schema_version"] == 5:
+        d = {**d, "schema_version": 6, "forecast": None}
     return d
 
 

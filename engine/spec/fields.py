@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import WorkloadError
+from engine.spec.loop import loop_problem
 
 # Full match, ASCII digits, no leading zeros: "cuda:00", "cuda:٣" and "cpu\n" are not devices.
 DEVICE_RE = re.compile(r"auto|cpu|cuda|cuda:(?:0|[1-9][0-9]?)", re.ASCII)
@@ -32,9 +33,12 @@ class FieldSpec:
     step: float | None = None  # the widget's step
     widget_high: float | None = None  # a slider's end, where the full range would be unreadable
     flag: str = ""  # the CLI flag, where it is not --the-field-name
+    rule: str = ""  # what is allowed, for a text field that is neither a choice nor a number
 
     @property
     def allowed(self) -> str:
+        if self.rule:
+            return self.rule
         if self.choices:
             return "one of " + ", ".join(self.choices)
         if isinstance(self.low, int) and isinstance(self.high, int):
@@ -65,6 +69,9 @@ def check(table: Mapping[str, FieldSpec], name: str, value: Any, kind: str) -> N
     if name == "device":
         ok = isinstance(value, str) and DEVICE_RE.fullmatch(value) is not None
         raise_unless(ok, name, value, DEVICE_ALLOWED)
+        return
+    if name == "loop":
+        raise_unless(isinstance(value, str) and not loop_problem(value), name, value, spec.allowed)
         return
     if kind == "bool":
         raise_unless(isinstance(value, bool), name, value, "true or false")

@@ -81,6 +81,7 @@ class VariantSet:
     gpu_only: bool = False  # nothing of it runs without CUDA
     ratios: tuple[float, ...] = ()  # a sweep: one comparison of the built set per (L + C) / G
     takes_depth: bool = False  # whether the run's depth reaches the variants
+    probed: bool = False  # a diagnosis: a probe first forecasts every rung and picks the pool's size
 
     @property
     def sweep(self) -> bool:
@@ -142,6 +143,14 @@ SETS: dict[str, VariantSet] = {
             "replays (GPU only)",
             lambda _depth, _gpu: launches(),
             gpu_only=True,
+        ),
+        VariantSet(
+            "diagnose",
+            "diagnose: forecast, then measure",
+            "probe the loop, forecast every rung (naive, pinned, a pool sized to the probe and the "
+            "box's cores, CUDA Graphs) with its formula, then measure each and show the error",
+            lambda _depth, gpu: ladder(gpu),
+            probed=True,
         ),
         VariantSet(
             "sweep",

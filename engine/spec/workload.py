@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from engine.errors import WorkloadError
 from engine.spec.fields import DEVICE_ALLOWED, FieldSpec, check_all, replace
+from engine.spec.loop import LOOP_ALLOWED
 
 __all__ = ["FIELDS", "PRESETS", "Workload", "WorkloadError", "field_names", "preset"]
 
@@ -110,6 +111,12 @@ FIELDS: dict[str, FieldSpec] = {
         step=0.1,
     ),
     "device": FieldSpec("Device", "auto picks cuda when present, else the CPU stand-in; " + DEVICE_ALLOWED),
+    "loop": FieldSpec(
+        "Loop",
+        "a loop of your own instead of the built-in model and CPU work: its model, batch and "
+        "post-processing come from the factory, so model, precision and the CPU-work fields are not used",
+        rule=LOOP_ALLOWED,
+    ),
 }
 
 
@@ -126,6 +133,7 @@ class Workload:
     cpu_ms: float = 10.0  # used by cpu_work=ms
     cpu_g_ratio: float = 1.0  # used by cpu_work=match_g; 1.0 balances host and device
     device: str = "auto"  # auto picks cuda when present, else the CPU stand-in
+    loop: str = ""  # a user's loop (registered name or module:function); "" runs the built-in model
 
     def __post_init__(self) -> None:
         check_all(self, FIELDS)
@@ -152,6 +160,12 @@ class Workload:
         """One point of a G/C sweep: host work held for a fixed duration at L + C = ratio x G, so
         the host's mood does not move the point."""
         return self.replace(cpu_work="match_g", cpu_fixed="duration", cpu_g_ratio=ratio)
+
+    def describe(self) -> str:
+        """The workload in one line: the loop's name, or the built-in model and its CPU work."""
+        if self.loop:
+            return f"loop {self.loop}, batch {self.batch_size}"
+        return f"{self.model}, batch {self.batch_size}, {self.precision}, {self.describe_cpu_work()}"
 
     def describe_cpu_work(self) -> str:
         if self.cpu_work == "loop" and self.cpu_fixed == "duration":

@@ -69,7 +69,7 @@ def row_of(run_id: str, c: Comparison, source: str, saved_at: str) -> dict[str, 
         "host": p.host or "unknown",
         "source": source,
         "preset": preset_name(c.workload),
-        "model": c.workload.model,
+        "model": c.workload.loop or c.workload.model,  # what ran: a loop's name, or the model's
         "batch_size": c.workload.batch_size,
         "precision": c.workload.precision,
         "depth": c.headline.depth,

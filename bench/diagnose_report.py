@@ -1,0 +1,113 @@
+"""Benchmark for diagnose: every registered loop probed, forecast, then measured, as markdown.
+
+For each loop one diagnosis runs (its rungs side by side in rotating rounds), and each rung's
+forecast speedup is set beside the measured one. The last table counts the rungs within 5%, lists
+every miss with where it went, and says which loops had a hidden sync found, with file and line.
+
+    python -m bench.diagnose_report [--loops a,b] [--steps N] [--rounds N] [--batch N] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from engine.devices.loops import registered_names
+from engine.errors import OverlapLabError
+from engine.measure.protocol import compare
+from engine.read.diagnosis import checks, miss_reasons
+from engine.read.report import document
+from engine.result.comparison import Comparison
+from engine.spec.run_spec import RunSpec
+from engine.spec.workload import Workload
+
+
+def _log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def loop_rows(c: Comparison) -> list[str]:
+    f = c.forecast
+    assert f is not None
+    p = f.probe
+    syncs = "; ".join(f"{s.where} `{s.code}`" for s in f.syncs) or "none"
+    out = []
+    for r in checks(c):
+        out.append(
+            f"| {c.workload.loop} | {r.name} | {r.forecast:.2f}x | {r.measured:.2f}x | {r.error:+.1%} | "
+            f"{'yes' if r.close else '**no**'} | {r.formula} |"
+        )
+    head = (
+        f"| {c.workload.loop} | probe | G {p.g_ms:.2f} | L {p.l_ms:.2f} | C {p.c_ms:.2f} | X {p.x_ms:.2f} | "
+        f"{p.kernels_per_batch} GPU ops; {p.bytes_per_batch / 1e6:.2f} MB back; syncs: {syncs} |"
+    )
+    return [head, *out]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--loops", default="", help="comma-separated names (default: every registered loop)")
+    ap.add_argument("--steps", type=int, default=40)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--out", default="")
+    args = ap.parse_args(argv)
+    names = [n for n in args.loops.split(",") if n] or registered_names()
+    spec = RunSpec(variants="diagnose", rounds=args.rounds, telemetry="off", save=False)
+    rows = [
+        "| loop | rung | forecast | measured | error | within 5% | formula (ms) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    misses, results, failed = [], {}, []
+    close = total = 0
+    found_syncs = {}
+    for name in names:
+        w = Workload(loop=name, steps=args.steps, warmup_steps=3, batch_size=args.batch, device=args.device)
+        _log(f"{name}: diagnosing")
+        t0 = time.monotonic()
+        try:
+            c = compare(w, spec, command=f"bench.diagnose_report {name}")
+        except OverlapLabError as exc:
+            failed.append(f"{name}: {exc}")
+            _log(f"{name}: {exc}")
+            continue
+        _log(f"{name}: {time.monotonic() - t0:.0f} s")
+        results[name] = c
+        rows += loop_rows(c)
+        assert c.forecast is not None
+        found_syncs[name] = [f"{s.where} {s.code}" for s in c.forecast.syncs]
+        for r in checks(c):
+            total += 1
+            close += r.close
+            if not r.close:
+                misses.append(f"- {name} {r.name}: {r.error:+.1%}; " + "; ".join(miss_reasons(c, r.name)))
+    first = next(iter(results.values()), None)
+    card = first.environment.gpu_name if first is not None else "?"
+    print(
+        f"## diagnose on {card}: {len(results)} loops, batch {args.batch}, {args.steps} steps, "
+        f"{args.rounds} rounds\n"
+    )
+    print("\n".join(rows))
+    print(f"\nwithin 5%: {close} of {total} rungs ({close / max(total, 1):.0%})\n")
+    print("misses:\n" + ("\n".join(misses) or "- none"))
+    print("\nhidden syncs found by the probe:")
+    for name, where in found_syncs.items():
+        print(f"- {name}: {'; '.join(where) or 'none'}")
+    for line in failed:
+        print(f"- failed: {line}")
+    for name, c in results.items():
+        print(f"- {name}: first fix: {c.forecast.first_fix if c.forecast else ''}")
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, c in results.items():
+            (out / f"diagnose-{name}.json").write_text(json.dumps(document(c), indent=1))
+    return 0 if not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""The registered loops as their files spell them, read without running a line of them.
+
+The lab lists loops and checks the names links carry, and it must never import code because a
+browser asked: so the shipped files and the owner's folder are read as syntax here, for each
+module-level `LOOPS = {"name": factory}` table and each factory's first docstring line. Running a
+loop imports it, through engine/devices/loops.py, and only then.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.spec.loop import LOOP_NAME
+
+LOOPS_ENV = "OVERLAP_LAB_LOOPS"
+SHIPPED = ("classify", "detect", "segment", "heatmap", "hostwork", "textgen", "planted")
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "loops"
+
+
+@dataclass(frozen=True)
+class Registered:
+    name: str
+    factory: Callable[[str, int], Any] | None  # None where the table was only read, not run
+    where: str  # the file that registered it, as a person would open it
+    note: str  # the factory's first docstring line
+
+
+def _listed_in(path: Path, where: str) -> dict[str, Registered]:
+    """A file's LOOPS table read from its syntax, without running it: names and first doc lines."""
+    try:
+        tree = ast.parse(path.read_text())
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    docs = {
+        n.name: (ast.get_docstring(n) or "").strip().splitlines()[0] if ast.get_docstring(n) else ""
+        for n in tree.body
+        if isinstance(n, ast.FunctionDef)
+    }
+    out: dict[str, Registered] = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "LOOPS" for t in node.targets)):
+            continue
+        if not isinstance(node.value, ast.Dict):
+            continue
+        for key, value in zip(node.value.keys, node.value.values, strict=True):
+            name = key.value if isinstance(key, ast.Constant) else None
+            if isinstance(name, str) and LOOP_NAME.fullmatch(name):
+                note = docs.get(value.id, "") if isinstance(value, ast.Name) else ""
+                out[name] = Registered(name, None, where, note)
+    return out
+
+
+def listed() -> dict[str, Registered]:
+    """The registered loops as their files spell them, read without importing anything: what the
+    lab offers and what a link may name. Running one goes through `factory_of`, which imports."""
+    here = SHIPPED_DIR
+    found: dict[str, Registered] = {}
+    for m in SHIPPED:
+        found.update(_listed_in(here / f"{m}.py", f"loops/{m}.py"))
+    folder = os.environ.get(LOOPS_ENV, "")
+    if folder and Path(folder).is_dir():
+        for path in sorted(Path(folder).glob("*.py")):
+            for name, entry in _listed_in(path, str(path)).items():
+                found.setdefault(name, entry)
+    return found

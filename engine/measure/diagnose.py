@@ -1,0 +1,191 @@
+"""Diagnose: probe a loop briefly, forecast every rung from what the probe measured, and choose the
+rungs the rounds will then measure.
+
+The probe is the serial loop with the pinned readback (the baseline), run for a few batches: its
+G, L, C and period give every formula in engine/result/forecast.py. Around it, the rules a rung
+needs are checked before anything is timed, so a loop that breaks one loses that rung, with one
+line saying why, and nothing else: whether its post-processing pickles for a pool (and holds no
+GPU tensor, which a worker process cannot read), whether its forward can be captured as a CUDA
+Graph, and whether its post-processing synchronises with the GPU (torch's sync debug mode, with
+the file and line).
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine.devices.base import Device, PostProcess
+from engine.devices.outputs import is_tensor, leaves
+from engine.errors import OverlapLabError
+from engine.host import syncs
+from engine.measure.runners import run_loop
+from engine.result.findings import SyncFinding
+from engine.result.forecast import Forecast, ProbeCosts, Skipped, first_fix, forecast_rungs, pool_size
+from engine.spec.variants import Variant
+
+PROBE_BATCHES = 12  # timed serial batches: the medians settle by then, and the probe stays short
+SYNC_BATCHES = 3  # batches under the sync watch, whose warnings cost time and are never timed
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    forecast: Forecast
+    variants: tuple[Variant, ...]  # the rungs the rounds measure, baseline first
+
+
+def _median(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else 0.0
+
+
+class _NoGpuTensors(pickle.Pickler):
+    """Pickles as a pool's pipe would, but refuses a tensor that is not on the CPU: a worker process
+    has no CUDA context of its own, and making one per worker costs seconds and memory."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if is_tensor(obj) and getattr(obj.device, "type", "cpu") != "cpu":
+            raise pickle.PicklingError(f"it holds a tensor on {obj.device} (move it to the CPU)")
+        return NotImplemented
+
+
+def pickle_problem(post: object) -> str:
+    """Why a post-processing cannot run in a pool worker, or "" when it can."""
+    try:
+        _NoGpuTensors(io.BytesIO(), protocol=pickle.HIGHEST_PROTOCOL).dump(post)
+    except Exception as exc:
+        return f"its post-processing cannot be sent to a pool worker: {type(exc).__name__}: {exc}"
+    return ""
+
+
+def _output_cost(dev: Device, clock: Callable[[], int]) -> tuple[int, float]:
+    """Bytes of one read-back output, and the median time to pickle it for a worker, in ms."""
+    dev.start_block()
+    handle = dev.launch(0)
+    dev.wait(handle)
+    out = dev.read(handle)
+    dev.release(handle)
+    try:
+        size = sum(t.numel() * t.element_size() for t in leaves(out))
+    except ValueError:
+        size = int(getattr(out, "nbytes", 0))
+    times = []
+    for _ in range(3):
+        t0 = clock()
+        pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
+        times.append((clock() - t0) / 1e6)
+    return size, _median(times)
+
+
+def _kernels(dev: Device) -> int:
+    """CUDA kernels one forward launches, from torch.profiler; -1 off CUDA."""
+    if dev.kind != "cuda":
+        return -1
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    dev.start_block()
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        handle = dev.launch(0)
+        dev.wait(handle)
+        torch.cuda.synchronize()
+    dev.release(handle)
+    return sum(1 for e in prof.events() if str(e.device_type).endswith("CUDA"))
+
+
+def diagnose(
+    dev: Device,
+    post: PostProcess,
+    *,
+    loop: str,
+    steps: int,
+    on_gpu: bool,
+    cores: int,
+    clock: Callable[[], int] = time.perf_counter_ns,
+    tick: Callable[[int], None] = lambda _n: None,
+) -> Diagnosis:
+    """Probe the loop on an open, warmed-up device, check each rung's rule, and forecast the rungs.
+
+    `cores` are those this process may use; the launching thread keeps one and the stand-in's
+    worker another, and a pool gets the rest."""
+    baseline = Variant.of(readback="pinned")
+    dev.set_variant("pinned", "eager")
+    dev.start_block()
+    run = run_loop(dev, post, PROBE_BATCHES, 1, read=dev.read, clock=clock, on_step=lambda _i: tick(1))
+    g = _median([s.g_ms for s in run.steps])
+    l_ms = _median([s.l_ms for s in run.steps])
+    c = _median([s.c_ms for s in run.steps])
+    period = _median(run.periods_ms)
+    found: list[SyncFinding] = []
+    dev.start_block()
+    with syncs.watch("probe", dev.kind == "cuda", found):
+        run_loop(dev, post, SYNC_BATCHES, 1, read=dev.read, clock=clock)
+    size, ship_ms = _output_cost(dev, clock)
+    skipped: list[Skipped] = []
+    pre_ms = 0.0
+    if dev.loop is not None and dev.loop.pre is not None:
+        pre = dev.loop.pre
+        times = []
+        for i in range(3):
+            t0 = clock()
+            pre(i)
+            times.append((clock() - t0) / 1e6)
+        pre_ms = _median(times)
+    graph_g = graph_l = None
+    if on_gpu:
+        try:
+            dev.set_variant("pinned", "graph")
+            dev.start_block()
+            replayed = run_loop(dev, post, PROBE_BATCHES // 2, 1, read=dev.read, clock=clock)
+            graph_g = _median([s.g_ms for s in replayed.steps])
+            graph_l = _median([s.l_ms for s in replayed.steps])
+        except OverlapLabError as exc:
+            skipped.append(Skipped("graphs", str(exc)))
+        finally:
+            dev.set_variant("pinned", "eager")
+    else:
+        skipped.append(Skipped("graphs", "CUDA Graphs need a CUDA GPU; the CPU stand-in has none"))
+    costs = ProbeCosts(
+        g,
+        l_ms,
+        c,
+        max(0.0, period - max(g, l_ms) - c),
+        period,
+        pre_ms,
+        size,
+        ship_ms,
+        _kernels(dev),
+        graph_g,
+        graph_l,
+        cores,
+        len(run.steps),
+    )
+    most = cores - 1 - (1 if dev.kind == "standin" else 0)
+    workers = 0
+    if why := pickle_problem(post):
+        skipped.append(Skipped("pool", f"loop {loop}: {why}" if loop else why))
+    elif most < 1:
+        takers = (
+            "the launching thread and the stand-in's worker take"
+            if dev.kind == "standin"
+            else ("the launching thread takes")
+        )
+        why = f"no core is left for a pool: {takers} the {cores} this process may use"
+        skipped.append(Skipped("pool", why))
+    else:
+        workers = pool_size(costs, most)
+    variants = [baseline, Variant.of(depth=2, readback="naive"), Variant.of(depth=2, readback="pinned")]
+    if workers:
+        variants.append(Variant.of(depth=2, workers=workers, readback="pinned"))
+    if graph_g is not None:
+        variants.append(Variant.of(depth=2, workers=workers, readback="pinned", launch="graph"))
+    mine = tuple(f for f in found if "/engine/" not in f"/{f.where}")
+    rungs = forecast_rungs(tuple(variants), costs, steps, synced=bool(mine))
+    forecast = Forecast(
+        loop, costs, rungs, tuple(skipped), mine, workers, first_fix(rungs, costs, mine), steps
+    )
+    return Diagnosis(forecast, tuple(variants))

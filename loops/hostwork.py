@@ -17,7 +17,7 @@ import torchvision
 from engine.spec.loop import Loop
 
 ROWS = 256  # rows of the spectrum each image's logits are spread over
-PY_ITERATIONS = 60_000  # iterations of the pure-Python loop per image
+PY_ITERATIONS = 30_000  # iterations of the pure-Python loop per image
 
 
 def numpy_post(logits: torch.Tensor) -> list[float]:

@@ -31,7 +31,7 @@ def post(output: dict[str, torch.Tensor]) -> list[bytes]:
 
 def _build(device: str, batch_size: int, dtype: torch.dtype) -> Loop:
     torch.manual_seed(0)
-    side = 512 if device.startswith("cuda") else 96
+    side = 256 if device.startswith("cuda") else 96
     model = torchvision.models.segmentation.lraspp_mobilenet_v3_large(
         weights=None, weights_backbone=None, num_classes=CLASSES
     )

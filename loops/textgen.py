@@ -37,7 +37,9 @@ class Decoder(nn.Module):
             n = tokens.shape[1]
             dtype = self.head.weight.dtype
             mask = torch.triu(torch.full((n, n), float("-inf"), device=tokens.device), diagonal=1)
-            h = self.layers(self.embed(tokens).to(dtype), mask=mask.to(dtype))
+            # is_causal says what the mask is: left to guess, the encoder compares the mask on the
+            # GPU and reads the answer on the host, a sync on every token (diagnose finds it).
+            h = self.layers(self.embed(tokens).to(dtype), mask=mask.to(dtype), is_causal=True)
             nxt = self.head(h[:, -1]).argmax(dim=-1, keepdim=True)
             tokens = torch.cat((tokens, nxt), dim=1)
         return tokens[:, PROMPT:]

@@ -7,8 +7,8 @@ period is max(G, L) + C = 34 ms (X = 0: nothing else happens in a serial batch h
 batches a block, a rung of period P measures 40 x 34 / (39 P + 34):
   naive    P = 34 (its read waits for the batch in flight)         1.0x
   pinned   P = max(G, L + C) = 26                                   1360 / 1048 = 1.2977x
-  pool4    P = max(G, L, C / 4) = max(10, 2, 6) = 10; k = 4 is the smallest with
-           C / k <= 0.75 x max(G, L) = 7.5                          1360 / 424 = 3.2075x
+  pool4    P = max(G, L, Cw / 4) = max(10, 2, 6) = 10, Cw = C in a worker; k = 4 is the
+           smallest with Cw / k <= 0.75 x max(G, L) = 7.5           1360 / 424 = 3.2075x
   graphs   P = max(G, 0.05, 6) = 10                                 3.2075x
 """
 
@@ -49,6 +49,7 @@ def test_every_rung_is_forecast_exactly() -> None:
     assert f is not None
     assert (f.probe.g_ms, f.probe.l_ms, f.probe.c_ms, f.probe.x_ms) == (10.0, 2.0, 24.0, 0.0)
     assert f.probe.serial_period_ms == 34.0 and f.probe.graph_l_ms == 0.05
+    assert f.probe.pool_c_ms == 24.0  # one worker, timed alone in the trial
     assert f.workers == 4 and c.variant_names == ["serial", "naive", "pinned", "pool4", "graphs"]
     expected = {"naive": 1.0, "pinned": 1360 / 1048, "pool4": 1360 / 424, "graphs": 1360 / 424}
     for r in checks(c):
@@ -64,7 +65,7 @@ def test_the_pool_is_sized_to_the_cores_there_are() -> None:
     f = c.forecast
     assert f is not None and f.workers == 2  # cores - 1: the launching thread keeps one
     pool = f.rung("pool2")
-    assert pool is not None and pool.period_ms == 12.0 and pool.bound == "C / 2"
+    assert pool is not None and pool.period_ms == 12.0 and pool.bound == "Cw / 2"
 
 
 def test_a_forecast_survives_the_store_format() -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.devices.base import DeviceError
-from engine.devices.loops import loop_for, told
+from engine.devices.loops import loop_for, one_thread, threads_back, told
 from engine.devices.models import IMAGE_SHAPE, build_model, torch_dtype
 from engine.devices.outputs import fill, leaves, rebuild
 from engine.host.fingerprint import physical_gpu
@@ -26,6 +26,11 @@ from engine.spec.loop import Loop, LoopError
 from engine.spec.workload import Workload
 
 _ALIGN_TRIES = 7
+# Pinned buffers kept for outputs in flight: ten for small outputs, fewer for large ones (a
+# segmenter's 350 MB output made ten slots take 3.5 GB of pinned host memory). A slot is reused
+# only after several later batches have been launched, read and handed on.
+RING_SLOTS = 10
+RING_BYTES = 1 << 30
 
 
 @dataclass
@@ -67,8 +72,10 @@ class CudaDevice:
         self._slot = 0
         self.loop: Loop | None = None
         self._checked = False
+        self._threads = 0
         try:
             if workload.loop:
+                self._threads = one_thread()
                 self.loop = loop_for(workload.loop, str(self.device), workload.batch_size)
                 self.model = self.loop.model
                 self._inputs = self._loop_batch(self.loop)
@@ -140,6 +147,8 @@ class CudaDevice:
         if self.loop is not None and not self.loop.graphs:
             why = "its forward cannot be captured as a CUDA Graph (graphs=False)"
             raise LoopError(self.workload.loop, why)
+        if self.loop is not None:
+            self._refuse_syncing_forward()
         try:
             side = torch.cuda.Stream(self.device)
             side.wait_stream(torch.cuda.current_stream(self.device))
@@ -162,6 +171,25 @@ class CudaDevice:
             ) from None
         self._graph, self._graph_out = graph, out
 
+    def _refuse_syncing_forward(self) -> None:
+        """A forward that synchronises with the GPU cannot be captured, and a capture that fails
+        leaves torch's CUDA random generator unusable for the rest of the process (every later
+        torch.randn raised "Offset increment outside graph capture"). So one forward runs first
+        with torch's sync detector set to raise, and such a forward is refused before any capture."""
+        torch = self._torch
+        old = torch.cuda.get_sync_debug_mode()
+        try:
+            torch.cuda.set_sync_debug_mode("error")
+            with torch.inference_mode():
+                self.model(self._inputs)
+        except RuntimeError as exc:
+            torch.cuda.set_sync_debug_mode(old)
+            why = "its forward synchronises with the GPU, so it cannot be captured as a CUDA Graph"
+            raise LoopError(self.workload.loop, f"{why}: {told(exc)}") from None
+        finally:
+            torch.cuda.set_sync_debug_mode(old)
+        torch.cuda.synchronize(self.device)
+
     def _host_buffers(self, out: Any) -> list[Any]:
         """Pinned buffers for one output, from a small ring: one set per batch that can be in
         flight, reused. The built-in classifier's logits are read as float32, a loop's in its own
@@ -171,8 +199,10 @@ class CudaDevice:
         dtypes = [t.dtype if self.loop is not None else torch.float32 for t in ts]
         key = [(tuple(t.shape), d) for t, d in zip(ts, dtypes, strict=True)]
         if key != self._ring_key:
+            size = sum(t.numel() * t.element_size() for t in ts)
+            slots = max(4, min(RING_SLOTS, RING_BYTES // max(size, 1)))
             self._pinned = [
-                [torch.empty(shape, dtype=d, pin_memory=True) for shape, d in key] for _ in range(10)
+                [torch.empty(shape, dtype=d, pin_memory=True) for shape, d in key] for _ in range(slots)
             ]
             self._ring_key = key
         self._slot = (self._slot + 1) % len(self._pinned)
@@ -264,6 +294,8 @@ class CudaDevice:
         """Free the inputs and the allocator's cached blocks; the cached model stays for reuse."""
         self._inputs = None
         self._graph = self._graph_out = None
+        threads_back(self._threads)
+        self._threads = 0
         self._pinned = []
         self._ring_key = []
         torch = self._torch

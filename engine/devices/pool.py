@@ -78,7 +78,8 @@ def _pool_main(core: int | None, commands: Any, results: Any) -> None:
             if msg is None:
                 return
             if msg[0] == "post":
-                post = msg[1]
+                post = msg[1]  # unpickled here: a loop's module, and torch with it, is imported now
+                results.send(("ready", -1, 0, 0, 0))
                 continue
             _, step, payload = msg
             t0 = time.perf_counter_ns()
@@ -132,6 +133,12 @@ class ProcessPool:
         self._active = self._workers[:workers]
         for w in self._active:
             w.send(("post", post))
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        for w in self._active:  # each has unpickled it, and imported what it needs, before any task
+            while not w.results.poll(POLL_S):
+                if time.monotonic() > deadline or not w.proc.is_alive():
+                    raise DeviceError(f"a post-processing worker did not take its work (pid {w.pid})")
+            self._check(w.results.recv())
 
     def submit(self, step: int, payload: Any) -> None:
         """To the worker with the fewest tasks queued: a task never waits behind a busy worker

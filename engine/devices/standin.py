@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.devices.base import DeviceError
-from engine.devices.loops import loop_for, told
+from engine.devices.loops import loop_for, one_thread, threads_back, told
 from engine.devices.models import IMAGE_SHAPE, build_model, torch_dtype
 from engine.devices.outputs import leaves, rebuild
 from engine.host import syncs
@@ -114,7 +114,7 @@ class StandinDevice:
         self._threads = 0
         if workload.loop:  # here for its pre- and post-processing; the worker builds its own
             self.loop = loop_for(workload.loop, "cpu", workload.batch_size)
-            self._threads = _one_thread()
+            self._threads = one_thread()
         self.core = worker_core()
         self._worker = Worker(_worker_main, (workload.to_dict(), self.core), "overlap-lab-standin")
         self._proc = self._worker.proc
@@ -214,26 +214,11 @@ class StandinDevice:
     def close(self) -> None:
         """End the worker at once (see Worker.stop) and give this thread its cores back."""
         self._worker.stop()
-        if self._threads:
-            import torch
-
-            torch.set_num_threads(self._threads)
-            self._threads = 0
+        threads_back(self._threads)
+        self._threads = 0
         if self._host_mask is not None:
             os.sched_setaffinity(0, self._host_mask)
             self._host_mask = None
-
-
-def _one_thread() -> int:
-    """Give torch's CPU operators in this process one thread while the device lives; returns the
-    old count. The host has one core here (the worker owns the other), and a loop's post-processing
-    that ran torch operators on two threads took 150 ms instead of 1 ms, each thread waiting for
-    the one the worker's core would not give it."""
-    import torch
-
-    old = int(torch.get_num_threads())
-    torch.set_num_threads(1)
-    return old
 
 
 def _keep_off_core(core: int | None) -> set[int] | None:

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.devices.base import Device, PostProcess
-from engine.devices.outputs import is_tensor, leaves
+from engine.devices.base import Device, Pool, PostProcess
+from engine.devices.outputs import is_tensor, leaves, rebuild
+from engine.devices.pool import ProcessPool
 from engine.errors import OverlapLabError
 from engine.host import syncs
 from engine.measure.runners import run_loop
@@ -29,7 +30,9 @@ from engine.result.findings import SyncFinding
 from engine.result.forecast import Forecast, ProbeCosts, Skipped, first_fix, forecast_rungs, pool_size
 from engine.spec.variants import Variant
 
-PROBE_BATCHES = 12  # timed serial batches: the medians settle by then, and the probe stays short
+WARM_BATCHES = 8  # untimed serial batches first: the probe right after warm-up read 26-34% off
+PROBE_BATCHES = 16  # timed serial batches: the medians settle by then, and the probe stays short
+TRIAL_TASKS = 4  # outputs handed, one at a time, to a pool worker to time its C and the hand-over
 SYNC_BATCHES = 3  # batches under the sync watch, whose warnings cost time and are never timed
 
 
@@ -62,23 +65,63 @@ def pickle_problem(post: object) -> str:
     return ""
 
 
-def _output_cost(dev: Device, clock: Callable[[], int]) -> tuple[int, float]:
-    """Bytes of one read-back output, and the median time to pickle it for a worker, in ms."""
+def _outputs(dev: Device, n: int) -> list[Any]:
+    """n outputs read back the pinned way, as the pool rungs hand them over."""
     dev.start_block()
-    handle = dev.launch(0)
-    dev.wait(handle)
-    out = dev.read(handle)
-    dev.release(handle)
+    out = []
+    for i in range(n):
+        handle = dev.launch(i)
+        dev.wait(handle)
+        value = dev.read(handle)
+        out.append(_copied(value))
+        dev.release(handle)
+    return out
+
+
+def _copied(value: Any) -> Any:
+    """An output that outlives its pinned buffer, which a later batch will reuse."""
     try:
-        size = sum(t.numel() * t.element_size() for t in leaves(out))
+        leaves(value)
     except ValueError:
-        size = int(getattr(out, "nbytes", 0))
-    times = []
-    for _ in range(3):
-        t0 = clock()
-        pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
-        times.append((clock() - t0) / 1e6)
-    return size, _median(times)
+        return value
+    return rebuild(value, lambda t: t.clone())
+
+
+def _size(out: Any) -> int:
+    try:
+        return sum(t.numel() * t.element_size() for t in leaves(out))
+    except ValueError:
+        return int(getattr(out, "nbytes", 0))
+
+
+def pool_trial(
+    pool: Pool | None, post: PostProcess, outputs: list[Any], clock: Callable[[], int]
+) -> tuple[float, float, str]:
+    """C in one pool worker and S, the launching thread's cost to hand one output over, both in ms
+    and measured one task at a time; or the reason the post-processing cannot run in a worker.
+
+    A worker runs the post-processing on one thread, as every rung does, but in a process of its
+    own; its C, not the launching process's, is what C / k divides."""
+    own = pool is None
+    try:
+        if pool is None:
+            pool = ProcessPool(1)
+        pool.use(1, post)
+        c_ms, s_ms = [], []
+        for i, out in enumerate(outputs):
+            t0 = clock()
+            pool.submit(i, out)
+            s_ms.append((clock() - t0) / 1e6)
+            done: list[tuple[int, int, int, int]] = []
+            while not done:
+                done = pool.collect(True)
+            c_ms += [(end - start) / 1e6 for _step, start, end, _work in done]
+    except OverlapLabError as exc:
+        return 0.0, 0.0, f"its post-processing failed in a pool worker: {exc}"
+    finally:
+        if own and pool is not None:
+            pool.close()
+    return _median(c_ms), _median(s_ms), ""
 
 
 def _kernels(dev: Device) -> int:
@@ -101,6 +144,7 @@ def diagnose(
     dev: Device,
     post: PostProcess,
     *,
+    pool: Pool | None = None,
     loop: str,
     steps: int,
     on_gpu: bool,
@@ -115,6 +159,8 @@ def diagnose(
     baseline = Variant.of(readback="pinned")
     dev.set_variant("pinned", "eager")
     dev.start_block()
+    run_loop(dev, post, WARM_BATCHES, 1, read=dev.read, clock=clock)  # caches and clocks settle
+    dev.start_block()
     run = run_loop(dev, post, PROBE_BATCHES, 1, read=dev.read, clock=clock, on_step=lambda _i: tick(1))
     g = _median([s.g_ms for s in run.steps])
     l_ms = _median([s.l_ms for s in run.steps])
@@ -124,7 +170,7 @@ def diagnose(
     dev.start_block()
     with syncs.watch("probe", dev.kind == "cuda", found):
         run_loop(dev, post, SYNC_BATCHES, 1, read=dev.read, clock=clock)
-    size, ship_ms = _output_cost(dev, clock)
+    outputs = _outputs(dev, TRIAL_TASKS)
     skipped: list[Skipped] = []
     pre_ms = 0.0
     if dev.loop is not None and dev.loop.pre is not None:
@@ -149,6 +195,11 @@ def diagnose(
             dev.set_variant("pinned", "eager")
     else:
         skipped.append(Skipped("graphs", "CUDA Graphs need a CUDA GPU; the CPU stand-in has none"))
+    most = cores - 1 - (1 if dev.kind == "standin" else 0)
+    pool_c = ship_ms = 0.0
+    why = pickle_problem(post)
+    if not why and most >= 1:
+        pool_c, ship_ms, why = pool_trial(pool, post, outputs, clock)
     costs = ProbeCosts(
         g,
         l_ms,
@@ -156,17 +207,17 @@ def diagnose(
         max(0.0, period - max(g, l_ms) - c),
         period,
         pre_ms,
-        size,
+        _size(outputs[0]),
         ship_ms,
         _kernels(dev),
         graph_g,
         graph_l,
         cores,
         len(run.steps),
+        pool_c if not why and most >= 1 else None,
     )
-    most = cores - 1 - (1 if dev.kind == "standin" else 0)
     workers = 0
-    if why := pickle_problem(post):
+    if why:
         skipped.append(Skipped("pool", f"loop {loop}: {why}" if loop else why))
     elif most < 1:
         takers = (

@@ -256,6 +256,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
         diag = diagnose(
             dev,
             given or post_of(dev, workload, BASE, calibration),
+            pool=plan.harness.pool if plan.harness else None,
             loop=workload.loop,
             steps=workload.steps,
             on_gpu=dev.kind != "standin",

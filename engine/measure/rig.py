@@ -67,6 +67,9 @@ class Rig:
         if workers and self.pool is None:
             self.pool = ProcessPool(workers, on_wait)
             self._own_pool = True
+            # Every worker takes its post-processing once now: unpickling a loop's imports its
+            # module (and torch), which took 3 to 11 s inside the first timed pool block.
+            self.pool.use(workers, self._posts[next(v.name for v in variants if v.workers)])
         for v in variants:  # a graph is captured here, not inside a timed block
             if v.readback != "none" or v.launch != "eager":
                 device.set_variant(v.readback, v.launch)

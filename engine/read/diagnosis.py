@@ -84,12 +84,16 @@ def format_forecast(f: Forecast) -> list[str]:
         else ""
     )
     kernels = f"; {p.kernels_per_batch} GPU operations a forward" if p.kernels_per_batch >= 0 else ""
+    worker = (
+        f"; in a pool worker C is {p.pool_c_ms:.2f} ms, and handing it over (S) {p.ship_ms:.2f} ms"
+        if p.pool_c_ms is not None
+        else ""
+    )
     lines = [
         f"probe of {f.loop or 'the built-in loop'}: {p.batches} serial batches with the pinned readback",
         f"  G {p.g_ms:.2f} ms   L {p.l_ms:.2f} ms (pre-processing {p.pre_ms:.2f})   C {p.c_ms:.2f} ms   "
         f"X {p.x_ms:.2f} ms   serial period {p.serial_period_ms:.2f} ms",
-        f"  {p.bytes_per_batch / 1e6:.2f} MB read back a batch; S {p.ship_ms:.2f} ms to pickle it for a pool "
-        f"worker{kernels}{graphs}",
+        f"  {p.bytes_per_batch / 1e6:.2f} MB read back a batch{worker}{kernels}{graphs}",
     ]
     if f.syncs:
         lines.append("  hidden syncs in the loop's own code:")

@@ -12,8 +12,9 @@ batch's kernels), so every overlapped rung pays it there:
     serial           P  = max(G, L) + X + C          measured by the probe itself
     naive            P                                 .cpu() on batch N-1 waits for batch N
     pinned           max(G + X, L + C)                 a sync in the post-processing: P
-    pool of k        max(G + X, L + S, C / k)          S: pickling one output for a worker
-    graphs           max(Gg + X, Lg + S, C / k)        Gg, Lg: a replay's, probed; inline: Lg + C
+    pool of k        max(G + X, L + S, Cw / k)         S: handing one output to a worker;
+                                                       Cw: C in a worker, both timed in a trial
+    graphs           max(Gg + X, Lg + S, Cw / k)       Gg, Lg: a replay's, probed; inline: Lg + C
 
 A block of n batches pays fill and drain once (`block_wall_ratio`), and the forecast speedup is
 that block-level ratio, because the measured speedup is a ratio of block walls too.
@@ -49,6 +50,12 @@ class ProbeCosts:
     graph_l_ms: float | None = None
     cores: int = 1  # usable by this process
     batches: int = 0  # probe batches timed
+    pool_c_ms: float | None = None  # C in one pool worker, timed alone; None without a pool
+
+    @property
+    def worker_c_ms(self) -> float:
+        """The C a pool of k divides: a worker's own, where one was timed."""
+        return self.pool_c_ms if self.pool_c_ms is not None else self.c_ms
 
 
 @dataclass(frozen=True)
@@ -117,7 +124,7 @@ def pool_size(p: ProbeCosts, most: int) -> int:
     if most < 1:
         return 0
     rest = max(p.g_ms + p.x_ms, p.l_ms + p.ship_ms, 1e-6)
-    return max(1, min(most, math.ceil(p.c_ms / (POOL_HEADROOM * rest))))
+    return max(1, min(most, math.ceil(p.worker_c_ms / (POOL_HEADROOM * rest))))
 
 
 def _period(v: Variant, p: ProbeCosts, synced: bool) -> tuple[float, str, str]:
@@ -134,19 +141,19 @@ def _period(v: Variant, p: ProbeCosts, synced: bool) -> tuple[float, str, str]:
             "the readback's sync",
         )
     if synced and not v.workers:
+        # The sync makes the loop serial again: a graph's cheaper launch is all that is left.
+        serial = p.serial_period_ms if v.launch != "graph" else max(g, l_ms) + x + c
         return (
-            p.serial_period_ms,
-            f"serial, {p.serial_period_ms:.2f}: the post-processing's sync waits for batch N",
+            serial,
+            f"serial, {serial:.2f}: the post-processing's sync waits for batch N",
             "the post-processing's sync",
         )
     gl = "Gg" if v.launch == "graph" else "G"
     ll = "Lg" if v.launch == "graph" else "L"
     if v.workers:
-        t = _Terms({f"{gl} + X": g + x, f"{ll} + S": l_ms + s, f"C / {v.workers}": c / v.workers})
-        text = (
-            f"max({gl} + X, {ll} + S, C / {v.workers}) = max({g + x:.2f}, {l_ms + s:.2f}, "
-            f"{c / v.workers:.2f})"
-        )
+        cw, k = p.worker_c_ms, v.workers
+        t = _Terms({f"{gl} + X": g + x, f"{ll} + S": l_ms + s, f"Cw / {k}": cw / k})
+        text = f"max({gl} + X, {ll} + S, Cw / {k}) = max({g + x:.2f}, {l_ms + s:.2f}, {cw / k:.2f})"
     else:
         t = _Terms({f"{gl} + X": g + x, f"{ll} + C": l_ms + c})
         text = f"max({gl} + X, {ll} + C) = max({g + x:.2f}, {l_ms + c:.2f})"

@@ -1,7 +1,8 @@
 """Diagnose: probe a loop briefly, forecast every rung from what the probe measured, and choose the
 rungs the rounds will then measure.
 
-The probe is the serial loop with the pinned readback (the baseline), run for a few batches: its
+The probe is the serial loop with the pinned readback (the baseline), run for a few batches in two
+halves, one before the checks below and one after: its
 G, L, C and period give every formula in engine/result/forecast.py. Around it, the rules a rung
 needs are checked before anything is timed, so a loop that breaks one loses that rung, with one
 line saying why, and nothing else: whether its post-processing pickles for a pool (and holds no
@@ -26,6 +27,7 @@ from engine.devices.pool import ProcessPool
 from engine.errors import OverlapLabError
 from engine.host import syncs
 from engine.measure.runners import run_loop
+from engine.result.blocks import RunResult
 from engine.result.findings import SyncFinding
 from engine.result.forecast import Forecast, ProbeCosts, Skipped, first_fix, forecast_rungs, pool_size
 from engine.spec.variants import Variant
@@ -160,12 +162,13 @@ def diagnose(
     dev.set_variant("pinned", "eager")
     dev.start_block()
     run_loop(dev, post, WARM_BATCHES, 1, read=dev.read, clock=clock)  # caches and clocks settle
-    dev.start_block()
-    run = run_loop(dev, post, PROBE_BATCHES, 1, read=dev.read, clock=clock, on_step=lambda _i: tick(1))
-    g = _median([s.g_ms for s in run.steps])
-    l_ms = _median([s.l_ms for s in run.steps])
-    c = _median([s.c_ms for s in run.steps])
-    period = _median(run.periods_ms)
+    half = PROBE_BATCHES // 2
+
+    def serial_half() -> RunResult:
+        dev.start_block()
+        return run_loop(dev, post, half, 1, read=dev.read, clock=clock, on_step=lambda _i: tick(1))
+
+    first = serial_half()
     found: list[SyncFinding] = []
     dev.start_block()
     with syncs.watch("probe", dev.kind == "cuda", found):
@@ -200,6 +203,14 @@ def diagnose(
     why = pickle_problem(post)
     if not why and most >= 1:
         pool_c, ship_ms, why = pool_trial(pool, post, outputs, clock)
+    # The host's pace moves by tens of percent within seconds on a shared box: the serial probe's
+    # two halves sit before and after the checks, so its medians span that much more of it.
+    halves = (first, serial_half())
+    steps_run = [x for r in halves for x in r.steps]
+    g = _median([x.g_ms for x in steps_run])
+    l_ms = _median([x.l_ms for x in steps_run])
+    c = _median([x.c_ms for x in steps_run])
+    period = _median([p for r in halves for p in r.periods_ms])
     costs = ProbeCosts(
         g,
         l_ms,
@@ -213,7 +224,7 @@ def diagnose(
         graph_g,
         graph_l,
         cores,
-        len(run.steps),
+        len(steps_run),
         pool_c if not why and most >= 1 else None,
     )
     workers = 0

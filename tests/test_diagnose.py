@@ -55,6 +55,7 @@ def test_every_rung_is_forecast_exactly() -> None:
     for r in checks(c):
         assert r.forecast == pytest.approx(expected[r.name], abs=1e-12), r.name
         assert r.measured == pytest.approx(r.forecast, abs=1e-12), r.name
+        assert r.rule == pytest.approx(r.forecast, abs=1e-12), r.name  # nothing moved after the probe
         assert r.close
     assert f.first_fix.startswith("Try pool4 first: forecast 3.21x")
     assert "within 5%: 4 of 4 rungs" in "\n".join(format_checks(c))

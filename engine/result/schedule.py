@@ -109,14 +109,17 @@ def predict(
     return Prediction(g_ms, l_ms, c_ms, baseline, period, latency, depth, workers, drains)
 
 
-def block_wall_ratio(baseline_period_ms: float, variant_period_ms: float, steps: int) -> float:
+def block_wall_ratio(
+    baseline_period_ms: float, variant_period_ms: float, steps: int, drain_ms: float | None = None
+) -> float:
     """The best baseline/variant wall ratio for blocks of `steps` batches, fill and drain included.
 
     A serial block costs steps x S. An overlapped block runs steps - 1 overlapped periods O, and its
     last batch is computed and post-processed with nothing to hide behind: one more S. With 12
     steps and S = 2 O this is 1.85x, not 2x: short blocks cannot reach the steady-state ceiling.
     """
-    wall = (steps - 1) * variant_period_ms + baseline_period_ms
+    last = baseline_period_ms if drain_ms is None else drain_ms  # what the last batch costs alone
+    wall = (steps - 1) * variant_period_ms + last
     return steps * baseline_period_ms / wall if wall > 0 else 1.0
 
 

@@ -303,7 +303,7 @@ def paired_chart(
         .encode(
             y=alt.Y("measure:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.25)),
             yOffset=alt.YOffset("mode:N", sort=names),
-            x=alt.X("value_ms:Q", title="milliseconds", axis=alt.Axis(format=",.0f")),
+            x=alt.X("value_ms:Q", title="milliseconds", axis=alt.Axis(format=",~g")),  # 0.5, not 0
             color=variant_color(frame, variants),
             tooltip=["measure", "mode", alt.Tooltip("value_ms:Q", format=",.1f", title="ms")],
         )

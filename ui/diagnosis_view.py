@@ -49,7 +49,9 @@ def render(c: Comparison, look: Look) -> None:
             f"Bars: measured speedup over {c.baseline.name}. Ticks: the forecast, written from the probe "
             f"before any rung ran. {close} of {len(rows)} rungs within {CLOSE:.0%}. The table's 'rule on "
             "the rounds' costs' applies the same formula to what the rounds measured: where it is close "
-            "and the forecast is not, the rule held and the host moved after the probe."
+            "and the forecast is not, the rule held and the host moved after the probe. The card's ceiling "
+            "is the shape's best from the baseline's G, L and C alone; the forecast also counts X, the copy "
+            "home, and the traps (a naive read, a sync) that keep a rung serial."
         )
         st.dataframe(
             frame,

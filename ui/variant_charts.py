@@ -176,12 +176,14 @@ def cost_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
         .mark_bar(height=2 * style.font + 16)
         .encode(
             x=alt.X("ms:Q", title="one serial batch (ms)", stack="zero"),
-            color=alt.Color("part:N", scale=COST_SCALE, title=None, legend=alt.Legend(orient="bottom")),
+            color=alt.Color("part:N", scale=COST_SCALE, title=None),
             order=alt.Order("order:Q"),
             tooltip=["part", alt.Tooltip("ms:Q", format=".2f")],
         )
     )
-    return big(alt.LayerChart(layer=[bar], width="container", height=3 * style.font + 40), style)
+    # Streamlit fits axis and legend inside the height: the bar, the axis, two rows of legend.
+    height = 2 * style.font + 16 + 2 * style.font + 30 + 2 * (style.font + 12) + 20
+    return big(alt.LayerChart(layer=[bar], width="container", height=height), style)
 
 
 def forecast_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:

@@ -3,6 +3,8 @@ latency, a pool's size against its gain, and a sweep. Pure: variant frames in, A
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
@@ -18,40 +20,49 @@ def _band_height(n: int, style: Style) -> int:
     return n * (2 * style.font + 16) + 4 * style.font + 60
 
 
-def variants_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
-    """Each variant's measured speedup as a bar, its ceiling as a tick across it, one row each in
-    the comparison's order: the distance from bar end to tick is the gain left on the table."""
-    order = list(frame["variant"])
-    y = alt.Y("variant:N", sort=order, title=None, scale=alt.Scale(paddingInner=0.3))
+def bars_and_ticks(
+    frame: pd.DataFrame, row: str, bar: str, tick: str, tooltip: list[Any], style: Style
+) -> alt.LayerChart:
+    """A speedup per row as a bar with its number, and another speedup as a tick across it, one
+    row each in the frame's order: the ceiling over a variant, the forecast over a rung."""
+    order = list(frame[row])
+    y = alt.Y(f"{row}:N", sort=order, title=None, scale=alt.Scale(paddingInner=0.3))
     bars = (
         alt.Chart(frame)
         .mark_bar()
         .encode(
             y=y,
-            x=alt.X("speedup:Q", title="speedup over the baseline (x)", scale=alt.Scale(zero=True)),
-            color=variant_color(frame, order, column="variant", legend=False),
-            tooltip=[
-                "variant",
-                "what",
-                alt.Tooltip("speedup:Q", format=".2f"),
-                alt.Tooltip("ceiling:Q", format=".2f"),
-                alt.Tooltip("of the gain:Q", format=".0%"),
-                "bound",
-            ],
+            x=alt.X(f"{bar}:Q", title="speedup over the baseline (x)", scale=alt.Scale(zero=True)),
+            color=variant_color(frame, order, column=row, legend=False),
+            tooltip=tooltip,
         )
     )
     text = bars.mark_text(align="left", dx=4, fontWeight="bold").encode(
-        text=alt.Text("speedup:Q", format=".2f"), color=alt.value(style.ink)
+        text=alt.Text(f"{bar}:Q", format=".2f"), color=alt.value(style.ink)
     )
     ticks = (
         alt.Chart(frame)
         .mark_tick(thickness=4, color=style.ink, size=2 * style.font + 8)
-        .encode(y=y, x="ceiling:Q", tooltip=[alt.Tooltip("ceiling:Q", format=".2f")])
+        .encode(y=y, x=f"{tick}:Q", tooltip=[alt.Tooltip(f"{tick}:Q", format=".2f")])
     )
     chart = alt.LayerChart(
         layer=[bars, text, ticks], width="container", height=_band_height(len(order), style)
     )
     return big(chart, style)
+
+
+def variants_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
+    """Each variant's measured speedup as a bar, its ceiling as a tick across it, one row each in
+    the comparison's order: the distance from bar end to tick is the gain left on the table."""
+    tooltip = [
+        "variant",
+        "what",
+        alt.Tooltip("speedup:Q", format=".2f"),
+        alt.Tooltip("ceiling:Q", format=".2f"),
+        alt.Tooltip("of the gain:Q", format=".0%"),
+        "bound",
+    ]
+    return bars_and_ticks(frame, "variant", "speedup", "ceiling", tooltip, style)
 
 
 def idle_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.Chart:
@@ -189,34 +200,12 @@ def cost_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
 def forecast_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
     """Each rung's measured speedup as a bar and its forecast, written before it ran, as a tick:
     a tick far from its bar's end is a forecast that missed."""
-    order = list(frame["rung"])
-    y = alt.Y("rung:N", sort=order, title=None, scale=alt.Scale(paddingInner=0.3))
-    bars = (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            y=y,
-            x=alt.X("measured:Q", title="speedup over the baseline (x)", scale=alt.Scale(zero=True)),
-            color=variant_color(frame, order, column="rung", legend=False),
-            tooltip=[
-                "rung",
-                "what",
-                alt.Tooltip("forecast:Q", format=".2f"),
-                alt.Tooltip("measured:Q", format=".2f"),
-                alt.Tooltip("error:Q", format="+.1%"),
-                "formula (ms)",
-            ],
-        )
-    )
-    text = bars.mark_text(align="left", dx=4, fontWeight="bold").encode(
-        text=alt.Text("measured:Q", format=".2f"), color=alt.value(style.ink)
-    )
-    ticks = (
-        alt.Chart(frame)
-        .mark_tick(thickness=4, color=style.ink, size=2 * style.font + 8)
-        .encode(y=y, x="forecast:Q", tooltip=[alt.Tooltip("forecast:Q", format=".2f")])
-    )
-    chart = alt.LayerChart(
-        layer=[bars, text, ticks], width="container", height=_band_height(len(order), style)
-    )
-    return big(chart, style)
+    tooltip = [
+        "rung",
+        "what",
+        alt.Tooltip("forecast:Q", format=".2f"),
+        alt.Tooltip("measured:Q", format=".2f"),
+        alt.Tooltip("error:Q", format="+.1%"),
+        "formula (ms)",
+    ]
+    return bars_and_ticks(frame, "rung", "measured", "forecast", tooltip, style)

@@ -134,7 +134,7 @@ def _period(v: Variant, p: ProbeCosts, synced: bool) -> tuple[float, str, str]:
     if v.launch == "graph" and p.graph_g_ms is not None and p.graph_l_ms is not None:
         g, l_ms = p.graph_g_ms, p.graph_l_ms
     if v.is_serial:
-        return p.serial_period_ms, f"measured: max(G, L) + X + C = {p.serial_period_ms:.2f}", "serial"
+        return p.serial_period_ms, f"measured: max(G, L) + X + C = {p.serial_period_ms:.2f}", v.shape
     if v.readback == "naive":
         return (
             p.serial_period_ms,

@@ -183,7 +183,6 @@ class CudaDevice:
             with torch.inference_mode():
                 self.model(self._inputs)
         except RuntimeError as exc:
-            torch.cuda.set_sync_debug_mode(old)
             why = "its forward synchronises with the GPU, so it cannot be captured as a CUDA Graph"
             raise LoopError(self.workload.loop, f"{why}: {told(exc)}") from None
         finally:

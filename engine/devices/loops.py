@@ -143,11 +143,6 @@ def loop_for(name: str, device: str, batch_size: int) -> Loop:
         return _built[key]
 
 
-def forget_loops() -> None:
-    with _lock:
-        _built.clear()
-
-
 def one_thread() -> int:
     """Give torch's CPU operators in this process one thread while a loop runs; returns the old
     count, for the device to put back when it closes.

@@ -51,7 +51,12 @@ def rebuild(out: Any, fn: Callable[[Any], Any]) -> Any:
 
 
 def nbytes(out: Any) -> int:
-    return sum(t.numel() * t.element_size() for t in leaves(out))
+    """Bytes of an output's tensors; an array's own count where the output is one (the built-in
+    classifier's logits arrive as numpy)."""
+    try:
+        return sum(t.numel() * t.element_size() for t in leaves(out))
+    except ValueError:
+        return int(getattr(out, "nbytes", 0))
 
 
 def fill(static: Any, new: Any) -> None:

@@ -58,10 +58,9 @@ def _listed_in(path: Path, where: str) -> dict[str, Registered]:
 def listed() -> dict[str, Registered]:
     """The registered loops as their files spell them, read without importing anything: what the
     lab offers and what a link may name. Running one goes through `factory_of`, which imports."""
-    here = SHIPPED_DIR
     found: dict[str, Registered] = {}
     for m in SHIPPED:
-        found.update(_listed_in(here / f"{m}.py", f"loops/{m}.py"))
+        found.update(_listed_in(SHIPPED_DIR / f"{m}.py", f"loops/{m}.py"))
     folder = os.environ.get(LOOPS_ENV, "")
     if folder and Path(folder).is_dir():
         for path in sorted(Path(folder).glob("*.py")):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.devices.base import Device, Pool, PostProcess
-from engine.devices.outputs import is_tensor, leaves
+from engine.devices.outputs import is_tensor, nbytes
 from engine.devices.pool import ProcessPool
 from engine.errors import OverlapLabError
 from engine.host import syncs
@@ -77,13 +77,6 @@ def _outputs(dev: Device, n: int) -> list[Any]:
         out.append(dev.read(handle))  # a pinned buffer, as a pool rung hands it over
         dev.release(handle)
     return out
-
-
-def _size(out: Any) -> int:
-    try:
-        return sum(t.numel() * t.element_size() for t in leaves(out))
-    except ValueError:
-        return int(getattr(out, "nbytes", 0))
 
 
 def pool_trial(
@@ -211,7 +204,7 @@ def diagnose(
         max(0.0, period - max(g, l_ms) - c),
         period,
         pre_ms,
-        _size(outputs[0]),
+        nbytes(outputs[0]),
         ship_ms,
         _kernels(dev),
         graph_g,

@@ -128,11 +128,16 @@ def pool_size(p: ProbeCosts, most: int) -> int:
     return max(1, min(most, math.ceil(p.worker_c_ms / (POOL_HEADROOM * rest))))
 
 
+def _launched(v: Variant, p: ProbeCosts) -> tuple[float, float]:
+    """G and L as this rung launches: a graph replay's where the probe captured one."""
+    if v.launch == "graph" and p.graph_g_ms is not None and p.graph_l_ms is not None:
+        return p.graph_g_ms, p.graph_l_ms
+    return p.g_ms, p.l_ms
+
+
 def _period(v: Variant, p: ProbeCosts, synced: bool) -> tuple[float, str, str]:
     """(period, formula with numbers, bound) of one rung from the probe's costs."""
-    g, l_ms, c, x, s = p.g_ms, p.l_ms, p.c_ms, p.x_ms, p.ship_ms
-    if v.launch == "graph" and p.graph_g_ms is not None and p.graph_l_ms is not None:
-        g, l_ms = p.graph_g_ms, p.graph_l_ms
+    (g, l_ms), c, x, s = _launched(v, p), p.c_ms, p.x_ms, p.ship_ms
     if v.is_serial:
         return p.serial_period_ms, f"measured: max(G, L) + X + C = {p.serial_period_ms:.2f}", v.shape
     if v.readback == "naive":
@@ -164,9 +169,7 @@ def _period(v: Variant, p: ProbeCosts, synced: bool) -> tuple[float, str, str]:
 def _drain(v: Variant, p: ProbeCosts) -> float:
     """The last batch of a block, with nothing after it to hide behind: launched, computed, read
     and post-processed, in a pool worker for a pool rung (whose C there is its own)."""
-    g, l_ms = p.g_ms, p.l_ms
-    if v.launch == "graph" and p.graph_g_ms is not None and p.graph_l_ms is not None:
-        g, l_ms = p.graph_g_ms, p.graph_l_ms
+    g, l_ms = _launched(v, p)
     return max(g, l_ms) + p.x_ms + (p.worker_c_ms if v.workers else p.c_ms)
 
 

@@ -24,7 +24,7 @@ from engine.read.rungs import rungs
 from engine.result.circumstances import Calibration
 from engine.result.comparison import Comparison
 from engine.spec.run_spec import RunSpec
-from engine.spec.sets import depths, ladder, launches, pair, pools, readbacks
+from engine.spec.sets import depths, launches, pair, pools, readbacks, variant_set
 from engine.spec.variants import Variant
 from engine.spec.workload import Workload, preset
 
@@ -123,7 +123,7 @@ def main() -> int:
         "The ladder, seed workload (ViT-B/16, batch 10, 500,000 iterations)",
         seed.replace(steps=20 if q else 50),
         1 if q else 2,
-        ladder(on_gpu=True),
+        variant_set("ladder").variants(on_gpu=True),
     )
     run(
         "pool",

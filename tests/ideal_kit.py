@@ -19,15 +19,25 @@ def ideal_harness(
     c_ms: float = 5,
     workers: int = 0,
     graph_l_ms: float = 0.05,
+    bf16_g_ms: float = 4,
+    cores: int | None = None,
     **device: Any,
 ) -> Harness:
-    """A device of G and L on a fake clock, post-processing of exactly C, and a pool of k workers."""
+    """A device of G and L on a fake clock (G at bf16 of its own), post-processing of exactly C,
+    a pool of k workers, and a box of `cores` (by default one more than the pool: a box-sized
+    pool is then the pool given)."""
     clock = FakeClock()
     ideal = IdealDevice(
-        clock, g_ns=round(g_ms * MS), l_ns=round(l_ms * MS), graph_l_ns=round(graph_l_ms * MS), **device
+        clock,
+        g_ns=round(g_ms * MS),
+        l_ns=round(l_ms * MS),
+        graph_l_ns=round(graph_l_ms * MS),
+        precision_g_ns={"bf16": round(bf16_g_ms * MS)},
+        **device,
     )
     pool = FakePool(clock, workers, round(c_ms * MS)) if workers else None
-    return Harness(ideal, fixed_post(clock, round(c_ms * MS)), clock, pool)
+    box = cores if cores is not None else workers + 1
+    return Harness(ideal, fixed_post(clock, round(c_ms * MS)), clock, pool, box)
 
 
 def ideal_compare(workload: Workload, rounds: Any, *, progress: Any = None, **spec: Any) -> Comparison:
@@ -41,7 +51,8 @@ def ideal_compare(workload: Workload, rounds: Any, *, progress: Any = None, **sp
 
 
 def ideal_ladder(rounds: int = 2) -> Comparison:
-    """The whole ladder on the fake device (G 10 ms, L 2 ms, graph L 0.05 ms, C 24 ms, 8 workers)."""
+    """The whole ladder on the fake device (G 10 ms, 4 ms at bf16, L 2 ms, graph L 0.05 ms, C 24 ms,
+    a box of 9 cores: 8 workers)."""
     w = Workload(
         model="resnet18", batch_size=1, steps=40, warmup_steps=1, cpu_work="ms", cpu_ms=24.0, device="cpu"
     )

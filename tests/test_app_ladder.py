@@ -30,13 +30,19 @@ def test_a_stored_ladder_opens_with_its_table_chart_traps_and_timelines():
     assert any({"cause", "ms"} <= fields(s) for s in specs)  # where the GPU idled
     assert any({"start_ms", "end_ms", "activity"} <= fields(s) for s in specs)  # timelines
     table = at.dataframe[0].value
-    assert list(table["variant"]) == ["serial", "naive", "pinned", "pool8", "graphs"]
-    # naive's read waits for the batch in flight, so its ceiling is the serial period's: 1.0x
-    assert [round(x, 3) for x in table["ceiling"]] == [1.0, 1.0, round(34 / 26, 3), 3.4, 3.4]
+    assert list(table["variant"]) == ["serial", "naive", "pinned", "pool8", "graphs", "graphs-bf16"]
+    # naive's read waits for the batch in flight, so its ceiling is the serial period's: 1.0x; bf16's
+    # G of 4 ms sets its period against the fp32 serial loop's 10 + 24 ms
+    assert [round(x, 3) for x in table["ceiling"]] == [1.0, 1.0, round(34 / 26, 3), 3.4, 3.4, 8.5]
+    # the box allows max(G at bf16 4, L with graphs 0.05, C / 8 3) = 4 ms: 8.5x
+    assert [round(x, 3) for x in table["of the box"]] == [round(x / 8.5, 3) for x in table["speedup"]]
+    assert any(
+        m.value.startswith("**What the box allows.** This box allows 8.50x over serial") for m in at.markdown
+    )
     assert list(table["syncs"])[1] > 0 and sum(table["syncs"]) == list(table["syncs"])[1]
     assert any("engine/measure/runners.py" in c.value for c in at.code)  # the trap's source line, as code
     assert any(
-        "**graphs** (pool of 8 + pinned readback + CUDA Graphs) against **serial**" in m.value
+        "**graphs-bf16** (pool of 8 + pinned readback + CUDA Graphs + bf16) against **serial**" in m.value
         for m in at.markdown
     )
 

@@ -14,7 +14,7 @@ import pytest
 
 from engine.measure.protocol import compare
 from engine.read import frames
-from engine.read.report import card_text, format_comparison
+from engine.read.report import _a, card_text, format_comparison
 from engine.read.truth import shortfall_reasons, shortfall_sentence
 from engine.read.verdict import verdict
 from engine.result.comparison import Comparison
@@ -69,7 +69,8 @@ def test_the_verdict_card_and_report_speak_of_the_headline_against_the_baseline(
     v = verdict(c)
     assert (v.baseline, v.headline) == (base, head)
     assert v.bounds.startswith(f"{base}: max(G, L) + C") and f"; {head}: {c.prediction.bound}" in v.bounds
-    assert card_text(c).startswith(f"{head}: {c.speedup:.2f}x of a {c.ceiling:.2f}x ceiling")
+    ceiling = f"{c.ceiling:.2f}"
+    assert card_text(c).startswith(f"{head}: {c.speedup:.2f}x of {_a(ceiling)} {ceiling}x ceiling")
     table = format_comparison(c)
     assert f"{head} over {base}: speedup {c.speedup:.3f}x" in table
     assert f"predicted period: {base} {c.prediction.baseline_period_ms:.1f} ms, {head}" in table

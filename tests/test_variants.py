@@ -77,7 +77,7 @@ def test_a_graph_launch_costs_its_own_l():
 
 
 def test_rounds_rotate_every_variant_through_every_place():
-    v = ladder(on_gpu=True)
+    v = ladder(on_gpu=True, workers=8)
     orders = [[x.name for x in rotation(v, r)] for r in range(len(v))]
     for place in range(len(v)):
         assert sorted(o[place] for o in orders) == sorted(x.name for x in v)
@@ -130,17 +130,25 @@ def _ladder_run(rounds=2):
 
 def test_the_ladder_measures_every_rung_against_one_serial_baseline():
     c = _ladder_run()
-    assert c.variant_names == ["serial", "naive", "pinned", "pool8", "graphs"]
-    assert c.headline.name == "graphs" and len(c.runs) == 10
+    assert c.variant_names == ["serial", "naive", "pinned", "pool8", "graphs", "graphs-bf16"]
+    assert c.headline.name == "graphs-bf16" and len(c.runs) == 12
     # serial G + C = 34 ms; naive falls back to it; pinned reaches L + C = 26 ms; the pool and the
-    # graphs are held by G = 10 ms.
+    # graphs are held by G = 10 ms; bf16 by its own G of 4 ms, over C / 8 = 3 ms.
     periods = {n: c.summary_of(n).period.p50 for n in c.variant_names}
-    assert periods == {"serial": 34.0, "naive": 34.0, "pinned": 26.0, "pool8": 10.0, "graphs": 10.0}
+    assert periods == {
+        "serial": 34.0,
+        "naive": 34.0,
+        "pinned": 26.0,
+        "pool8": 10.0,
+        "graphs": 10.0,
+        "graphs-bf16": 4.0,
+    }
+    assert c.ceiling_of("graphs-bf16") == pytest.approx(8.5)  # against the fp32 serial loop's G
     assert c.ceiling_of("naive") == pytest.approx(1.0)  # its read waits for the batch in flight
     assert c.ceiling_of("pool8") == pytest.approx(3.4)
     assert c.speedup_of("naive") == pytest.approx(1.0)
     assert c.efficiency_of("pinned") == pytest.approx((c.speedup_of("pinned") - 1) / (34 / 26 - 1))
-    assert c.speedup == c.speedup_of("graphs") > c.speedup_of("pinned") > 1.2
+    assert c.speedup == c.speedup_of("graphs-bf16") > c.speedup_of("graphs") > c.speedup_of("pinned") > 1.2
 
 
 def test_the_sync_watch_catches_the_naive_readback_and_clears_the_pinned_one():
@@ -205,7 +213,17 @@ def test_one_loop_has_one_name_in_every_set():
     for s in SETS.values():
         for gpu in (True, False):
             for v in s.variants(2, gpu):
-                settings = (v.depth, v.workers, v.readback, v.launch)
+                settings = (v.depth, v.workers, v.readback, v.launch, v.precision)
                 assert v.name == name_of(*settings)
                 assert seen.setdefault(v.name, settings) == settings or v.is_serial, v.name
-    assert {"serial", "deque", "naive", "pinned", "pool8", "graphs", "deque4", "deque-graphs"} <= set(seen)
+    assert {
+        "serial",
+        "deque",
+        "naive",
+        "pinned",
+        "pool8",
+        "graphs",
+        "graphs-bf16",
+        "deque4",
+        "deque-graphs",
+    } <= set(seen)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.read import variant_frames
+from engine.read.box import box_sentence
 from engine.read.truth import rung_sentences
 from engine.result.comparison import Comparison
 from engine.spec.variants import DEQUE, POOL
@@ -32,10 +33,13 @@ def table(c: Comparison, look: Look) -> None:
         hide_index=True,
         column_config={
             "of the gain": st.column_config.NumberColumn(format="percent"),
+            "of the box": st.column_config.NumberColumn(format="percent"),
             "speedup": st.column_config.NumberColumn(format="%.2fx"),
             "ceiling": st.column_config.NumberColumn(format="%.2fx"),
         },
     )
+    box = box_sentence(c)
+    st.markdown(f"**What the box allows.** {box[:1].upper()}{box[1:]}.")
     for said in rung_sentences(c):
         st.markdown(f"- {said}")
 

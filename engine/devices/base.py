@@ -32,9 +32,10 @@ class Device(Protocol):
     def start_block(self) -> None:
         """Called before each timed block: re-align clocks, clear per-block state."""
 
-    def set_variant(self, readback: str, launch: str) -> None:
-        """How the next blocks read outputs back (none, naive, pinned) and launch (eager, graph).
-        Anything slow (capturing a graph) happens here, never inside a timed block."""
+    def set_variant(self, readback: str, launch: str, precision: str = "") -> None:
+        """How the next blocks read outputs back (none, naive, pinned), launch (eager, graph) and
+        at which precision they run ("": the workload's). Anything slow (capturing a graph,
+        building a model of another precision) happens here, never inside a timed block."""
 
     def launch(self, step: int) -> Any:
         """Enqueue one batch's forward pass and return a handle without waiting for it."""

@@ -67,6 +67,10 @@ class CudaDevice:
         self.launch_mode = "eager"
         self._graph: Any = None
         self._graph_out: Any = None
+        self.precision = workload.precision  # the precision the next blocks run at
+        # Per precision: (model, inputs, graph, graph's output); the workload's is built now, a
+        # rung's own (bf16) when a block first asks for it.
+        self._kits: dict[str, tuple[Any, Any, Any, Any]] = {}
         self._pinned: list[list[Any]] = []
         self._ring_key: list[Any] = []
         self._slot = 0
@@ -133,11 +137,33 @@ class CudaDevice:
         assert best is not None
         _, self._ref_event, self._ref_ns = best
 
-    def set_variant(self, readback: str, launch: str) -> None:
+    def set_variant(self, readback: str, launch: str, precision: str = "") -> None:
         self.readback = readback
         self.launch_mode = launch
+        self._use_precision(precision or self.workload.precision)
         if launch == "graph" and self._graph is None:
             self._capture()
+
+    def _use_precision(self, precision: str) -> None:
+        """Swap in the model, inputs and graph of `precision`, building them the first time: a
+        rung of its own precision runs the same model and batch in that dtype, and the baseline
+        keeps the workload's."""
+        if precision == self.precision:
+            return
+        if self.loop is not None:
+            raise LoopError(self.workload.loop, "a loop runs in its own dtype; a rung cannot change it")
+        torch = self._torch
+        self._kits[self.precision] = (self.model, self._inputs, self._graph, self._graph_out)
+        if precision not in self._kits:
+            try:
+                model = build_model(self.workload.model, str(self.device), precision)
+                shape = (self.workload.batch_size, *IMAGE_SHAPE)
+                inputs = torch.randn(*shape, device=self.device, dtype=torch_dtype(precision))
+            except torch.cuda.OutOfMemoryError as exc:
+                raise DeviceError(oom_message(self.workload, f"while loading the {precision} model")) from exc
+            self._kits[precision] = (model, inputs, None, None)
+        self.model, self._inputs, self._graph, self._graph_out = self._kits.pop(precision)
+        self.precision = precision
 
     def _capture(self) -> None:
         """Capture the forward once: warmed up on a side stream first, as capture requires, with
@@ -293,6 +319,7 @@ class CudaDevice:
         """Free the inputs and the allocator's cached blocks; the cached model stays for reuse."""
         self._inputs = None
         self._graph = self._graph_out = None
+        self._kits.clear()
         threads_back(self._threads)
         self._threads = 0
         self._pinned = []

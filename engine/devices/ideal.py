@@ -47,14 +47,18 @@ class IdealDevice:
         log: list[str] | None = None,
         graph_l_ns: int = 0,
         loop: Loop | None = None,
+        precision_g_ns: dict[str, int] | None = None,
     ) -> None:
         """With a `loop`, each launch also calls its model on its batch (for what it raises or
-        returns) and a read hands its post-processing that output; the costs stay the fixed ones."""
+        returns) and a read hands its post-processing that output; the costs stay the fixed ones.
+        `precision_g_ns` gives G at a rung's own precision (bf16: a fraction of fp32's)."""
         self.loop = loop
         self._outputs: dict[int, Any] = {}
         self._batch = loop.make_batch() if loop is not None else None
         self.clock = clock
         self.g_ns = g_ns
+        self.workload_g_ns = g_ns
+        self.precision_g_ns = precision_g_ns or {}
         self.l_ns = l_ns
         self.eager_l_ns = l_ns
         self.graph_l_ns = graph_l_ns  # what one graph replay costs to launch
@@ -95,11 +99,14 @@ class IdealDevice:
     def device_span_ns(self, handle: int) -> tuple[int, int]:
         return self.spans[handle]
 
-    def set_variant(self, readback: str, launch: str) -> None:
+    def set_variant(self, readback: str, launch: str, precision: str = "") -> None:
         if launch == "graph" and self.loop is not None and not self.loop.graphs:
             raise LoopError("ideal", "its forward cannot be captured as a CUDA Graph (graphs=False)")
+        if precision and precision not in self.precision_g_ns:
+            raise LoopError("ideal", f"no G was given for {precision}")
         self.readback = readback
         self.l_ns = self.graph_l_ns if launch == "graph" else self.eager_l_ns
+        self.g_ns = self.precision_g_ns[precision] if precision else self.workload_g_ns
 
     def read(self, handle: int) -> int:
         """naive waits for everything launched so far, as a copy on a FIFO stream does; pinned

@@ -168,8 +168,9 @@ class StandinDevice:
     def start_block(self) -> None:
         self._spans.clear()
 
-    def set_variant(self, readback: str, launch: str) -> None:
-        """Readbacks ship the logits home; a graph launch was refused before the device opened."""
+    def set_variant(self, readback: str, launch: str, precision: str = "") -> None:
+        """Readbacks ship the logits home; a graph launch or a rung's own precision was refused
+        before the device opened."""
         self._ship = readback != "none"
         self._readback = readback
 

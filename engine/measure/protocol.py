@@ -125,8 +125,11 @@ def compare(
     # Before anything is reported or read: a device that cannot run says so and nothing else.
     resolved = check_device(workload) if harness is None else ""
     on_gpu = resolved.startswith("cuda") if harness is None else harness.device.kind != "standin"
-    chosen = variants if variants is not None else spec.variants_for(on_gpu)
+    cores = harness.cores if harness is not None and harness.cores else usable_cores()
+    chosen = variants if variants is not None else spec.variants_for(on_gpu, cores)
     check_variants(chosen, on_gpu)
+    if workload.loop and any(v.precision for v in chosen):
+        raise WorkloadError("precision", "bf16", "the loop's own: a loop brings its model in its own dtype")
     shown = progress or (lambda _p: None)
 
     def report(p: Progress) -> None:
@@ -148,7 +151,7 @@ def compare(
         harness,
         fingerprint(workload.device) if harness is None else Environment(),
         provenance(command),
-        harness.cores if harness is not None and harness.cores else usable_cores(),
+        cores,
         chosen,
         variants is None,
         trace_path,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from engine.read.box import box_ceiling, box_sentence
 from engine.read.gaps import idle_ms_per_batch
 from engine.result.comparison import Comparison
 
@@ -22,6 +23,7 @@ class Rung:
     speedup: float  # median over counted rounds of baseline wall / this variant's wall
     ceiling: float
     efficiency: float  # share of the predicted gain realised; nan when too little was predicted
+    of_box: float  # the speedup as a share of the box's ceiling (engine/read/box.py)
     period_p50_ms: float
     latency_p50_ms: float
     latency_p99_ms: float
@@ -36,6 +38,7 @@ class Rung:
 
 def rungs(c: Comparison) -> list[Rung]:
     out = []
+    box = box_ceiling(c)
     for v in c.variants:
         s = c.summary_of(v.name)
         out.append(
@@ -47,6 +50,7 @@ def rungs(c: Comparison) -> list[Rung]:
                 c.speedup_of(v.name),
                 c.ceiling_of(v.name),
                 c.efficiency_of(v.name),
+                box.share(c.speedup_of(v.name)),
                 s.period.p50,
                 s.latency.p50,
                 s.latency.p99,
@@ -68,16 +72,19 @@ def _f(x: float, digits: int = 2) -> str:
 
 def format_rungs(c: Comparison) -> list[str]:
     head = (
-        f"  {'variant':<12} {'speedup':>8} {'ceiling':>8} {'eff':>5} {'period':>8} {'e2e p50':>8} "
-        f"{'e2e p99':>8} {'L ms':>6}  bound"
+        f"  {'variant':<12} {'speedup':>8} {'ceiling':>8} {'eff':>5} {'of box':>6} {'period':>8} "
+        f"{'e2e p50':>8} {'e2e p99':>8} {'L ms':>6}  bound"
     )
     lines = [f"variants against {c.baseline.name} (ms unless marked):", head]
     for r in rungs(c):
         eff = "-" if math.isnan(r.efficiency) else f"{r.efficiency:.0%}"
+        box = "-" if math.isnan(r.of_box) else f"{r.of_box:.0%}"
         lines.append(
-            f"  {r.name:<12} {_f(r.speedup):>7}x {_f(r.ceiling):>7}x {eff:>5} {_f(r.period_p50_ms, 1):>8} "
-            f"{_f(r.latency_p50_ms, 1):>8} {_f(r.latency_p99_ms, 1):>8} {_f(r.l_ms):>6}  {r.bound}"
+            f"  {r.name:<12} {_f(r.speedup):>7}x {_f(r.ceiling):>7}x {eff:>5} {box:>6} "
+            f"{_f(r.period_p50_ms, 1):>8} {_f(r.latency_p50_ms, 1):>8} {_f(r.latency_p99_ms, 1):>8} "
+            f"{_f(r.l_ms):>6}  {r.bound}"
         )
+    lines += ["", "of box: " + box_sentence(c)]
     lines += ["", "GPU idle per batch, by cause (ms): launch / post-process / sync drain / other"]
     for r in rungs(c):
         lines.append(f"  {r.name:<12} " + " / ".join(_f(ms) for ms in r.idle_ms.values()))

@@ -117,7 +117,7 @@ def shortfall_reasons(c: Comparison, name: str | None = None) -> list[str]:
             "across their blocks"
         )
     g_b, g_o = _mean([b.g_ms for b in theirs]), _mean([b.g_ms for b in ours])
-    if abs(g_o / g_b - 1) > G_DRIFT and c.variant(name).launch == c.baseline.launch:
+    if abs(g_o / g_b - 1) > G_DRIFT and c.variant(name).launches_like(c.baseline):
         reasons.append(
             f"G drift: the {name} blocks' G ran {_pct(g_o, g_b)} against the {base} blocks' "
             f"({g_o:.2f} vs {g_b:.2f} ms)"
@@ -221,12 +221,14 @@ def beyond_sentence(c: Comparison, name: str | None = None) -> str:
             f"the host ran C {1 - c_o / c_b:.0%} faster in the {name} blocks than in the {base} ones "
             f"({c_o:.1f} vs {c_b:.1f} ms)"
         )
-    if g_o < g_b * (1 - G_DRIFT) and c.variant(name).launch == c.baseline.launch:
+    if g_o < g_b * (1 - G_DRIFT) and c.variant(name).launches_like(c.baseline):
         causes.append(f"the GPU ran G {1 - g_o / g_b:.0%} faster in them ({g_o:.2f} vs {g_b:.2f} ms)")
     if causes:
         v = c.variant(name)
         drains = v.readback == "naive" and not v.is_serial
-        own = predict(g_o, l_o, c_o, v.depth, v.workers, baseline_l_ms=l_b, drains=drains).period_ms
+        own = predict(
+            g_o, l_o, c_o, v.depth, v.workers, baseline_l_ms=l_b, drains=drains, baseline_g_ms=g_b
+        ).period_ms
         causes.append(f"with the costs its own blocks had, the ceiling is {p.baseline_period_ms / own:.2f}x")
     causes += fast_block_sentences(c)
     if not causes:

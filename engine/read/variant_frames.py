@@ -31,6 +31,7 @@ def variants_frame(c: Comparison) -> pd.DataFrame:
                 "speedup": r.speedup,
                 "ceiling": r.ceiling,
                 "of the gain": r.efficiency,
+                "of the box": r.of_box,
                 "period p50 (ms)": r.period_p50_ms,
                 "e2e p50 (ms)": r.latency_p50_ms,
                 "e2e p99 (ms)": r.latency_p99_ms,

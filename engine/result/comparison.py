@@ -264,10 +264,21 @@ class Comparison:
 
 def predict_for(base: VariantSummary, own: VariantSummary, v: Variant, baseline: Variant) -> Prediction:
     """A variant's prediction from the baseline's costs (and its own G and L where it launches
-    differently): the one rule behind every ceiling, a finished result's and a running one's."""
-    g, l_ms = (own.g.mean, own.l.mean) if v.launch != baseline.launch else (base.g.mean, base.l.mean)
+    differently, or at its own precision): the one rule behind every ceiling, a finished
+    result's and a running one's."""
+    same = v.launches_like(baseline)
+    g, l_ms = (base.g.mean, base.l.mean) if same else (own.g.mean, own.l.mean)
     drains = v.readback == "naive" and not v.is_serial
-    return predict(g, l_ms, base.c.mean, v.depth, v.workers, baseline_l_ms=base.l.mean, drains=drains)
+    return predict(
+        g,
+        l_ms,
+        base.c.mean,
+        v.depth,
+        v.workers,
+        baseline_l_ms=base.l.mean,
+        drains=drains,
+        baseline_g_ms=base.g.mean,
+    )
 
 
 def pooled(runs: list[RunResult]) -> VariantSummary:

@@ -88,17 +88,21 @@ def predict(
     workers: int = 0,
     baseline_l_ms: float | None = None,
     drains: bool = False,
+    baseline_g_ms: float | None = None,
 ) -> Prediction:
-    """The serial loop (with the baseline's L) against one loop shape (with its own L).
+    """The serial loop (with the baseline's G and L) against one loop shape (with its own).
 
     Two launch costs, because a CUDA Graph replay launches in a fraction of the eager L: the
-    baseline keeps its eager launches while the graph variant's host work shrinks. A batch waits
-    depth - 1 periods in the deque before its post-processing, which is what deeper queues cost.
+    baseline keeps its eager launches while the graph variant's host work shrinks. Two G, because
+    a bf16 rung computes the same batch in a fraction of fp32's time while the baseline keeps the
+    workload's precision. A batch waits depth - 1 periods in the deque before its
+    post-processing, which is what deeper queues cost.
     """
     base_l = l_ms if baseline_l_ms is None else baseline_l_ms
-    if min(g_ms, l_ms, c_ms, base_l) < 0:
+    base_g = g_ms if baseline_g_ms is None else baseline_g_ms
+    if min(g_ms, l_ms, c_ms, base_l, base_g) < 0:
         raise ValueError("G, L and C must be non-negative")
-    baseline = period_ms(g_ms, base_l, c_ms, 1)
+    baseline = period_ms(base_g, base_l, c_ms, 1)
     period = period_ms(g_ms, l_ms, c_ms, depth, workers, drains)
     if workers > 0:
         latency = period + max(g_ms, l_ms) + c_ms

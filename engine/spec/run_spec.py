@@ -165,8 +165,9 @@ class RunSpec:
     def sweep_ratios(self) -> tuple[float, ...]:
         return self.ratios or self.set.ratios
 
-    def variants_for(self, on_gpu: bool) -> tuple[Variant, ...]:
-        """The set's variants on this device; a set that needs CUDA is refused by its name."""
+    def variants_for(self, on_gpu: bool, cores: int | None = None) -> tuple[Variant, ...]:
+        """The set's variants on this device and box (`cores`: this process's unless told); a set
+        that needs CUDA is refused by its name."""
         chosen = self.set
         if chosen.gpu_only and not on_gpu:
             runnable = ", ".join(name for name, s in SETS.items() if not s.gpu_only)
@@ -175,7 +176,7 @@ class RunSpec:
                 self.variants,
                 f"one of {runnable}: {self.variants} needs a CUDA GPU, not the CPU stand-in",
             )
-        return chosen.variants(self.depth, on_gpu)
+        return chosen.variants(self.depth, on_gpu, cores)
 
     def replace(self, **changes: Any) -> RunSpec:
         return cast(RunSpec, replace(self, RUN_FIELDS, **changes))

@@ -9,15 +9,15 @@ read it, and a sweep is the entry whose `ratios` are not empty.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine.errors import WorkloadError
-from engine.spec.variants import Variant
+from engine.spec.variants import MAX_WORKERS, Variant
 
 DEPTH_SWEEP = range(2, 9)
 POOL_SIZES = (1, 2, 4, 8)
-LADDER_WORKERS = 8
 SWEEP_RATIOS = (0.25, 0.5, 1.0, 2.0, 4.0)  # (L + C) / G at each point of the lab's and CLI's sweep
 BASELINE = Variant.of()
 READ_BASELINE = Variant.of(readback="pinned")  # the baseline of sets whose rungs read back
@@ -28,10 +28,26 @@ def pair(depth: int = 2) -> tuple[Variant, ...]:
     return (BASELINE, Variant.of(depth=depth))
 
 
-def ladder(on_gpu: bool, workers: int = LADDER_WORKERS) -> tuple[Variant, ...]:
+def usable_cores() -> int:
+    """The cores this process may run on: what a box-sized pool is sized from."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def box_workers(cores: int, on_gpu: bool) -> int:
+    """The pool this box allows: one worker per core, less the launching thread's core and, on the
+    stand-in, the core its model runs on. At least one, so the rung still runs on two cores."""
+    return max(1, min(MAX_WORKERS, cores - 1 - (0 if on_gpu else 1)))
+
+
+def ladder(on_gpu: bool, workers: int, precise: bool = True) -> tuple[Variant, ...]:
     """Each rung keeps the one below and adds one technique. Every rung reads the top-k back (the
     baseline too), so all do the same work and only the schedule differs; the first overlap rung
-    reads it the way code first written does, and falls into the FIFO trap."""
+    reads it the way code first written does, and falls into the FIFO trap. On a GPU the last two
+    replay CUDA Graphs, and the top one (with `precise`) runs the model in bf16 as well: what the
+    box allows at all, against the same fp32 serial baseline."""
     rungs = [
         READ_BASELINE,
         Variant.of(depth=2, readback="naive"),
@@ -40,6 +56,10 @@ def ladder(on_gpu: bool, workers: int = LADDER_WORKERS) -> tuple[Variant, ...]:
     ]
     if on_gpu:
         rungs.append(Variant.of(depth=2, workers=workers, readback="pinned", launch="graph"))
+        if precise:
+            rungs.append(
+                Variant.of(depth=2, workers=workers, readback="pinned", launch="graph", precision="bf16")
+            )
     return tuple(rungs)
 
 
@@ -77,7 +97,7 @@ class VariantSet:
     name: str
     label: str  # the lab's Compare control
     help: str  # the CLI's --help and the control's tooltip
-    build: Callable[[int, bool], tuple[Variant, ...]]  # (depth, on_gpu) -> baseline first
+    build: Callable[[int, bool, int], tuple[Variant, ...]]  # (depth, on_gpu, cores) -> baseline first
     gpu_only: bool = False  # nothing of it runs without CUDA
     ratios: tuple[float, ...] = ()  # a sweep: one comparison of the built set per (L + C) / G
     takes_depth: bool = False  # whether the run's depth reaches the variants
@@ -87,9 +107,10 @@ class VariantSet:
     def sweep(self) -> bool:
         return bool(self.ratios)
 
-    def variants(self, depth: int = 2, on_gpu: bool = True) -> tuple[Variant, ...]:
-        """The set's variants; the first is the baseline every other one is measured against."""
-        return self.build(depth, on_gpu)
+    def variants(self, depth: int = 2, on_gpu: bool = True, cores: int | None = None) -> tuple[Variant, ...]:
+        """The set's variants; the first is the baseline every other one is measured against. A
+        ladder's pool is sized to `cores` (this process's, unless told)."""
+        return self.build(depth, on_gpu, usable_cores() if cores is None else cores)
 
 
 def _ratios_text(ratios: tuple[float, ...]) -> str:
@@ -103,28 +124,29 @@ SETS: dict[str, VariantSet] = {
             "pair",
             "serial vs deque",
             "serial against the deque at the chosen depth, as in the article",
-            lambda depth, _gpu: pair(depth),
+            lambda depth, _gpu, _cores: pair(depth),
             takes_depth=True,
         ),
         VariantSet(
             "ladder",
             "technique ladder",
-            f"serial, naive (the deque with a naive .cpu() readback), pinned (+ pinned readback), "
-            f"pool{LADDER_WORKERS} (+ a pool of {LADDER_WORKERS}), graphs (+ CUDA Graphs, GPU only)",
-            lambda _depth, gpu: ladder(gpu),
+            "serial, naive (the deque with a naive .cpu() readback), pinned (+ pinned readback), "
+            "poolK (+ a pool sized to the box: a worker per core, less the launching thread's), "
+            "graphs (+ CUDA Graphs) and graphs-bf16 (+ the model in bf16); the last two on a GPU only",
+            lambda _depth, gpu, cores: ladder(gpu, box_workers(cores, gpu)),
         ),
         VariantSet(
             "readback",
             "readback modes",
             "deque (no readback), naive (.cpu() each batch) and pinned (copies into pinned memory), "
             "against serial",
-            lambda _depth, _gpu: readbacks(),
+            lambda _depth, _gpu, _cores: readbacks(),
         ),
         VariantSet(
             "depth",
             "depth 1 to 8",
             "deque (depth 2) and deque3 to deque8 against serial: throughput against end-to-end latency",
-            lambda _depth, _gpu: depths(),
+            lambda _depth, _gpu, _cores: depths(),
         ),
         VariantSet(
             "pool",
@@ -134,14 +156,14 @@ SETS: dict[str, VariantSet] = {
             + ": post-processing pools of "
             + ", ".join(map(str, POOL_SIZES))
             + " processes against serial",
-            lambda _depth, _gpu: pools(),
+            lambda _depth, _gpu, _cores: pools(),
         ),
         VariantSet(
             "graphs",
             "CUDA Graphs (GPU)",
             "serial and deque with eager launches, serial-graphs and deque-graphs with CUDA Graph "
             "replays (GPU only)",
-            lambda _depth, _gpu: launches(),
+            lambda _depth, _gpu, _cores: launches(),
             gpu_only=True,
         ),
         VariantSet(
@@ -149,7 +171,7 @@ SETS: dict[str, VariantSet] = {
             "diagnose: forecast, then measure",
             "probe the loop, forecast every rung (naive, pinned, a pool sized to the probe and the "
             "box's cores, CUDA Graphs) with its formula, then measure each and show the error",
-            lambda _depth, gpu: ladder(gpu),
+            lambda _depth, gpu, cores: ladder(gpu, box_workers(cores, gpu), precise=False),
             probed=True,
         ),
         VariantSet(
@@ -158,7 +180,7 @@ SETS: dict[str, VariantSet] = {
             "one serial-vs-deque comparison at each (L + C)/G of "
             + _ratios_text(SWEEP_RATIOS)
             + ", with the CPU work held for a fixed duration, against the predicted ceiling curve",
-            lambda _depth, _gpu: pair(2),
+            lambda _depth, _gpu, _cores: pair(2),
             ratios=SWEEP_RATIOS,
         ),
     )
@@ -171,11 +193,23 @@ def variant_set(name: str) -> VariantSet:
     return SETS[name]
 
 
+def _any_pool(variants: tuple[Variant, ...]) -> tuple[Variant, ...]:
+    """The variants with every pool's size and name left out, and any rung of its own precision:
+    a ladder sized to 16 cores and one sized to 8 are the same set, and so is a ladder stored
+    before it had a bf16 rung."""
+    return tuple(replace(v, name="any", workers=min(v.workers, 1)) for v in variants if not v.precision)
+
+
 def set_for(variants: tuple[Variant, ...]) -> str:
-    """The name of the set these variants are, whatever the device or depth; "" for none."""
+    """The name of the set these variants are, whatever the device, depth or box; "" for none. A
+    diagnosis is never found this way: its rungs are sized by its probe, and its result names it."""
     depth = variants[-1].depth
-    for s in SETS.values():
-        for gpu in (True, False):
-            if s.variants(depth if s.takes_depth else 2, gpu) == variants:
-                return s.name
+    workers = max(v.workers for v in variants)
+    named = [s for s in SETS.values() if not s.probed]
+    for exact in (True, False):
+        for s in named:
+            for gpu in (True, False):
+                built = s.variants(depth if s.takes_depth else 2, gpu, workers + 1 + (0 if gpu else 1))
+                if built == variants or (not exact and _any_pool(built) == _any_pool(variants)):
+                    return s.name
     return ""

@@ -17,6 +17,9 @@ from engine.errors import WorkloadError
 
 READBACKS = ("none", "naive", "pinned")
 LAUNCHES = ("eager", "graph")
+# A rung's own precision; "" runs the workload's. Only bf16, the ladder's: a second model of every
+# precision would hold GPU memory that no rung uses.
+VARIANT_PRECISIONS = ("", "bf16")
 MAX_WORKERS = 64
 # Tasks that may wait per pool worker before the launching thread blocks: enough that no worker
 # idles between tasks. The first POOL_BACKLOG * k launches of a pool block fill that backlog at the
@@ -34,6 +37,7 @@ class Variant:
     workers: int = 0  # post-processing processes; 0 runs it inline on the launching thread
     readback: str = "none"  # none, naive or pinned: how the host reads each batch's output
     launch: str = "eager"  # eager, or graph: one CUDA Graph replay per batch
+    precision: str = ""  # "" runs the workload's precision; bf16 runs a bf16 copy of the model
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
@@ -53,13 +57,25 @@ class Variant:
             raise WorkloadError("readback", self.readback, "one of " + ", ".join(READBACKS))
         if self.launch not in LAUNCHES:
             raise WorkloadError("launch", self.launch, "one of " + ", ".join(LAUNCHES))
+        if self.precision not in VARIANT_PRECISIONS:
+            allowed = " or ".join(repr(p) for p in VARIANT_PRECISIONS)
+            raise WorkloadError("precision", self.precision, f'{allowed} ("" runs the workload\'s)')
         if self.workers and self.depth != 2:
             raise WorkloadError("depth", self.depth, "2 with a pool: one batch computes while one is read")
 
     @classmethod
-    def of(cls, depth: int = 1, workers: int = 0, readback: str = "none", launch: str = "eager") -> Variant:
+    def of(
+        cls,
+        depth: int = 1,
+        workers: int = 0,
+        readback: str = "none",
+        launch: str = "eager",
+        precision: str = "",
+    ) -> Variant:
         """The loop with these settings, under its one name."""
-        return cls(name_of(depth, workers, readback, launch), depth, workers, readback, launch)
+        return cls(
+            name_of(depth, workers, readback, launch, precision), depth, workers, readback, launch, precision
+        )
 
     @property
     def shape(self) -> str:
@@ -83,7 +99,14 @@ class Variant:
             parts.append(f"{self.readback} readback")
         if self.launch == "graph":
             parts.append("CUDA Graphs")
+        if self.precision:
+            parts.append(self.precision)
         return " + ".join(parts)
+
+    def launches_like(self, other: Variant) -> bool:
+        """Whether this variant's G and L are the other's: the same launch mode and precision. A
+        graph replay or a bf16 model brings its own G and L, which is the point of those rungs."""
+        return self.launch == other.launch and self.precision == other.precision
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,21 +116,24 @@ class Variant:
         return cls(**d)
 
 
-def name_of(depth: int = 1, workers: int = 0, readback: str = "none", launch: str = "eager") -> str:
+def name_of(
+    depth: int = 1, workers: int = 0, readback: str = "none", launch: str = "eager", precision: str = ""
+) -> str:
     """The one name of a loop shape. A readback on the serial loop or the pool keeps its name (the
     ladder's rungs all read back, so the name says what each rung adds); on the deque it is the
     name, because the naive read is the trap and the pinned one its fix. The pool with graph
-    launches is the ladder's top rung, "graphs"."""
+    launches is the ladder's "graphs". A rung of its own precision says so last: "graphs-bf16"."""
+    tail = f"-{precision}" if precision else ""
     graphs = launch == "graph"
     if workers:
-        return "graphs" if graphs else f"pool{workers}"
+        return ("graphs" if graphs else f"pool{workers}") + tail
     if depth == 1:
         name = SERIAL
     elif readback != "none":
         name = readback
     else:
         name = DEQUE if depth == 2 else f"{DEQUE}{depth}"
-    return f"{name}-graphs" if graphs else name
+    return (f"{name}-graphs" if graphs else name) + tail
 
 
 def rotation(variants: tuple[Variant, ...], r: int) -> tuple[Variant, ...]:
@@ -131,4 +157,10 @@ def check_variants(variants: tuple[Variant, ...], on_gpu: bool) -> None:
             if v.launch == "graph":
                 raise WorkloadError(
                     "launch", v.launch, "eager: CUDA Graphs need a CUDA GPU, not the CPU stand-in"
+                )
+            if v.precision:
+                raise WorkloadError(
+                    "precision",
+                    v.precision,
+                    "'' on the CPU stand-in: its one worker holds one model, at the workload's precision",
                 )

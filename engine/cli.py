@@ -1,5 +1,5 @@
-"""Command line: `python -m engine compare|ladder|sweep|history|show|info`. Tables on stdout,
-progress on stderr, one line and a status for anything refused."""
+"""Command line: `python -m engine compare|ladder|sweep|diagnose|crossover|history|show|info`.
+Tables on stdout, progress on stderr, one line and a status for anything refused."""
 
 from __future__ import annotations
 
@@ -20,16 +20,21 @@ from engine.devices.standin import worker_core
 from engine.errors import OverlapLabError, WorkloadError
 from engine.execute import Outcome, check_storable, execute
 from engine.host.fingerprint import fingerprint
+from engine.host.lock import Waiting, queue_for
 from engine.host.shared_dir import SharedPathError, user_name
+from engine.measure.crossover import sweep_launches
 from engine.measure.estimate import standin_spec_s
 from engine.measure.progress import Progress, Throttle
-from engine.measure.protocol import check_device
+from engine.measure.protocol import check_device, lock_name
+from engine.read.crossover import format_crossover
 from engine.read.report import document, format_comparison
 from engine.read.sweep import format_sweep, sweep_dict
 from engine.result.circumstances import Environment
+from engine.result.crossover import LaunchPoint
 from engine.result.sweep import SweepPoint
+from engine.spec.fields import from_text
 from engine.spec.run_spec import RunSpec
-from engine.spec.workload import PRESET_NOTES, Workload
+from engine.spec.workload import FIELDS, PRESET_NOTES, Workload
 from engine.store.errors import MissingRun, NotYours
 from engine.store.history import History
 from engine.store.listing import format_history
@@ -63,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cli_args.add_run_flags(diagnose, "diagnose")
     sub.add_parser("loops", help="the registered loops: the shipped ones and those in $OVERLAP_LAB_LOOPS")
+    cli_args.add_crossover_flags(
+        sub.add_parser(
+            "crossover",
+            help="where CUDA Graphs stop paying: L and G against the batch size, eager and replayed (CUDA)",
+        )
+    )
     sub.add_parser("info", help="the environment, and which device a run would use")
     hist = sub.add_parser("history", help="the runs kept on this box, newest first, and the bundled examples")
     cli_args.add_data_dir_flag(hist)
@@ -118,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _browse(parser.prog, args)
     if args.command == "loops":
         return _loops(parser.prog)
+    if args.command == "crossover":
+        return _crossover(parser.prog, args)
     return _run(parser.prog, args, argv)
 
 
@@ -271,6 +284,59 @@ def _loops(prog: str) -> int:
         return _fail(prog, exc)
     for entry in table.values():
         print(f"{entry.name:16} {entry.note}  ({entry.where})")
+    return 0
+
+
+def _crossover(prog: str, args: argparse.Namespace) -> int:
+    """The batch-size sweep of L and G, eager against graphs, holding the card's queue like a run."""
+    out = None
+    try:
+        batches = cli_args.parse_batches(args.batches)
+        base = Workload(model=args.model, precision=args.precision, device=args.device, warmup_steps=0)
+        steps = int(from_text(FIELDS, "steps", args.steps, "int"))
+        out = ResultFile(args.json) if args.json is not None else None
+        resolved = check_device(base)
+        if not resolved.startswith("cuda"):
+            raise WorkloadError(
+                "device",
+                base.device,
+                "a CUDA GPU: the crossover replays CUDA Graphs, which the CPU stand-in cannot",
+            )
+        import torch
+
+        from engine.devices.cuda import CudaDevice
+
+        card = torch.cuda.get_device_name(torch.device(resolved))
+        key, label = lock_name(resolved)
+
+        def waiting(w: Waiting) -> None:
+            if not args.quiet:
+                print(f"waiting for {label}: {w.other_process or 'a run queued first'}", file=sys.stderr)
+
+        def said(p: LaunchPoint) -> None:
+            if not args.quiet:
+                print(f"batch {p.batch}: measured gain {p.measured_gain:.2f}x", file=sys.stderr)
+
+        with queue_for(key, label).hold(waiting, what="the crossover sweep"):
+            result = sweep_launches(
+                lambda b: CudaDevice(base.replace(batch_size=b), resolved),
+                base.model,
+                base.precision,
+                card,
+                batches,
+                steps,
+                on_point=said,
+            )
+    except BaseException as exc:
+        if out is not None:
+            out.discard()
+        return _fail(prog, exc)
+    print(format_crossover(result))
+    if out is not None:
+        try:
+            print(f"wrote {out.write(json.dumps(result.to_dict(), indent=1))}")
+        except OverlapLabError as exc:
+            return _fail(prog, exc)
     return 0
 
 

@@ -15,9 +15,21 @@ from typing import NoReturn
 
 from engine.errors import MAX_ECHO_CHARS, shorten
 from engine.host.fingerprint import cuda_likely
+from engine.measure.crossover import BATCHES, STEPS
 from engine.spec.fields import FieldSpec, flag_of, from_text, kinds
 from engine.spec.run_spec import RUN_FIELDS, RunSpec, parse_ratios
-from engine.spec.workload import FIELDS, GPU_PRESET, PRESETS, STANDIN_PRESET, Workload, WorkloadError, preset
+from engine.spec.workload import (
+    FIELDS,
+    GPU_PRESET,
+    MAX_BATCH,
+    MODELS,
+    PRECISIONS,
+    PRESETS,
+    STANDIN_PRESET,
+    Workload,
+    WorkloadError,
+    preset,
+)
 
 EXIT_USAGE = 2
 MAX_MESSAGE_CHARS = 240  # argparse's own messages echo what was typed, however long
@@ -153,3 +165,39 @@ def workload(args: argparse.Namespace, on_gpu: bool | None = None) -> Workload:
     if getattr(args, "loop_name", None) is not None:
         changes["loop"] = from_text(FIELDS, "loop", args.loop_name, "str")
     return preset(args.preset or default_preset(args.command, gpu)).replace(**changes)
+
+
+CROSSOVER_MAX_BATCHES = 12
+BATCHES_ALLOWED = (
+    f"comma-separated whole numbers from 1 to {MAX_BATCH}, rising, e.g. 1,2,4,8,16 "
+    f"(at most {CROSSOVER_MAX_BATCHES} of them)"
+)
+
+
+def add_crossover_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default="vit_b_16", choices=MODELS, help=FIELDS["model"].help)
+    parser.add_argument("--precision", default="fp32", choices=PRECISIONS, help=FIELDS["precision"].help)
+    parser.add_argument(
+        "--batches",
+        default=",".join(map(str, BATCHES)),
+        help="the batch sizes to sweep, " + BATCHES_ALLOWED + "; the sweep stops two batches past "
+        "the last one where graphs paid",
+    )
+    parser.add_argument("--steps", default=str(STEPS), help=f"batches per block (default {STEPS})")
+    parser.add_argument("--device", default="auto", help=FIELDS["device"].help)
+    parser.add_argument("--json", metavar="PATH", help="write the sweep, every batch's costs included")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def parse_batches(text: str) -> tuple[int, ...]:
+    """The crossover's batch sizes from comma-separated text, refused by name when they cannot be."""
+    try:
+        batches = tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise WorkloadError("batches", text, BATCHES_ALLOWED) from None
+    rising = all(a < b for a, b in zip(batches, batches[1:], strict=False))
+    if not batches or len(batches) > CROSSOVER_MAX_BATCHES or not rising:
+        raise WorkloadError("batches", text, BATCHES_ALLOWED)
+    if not all(1 <= b <= MAX_BATCH for b in batches):
+        raise WorkloadError("batches", text, BATCHES_ALLOWED)
+    return batches

@@ -31,8 +31,15 @@ def test_torch_sync_debug_mode_catches_the_naive_readback_and_not_the_pinned_one
     naive = [f for f in ladder_result.syncs if f.variant == "naive"]
     assert naive and sum(f.count for f in naive) >= SMALL.steps // 2
     assert any("cuda.py" in f.where and ".cpu()" in f.code for f in naive)
-    clean = [f for f in ladder_result.syncs if f.variant in ("serial", "pinned", "pool2", "graphs")]
+    clean = [
+        f for f in ladder_result.syncs if f.variant in ("serial", "pinned", "pool2", "graphs", "graphs-bf16")
+    ]
     assert clean == []
+
+
+def test_the_bf16_rung_computes_faster_than_the_fp32_graphs_below_it(ladder_result):
+    assert ladder_result.variant_names[-2:] == ["graphs", "graphs-bf16"]
+    assert ladder_result.summary_of("graphs-bf16").g.mean < ladder_result.summary_of("graphs").g.mean
 
 
 def test_a_graph_replay_launches_far_faster_than_eager(ladder_result):

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import playground, shell, theme
+from ui import crossover_view, playground, shell, theme
+from ui.look import Look
 
 shell.require()
 theme.follow("")
@@ -86,6 +87,15 @@ with cols[1]:
         icon=":material/science:",
         query_params={"variants": "ladder"},
     )
+
+st.header("Where CUDA Graphs stop paying")
+st.markdown(
+    "A graph replay cuts one thing, the host's launch cost L, and that only helps while the loop waits "
+    "on launching. L stays put as the batch grows and the device's work G grows with it, so past some "
+    "batch G covers L and a replay gains nothing. Where that batch lies depends on the model, the "
+    "precision and the card: bf16 shrinks G, so graphs keep paying to larger batches."
+)
+crossover_view.render(Look().style)
 
 st.header("Pitfalls")
 st.markdown(

@@ -82,3 +82,18 @@ def test_bad_crossover_flags_are_refused_by_name(capsys, args, needle):
     assert main(["crossover", *args]) == 2
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1
+
+
+def test_the_explainer_draws_the_recorded_crossover_for_each_model():
+    from tests.app_kit import charts, fields, page
+
+    at = page("explainer").run()
+    assert not at.exception, at.exception
+    drawn = [s for s in charts(at) if {"batch", "ms", "series"} <= fields(s)]
+    assert len(drawn) == 1
+    radio = at.radio(key="crossover_pick")
+    assert radio.options == ["vit_b_16 fp32", "vit_b_16 bf16", "resnet50 fp32"]
+    said = " ".join(c.value for c in at.caption)
+    assert "vit_b_16 fp32 on NVIDIA H200: graphs stop paying" in said
+    radio.set_value("vit_b_16 bf16").run()
+    assert "vit_b_16 bf16 on NVIDIA H200: graphs stop paying" in " ".join(c.value for c in at.caption)

@@ -3,11 +3,16 @@ predicted and measured crossover in one sentence. The lab draws the same numbers
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
+
+import pandas as pd
 
 from engine.result.crossover import PAYS, Crossover
 
 BAR_PER_X = 8  # characters of bar per 1x of gain
+RECORDED = Path(__file__).parents[1] / "store" / "examples" / "h200_crossover.json"
 
 
 def _bar(gain: float) -> str:
@@ -31,9 +36,30 @@ def format_crossover(x: Crossover) -> str:
         )
     lines += [
         "",
-        f"predicted gain: max(G graph, L eager) / max(G graph, L graph); measured: the eager deque's "
+        f"predicted gain: max(G eager, L eager) / max(G graph, L graph); measured: the eager deque's "
         f"period over the replayed one's, batches back to back. Graphs pay while the gain is {PAYS:.2f}x "
         "or more.",
         x.sentence() + ".",
     ]
     return "\n".join(lines)
+
+
+def crossover_frame(x: Crossover) -> pd.DataFrame:
+    """Long form for the lab's chart: one row per (batch, cost), the four costs of every batch."""
+    rows = []
+    for p in x.points:
+        for cost, launch, ms in (
+            ("L", "eager", p.eager_l_ms),
+            ("G", "eager", p.eager_g_ms),
+            ("L", "graph", p.graph_l_ms),
+            ("G", "graph", p.graph_g_ms),
+        ):
+            rows.append(
+                {"batch": p.batch, "series": f"{cost} {launch}", "cost": cost, "launch": launch, "ms": ms}
+            )
+    return pd.DataFrame(rows)
+
+
+def recorded() -> list[Crossover]:
+    """The crossover sweeps recorded on an H200 and shipped with the app, for the explainer."""
+    return [Crossover.from_dict(d) for d in json.loads(RECORDED.read_text())]

@@ -15,6 +15,7 @@ from typing import Any
 
 from engine import cli_args
 from engine.cli_args import EXIT_USAGE, Parser, flag
+from engine.devices.cuda import CudaDevice
 from engine.devices.loops import factory_of, registry
 from engine.devices.standin import worker_core
 from engine.errors import OverlapLabError, WorkloadError
@@ -303,8 +304,6 @@ def _crossover(prog: str, args: argparse.Namespace) -> int:
                 "a CUDA GPU: the crossover replays CUDA Graphs, which the CPU stand-in cannot",
             )
         import torch
-
-        from engine.devices.cuda import CudaDevice
 
         card = torch.cuda.get_device_name(torch.device(resolved))
         key, label = lock_name(resolved)

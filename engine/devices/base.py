@@ -32,10 +32,20 @@ class Device(Protocol):
     def start_block(self) -> None:
         """Called before each timed block: re-align clocks, clear per-block state."""
 
-    def set_variant(self, readback: str, launch: str, precision: str = "") -> None:
-        """How the next blocks read outputs back (none, naive, pinned), launch (eager, graph) and
-        at which precision they run ("": the workload's). Anything slow (capturing a graph,
-        building a model of another precision) happens here, never inside a timed block."""
+    def set_variant(self, readback: str, launch: str, precision: str = "", upload: str = "none") -> None:
+        """How the next blocks read outputs back (none, naive, pinned), launch (eager, graph), at
+        which precision they run ("": the workload's) and how each batch's input is uploaded
+        (none, pageable, pinned, side). Anything slow (capturing a graph, building a model of
+        another precision, pinning host buffers) happens here, never inside a timed block."""
+
+    def upload(self, step: int) -> None:
+        """Send this step's input, made on the host, to the device the way `set_variant` chose;
+        the next `launch` computes on it."""
+
+    def copy_span_ns(self, handle: Any) -> tuple[int, int]:
+        """Start and end of the batch's input copy on the device, on the host clock; (-1, -1)
+        where it uploaded nothing."""
+        ...
 
     def launch(self, step: int) -> Any:
         """Enqueue one batch's forward pass and return a handle without waiting for it."""

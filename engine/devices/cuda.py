@@ -41,6 +41,8 @@ class CudaBatch:
     end: Any
     copied: Any = None  # pinned readback: recorded after the copy to `host`
     host: Any = None  # the pinned buffer the output is copied to
+    copy_start: Any = None  # the input's upload: events around its copy, on the stream it ran on
+    copy_end: Any = None
 
 
 def oom_message(workload: Workload, where: str) -> str:
@@ -71,6 +73,13 @@ class CudaDevice:
         # Per precision: (model, inputs, graph, graph's output); the workload's is built now, a
         # rung's own (bf16) when a block first asks for it.
         self._kits: dict[str, tuple[Any, Any, Any, Any]] = {}
+        self.upload_mode = "none"
+        self._host_in: Any = None  # the batch's input as the host makes it: pageable memory
+        self._pinned_in: Any = None  # the same in pinned memory
+        self._in_bufs: list[Any] = []  # two device buffers a side stream fills in turn
+        self._in_free: list[Any] = [None, None]  # each buffer's last reader, as an event
+        self._copy_stream: Any = None
+        self._staged: tuple[Any, Any, Any, int] | None = None  # (input, copy start, copy end, slot)
         self._pinned: list[list[Any]] = []
         self._ring_key: list[Any] = []
         self._slot = 0
@@ -137,12 +146,55 @@ class CudaDevice:
         assert best is not None
         _, self._ref_event, self._ref_ns = best
 
-    def set_variant(self, readback: str, launch: str, precision: str = "") -> None:
+    def set_variant(self, readback: str, launch: str, precision: str = "", upload: str = "none") -> None:
         self.readback = readback
         self.launch_mode = launch
         self._use_precision(precision or self.workload.precision)
         if launch == "graph" and self._graph is None:
             self._capture()
+        self.upload_mode = upload
+        if upload != "none":
+            self._input_buffers()
+
+    def _input_buffers(self) -> None:
+        """The host's copy of the input (pageable and pinned) and, for the side stream, two device
+        buffers: made once per precision, outside any timed block."""
+        torch = self._torch
+        if self.loop is not None:
+            raise LoopError(self.workload.loop, "a loop uploads its own inputs through its pre(step)")
+        like = self._inputs
+        if self._host_in is None or self._host_in.dtype != like.dtype:
+            self._host_in = like.cpu()
+            self._pinned_in = self._host_in.pin_memory()
+            self._in_bufs = [torch.empty_like(like) for _ in range(2)]
+            self._in_free = [None, None]
+        if self._copy_stream is None:
+            self._copy_stream = torch.cuda.Stream(self.device)
+
+    def upload(self, step: int) -> None:
+        """This step's input to the device. pageable: `.to(device)`, which on one stream waits for
+        every batch queued and then for the copy. pinned: a non_blocking copy queued on the compute
+        stream. side: a non_blocking copy on a side stream into one of two buffers, once that
+        buffer's last reader is done; the compute stream waits on its end event at launch."""
+        torch = self._torch
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        slot = step % 2
+        if self.upload_mode == "side":
+            side = self._copy_stream
+            with torch.cuda.stream(side):
+                if self._in_free[slot] is not None:
+                    side.wait_event(self._in_free[slot])
+                start.record(side)
+                staged = self._in_bufs[slot].copy_(self._pinned_in, non_blocking=True)
+                end.record(side)
+        else:
+            start.record()
+            if self.upload_mode == "pageable":
+                staged = self._host_in.to(self.device)
+            else:
+                staged = self._pinned_in.to(self.device, non_blocking=True)
+            end.record()
+        self._staged = (staged, start, end, slot)
 
     def _use_precision(self, precision: str) -> None:
         """Swap in the model, inputs and graph of `precision`, building them the first time: a
@@ -233,9 +285,10 @@ class CudaDevice:
         self._slot = (self._slot + 1) % len(self._pinned)
         return self._pinned[self._slot]
 
-    def _forward(self, step: int) -> Any:
-        """One forward, eager or replayed, on the static batch or on this step's pre-processed one."""
-        batch = self._inputs
+    def _forward(self, step: int, uploaded: Any = None) -> Any:
+        """One forward, eager or replayed, on the static batch, this step's uploaded input, or this
+        step's pre-processed one."""
+        batch = self._inputs if uploaded is None else uploaded
         if self.loop is not None and self.loop.pre is not None:
             host = self.loop.pre(step)
             batch = rebuild(host, lambda t: t.to(self.device))
@@ -259,14 +312,21 @@ class CudaDevice:
         torch = self._torch
         start = torch.cuda.Event(enable_timing=True)
         end = torch.cuda.Event(enable_timing=True)
+        staged, self._staged = self._staged, None
         try:
             with torch.inference_mode():
+                if staged is not None and self.upload_mode == "side":
+                    torch.cuda.current_stream(self.device).wait_event(staged[2])
                 start.record()
-                output = self._forward(step)
+                output = self._forward(step, staged[0] if staged is not None else None)
                 end.record()
+                if staged is not None and self.upload_mode == "side":
+                    self._in_free[staged[3]] = end  # the side stream may refill this buffer after it
                 if not self._checked and self.loop is not None:
                     self._checked_output(output)
                 batch = CudaBatch(step, output, start, end)
+                if staged is not None:
+                    batch.copy_start, batch.copy_end = staged[1], staged[2]
                 if self.readback == "pinned":
                     buffers = self._host_buffers(output)
                     for buf, t in zip(buffers, leaves(output), strict=True):
@@ -311,6 +371,13 @@ class CudaDevice:
         end_ms = ref.elapsed_time(handle.end)
         return self._ref_ns + round(start_ms * 1e6), self._ref_ns + round(end_ms * 1e6)
 
+    def copy_span_ns(self, handle: CudaBatch) -> tuple[int, int]:
+        if handle.copy_start is None:
+            return (-1, -1)
+        ref = self._ref_event
+        start_ms, end_ms = ref.elapsed_time(handle.copy_start), ref.elapsed_time(handle.copy_end)
+        return self._ref_ns + round(start_ms * 1e6), self._ref_ns + round(end_ms * 1e6)
+
     def release(self, handle: CudaBatch) -> None:
         handle.output = None
         handle.host = None
@@ -320,6 +387,8 @@ class CudaDevice:
         self._inputs = None
         self._graph = self._graph_out = None
         self._kits.clear()
+        self._host_in = self._pinned_in = self._staged = None
+        self._in_bufs, self._in_free = [], [None, None]
         threads_back(self._threads)
         self._threads = 0
         self._pinned = []

@@ -48,10 +48,12 @@ class IdealDevice:
         graph_l_ns: int = 0,
         loop: Loop | None = None,
         precision_g_ns: dict[str, int] | None = None,
+        x_ns: int = 0,
     ) -> None:
         """With a `loop`, each launch also calls its model on its batch (for what it raises or
         returns) and a read hands its post-processing that output; the costs stay the fixed ones.
-        `precision_g_ns` gives G at a rung's own precision (bf16: a fraction of fp32's)."""
+        `precision_g_ns` gives G at a rung's own precision (bf16: a fraction of fp32's), and `x_ns`
+        what copying one batch's input to the device takes."""
         self.loop = loop
         self._outputs: dict[int, Any] = {}
         self._batch = loop.make_batch() if loop is not None else None
@@ -66,20 +68,52 @@ class IdealDevice:
         self.log = log if log is not None else []
         self.free_at_ns = clock()
         self.spans: dict[int, tuple[int, int]] = {}
+        self.x_ns = x_ns
+        self.upload_mode = "none"
+        self.copy_free_at_ns = clock()  # the copy engine, for side-stream uploads
+        self.buffer_free_at_ns = [clock(), clock()]  # the two input buffers a side stream fills
+        self._copied: tuple[int, int] | None = None  # the uploaded input the next launch computes on
+        self.copies: dict[int, tuple[int, int]] = {}
 
     def start_block(self) -> None:
         self.spans.clear()
+        self.copies.clear()
 
     def close(self) -> None:
         pass
 
+    def upload(self, step: int) -> None:
+        """pageable: the host waits for the stream to empty, then for the copy, which keeps the
+        device busy too. pinned: the copy queues on the compute stream, the host goes on. side: the
+        copy waits for the copy engine and for its buffer's last reader, and runs beside compute."""
+        self.log.append(f"upload{step}")
+        now = self.clock()
+        if self.upload_mode == "pageable":
+            start = max(now, self.free_at_ns)
+            self.clock.now_ns = self.free_at_ns = start + self.x_ns
+        elif self.upload_mode == "pinned":
+            start = max(now, self.free_at_ns)
+            self.free_at_ns = start + self.x_ns
+        else:
+            start = max(now, self.copy_free_at_ns, self.buffer_free_at_ns[step % 2])
+            self.copy_free_at_ns = start + self.x_ns
+        self._copied = (start, start + self.x_ns)
+
+    def copy_span_ns(self, handle: int) -> tuple[int, int]:
+        return self.copies.get(handle, (-1, -1))
+
     def launch(self, step: int) -> int:
         begin = self.clock()
         self.clock.advance(self.l_ns)
-        start = max(begin, self.free_at_ns)
+        ready = self._copied[1] if self._copied is not None else begin
+        start = max(begin, self.free_at_ns, ready)
         end = max(start + self.g_ns, self.clock())
         self.free_at_ns = end
         self.spans[step] = (start, end)
+        if self._copied is not None:
+            self.copies[step] = self._copied
+            self.buffer_free_at_ns[step % 2] = end  # the input buffer is free once its batch is done
+            self._copied = None
         self.log.append(f"launch{step}")
         if self.loop is not None:
             try:
@@ -99,7 +133,7 @@ class IdealDevice:
     def device_span_ns(self, handle: int) -> tuple[int, int]:
         return self.spans[handle]
 
-    def set_variant(self, readback: str, launch: str, precision: str = "") -> None:
+    def set_variant(self, readback: str, launch: str, precision: str = "", upload: str = "none") -> None:
         if launch == "graph" and self.loop is not None and not self.loop.graphs:
             raise LoopError("ideal", "its forward cannot be captured as a CUDA Graph (graphs=False)")
         if precision and precision not in self.precision_g_ns:
@@ -107,6 +141,7 @@ class IdealDevice:
         self.readback = readback
         self.l_ns = self.graph_l_ns if launch == "graph" else self.eager_l_ns
         self.g_ns = self.precision_g_ns[precision] if precision else self.workload_g_ns
+        self.upload_mode = upload
 
     def read(self, handle: int) -> int:
         """naive waits for everything launched so far, as a copy on a FIFO stream does; pinned

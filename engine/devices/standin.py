@@ -168,9 +168,9 @@ class StandinDevice:
     def start_block(self) -> None:
         self._spans.clear()
 
-    def set_variant(self, readback: str, launch: str, precision: str = "") -> None:
-        """Readbacks ship the logits home; a graph launch or a rung's own precision was refused
-        before the device opened."""
+    def set_variant(self, readback: str, launch: str, precision: str = "", upload: str = "none") -> None:
+        """Readbacks ship the logits home; a graph launch, a rung's own precision or an upload was
+        refused before the device opened."""
         self._ship = readback != "none"
         self._readback = readback
 
@@ -208,6 +208,13 @@ class StandinDevice:
 
     def device_span_ns(self, handle: int) -> tuple[int, int]:
         return self._spans[handle]
+
+    def upload(self, step: int) -> None:
+        """Never called: an upload was refused before the device opened (no host-to-device copy)."""
+        raise DeviceError("the CPU stand-in has no host-to-device copy to upload with")
+
+    def copy_span_ns(self, handle: int) -> tuple[int, int]:
+        return (-1, -1)
 
     def release(self, handle: int) -> None:
         self._outputs.pop(handle, None)

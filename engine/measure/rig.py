@@ -71,9 +71,10 @@ class Rig:
             # module (and torch), which took 3 to 11 s inside the first timed pool block.
             self.pool.use(workers, self._posts[next(v.name for v in variants if v.workers)])
         for v in variants:  # a graph is captured here, not inside a timed block
-            if v.readback != "none" or v.launch != "eager" or v.precision:
-                device.set_variant(v.readback, v.launch, v.precision)
-        device.set_variant(variants[0].readback, variants[0].launch, variants[0].precision)
+            if v.readback != "none" or v.launch != "eager" or v.precision or v.uploads:
+                device.set_variant(v.readback, v.launch, v.precision, v.upload)
+        first = variants[0]
+        device.set_variant(first.readback, first.launch, first.precision, first.upload)
 
     def _post_for(self, v: Variant, calibration: Calibration) -> PostProcess:
         return self._test_post or post_of(self.device, self.workload, v, calibration)
@@ -87,7 +88,7 @@ class Rig:
         self, v: Variant, steps: int, r: int, clock: Callable[[], int], on_step: Callable[[int], None] | None
     ) -> RunResult:
         dev = self.device
-        dev.set_variant(v.readback, v.launch, v.precision)
+        dev.set_variant(v.readback, v.launch, v.precision, v.upload)
         dev.start_block()
         read = dev.read if v.readback != "none" else None
         common: dict[str, Any] = {
@@ -98,6 +99,7 @@ class Rig:
             "on_step": on_step,
             "read": read,
             "phase": self._phase,
+            "upload": v.upload,
         }
         if v.workers:
             assert self.pool is not None

@@ -38,6 +38,8 @@ class _InFlight:
     wait_end_ns: int = -1
     read_start_ns: int = -1
     read_end_ns: int = -1
+    upload_start_ns: int = -1
+    upload_end_ns: int = -1
 
 
 Phase = Callable[[str, int], Any]  # (phase, step) -> a context manager around that phase
@@ -50,18 +52,41 @@ def _no_phase(_name: str, _step: int) -> Any:
 class _Loop:
     """What every shape shares: launching with its timestamps, waiting, reading, the records."""
 
-    def __init__(self, device: Device, clock: Clock, read: Read | None, phase: Phase | None) -> None:
-        self.device, self.clock, self.read = device, clock, read
+    def __init__(
+        self,
+        device: Device,
+        clock: Clock,
+        read: Read | None,
+        phase: Phase | None,
+        upload: bool = False,
+        steps: int = 0,
+    ) -> None:
+        self.device, self.clock, self.read, self.upload, self.steps = device, clock, read, upload, steps
+        self.uploaded: dict[int, tuple[int, int]] = {}  # a step's upload call, made before its launch
         self.phase = phase or _no_phase
         self.finished: dict[int, tuple[_InFlight, int, int, int]] = {}
         self.items: dict[int, _InFlight] = {}
 
+    def send_input(self, i: int) -> None:
+        with self.phase("upload", i):
+            u0 = self.clock()
+            self.device.upload(i)
+            self.uploaded[i] = (u0, self.clock())
+
     def launch(self, i: int) -> _InFlight:
+        """Launch batch i; where the loop uploads, the next batch's input goes right after, as a
+        double-buffered loader sends it: the copy can then run while batch i computes, if the way
+        it is sent lets it (the first batch's is sent before its own launch)."""
+        if self.upload and i == 0:
+            self.send_input(0)
         with self.phase("launch", i):
             t0 = self.clock()
             handle = self.device.launch(i)
-            item = _InFlight(i, handle, t0, self.clock())
+            u0, u1 = self.uploaded.pop(i, (-1, -1))
+            item = _InFlight(i, handle, t0, self.clock(), upload_start_ns=u0, upload_end_ns=u1)
         self.items[i] = item
+        if self.upload and i + 1 < self.steps:
+            self.send_input(i + 1)
         return item
 
     def wait_for(self, item: _InFlight) -> None:
@@ -85,13 +110,16 @@ class _Loop:
         iterations = work if isinstance(work, int) and not isinstance(work, bool) else -1
         self.finished[step] = (self.items[step], post_start, post_end, iterations)
 
-    def result(self, mode: str, depth: int, workers: int, round_index: int, batch_size: int) -> RunResult:
+    def result(
+        self, mode: str, depth: int, workers: int, round_index: int, batch_size: int, upload: str = "none"
+    ) -> RunResult:
         self.device.synchronize()
         end = self.clock()
         records = []
         for step in sorted(self.finished):
             item, post_start, post_end, iterations = self.finished[step]
             dev_start, dev_end = self.device.device_span_ns(item.handle)
+            copy_start, copy_end = self.device.copy_span_ns(item.handle) if self.upload else (-1, -1)
             records.append(
                 StepRecord(
                     item.step,
@@ -106,17 +134,24 @@ class _Loop:
                     iterations,
                     item.read_start_ns,
                     item.read_end_ns,
+                    item.upload_start_ns,
+                    item.upload_end_ns,
+                    copy_start,
+                    copy_end,
                 )
             )
+        first = records[0] if records else None
+        start = end if first is None else first.upload_start_ns if self.upload else first.launch_start_ns
         return RunResult(
             mode=mode,
             depth=depth,
             round_index=round_index,
             batch_size=batch_size,
-            start_ns=records[0].launch_start_ns if records else end,
+            start_ns=start,
             end_ns=max(end, max((r.post_end_ns for r in records), default=end)),
             steps=tuple(records),
             workers=workers,
+            upload=upload,
         )
 
 
@@ -133,11 +168,13 @@ def run_loop(
     on_step: StepCallback | None = None,
     read: Read | None = None,
     phase: Phase | None = None,
+    upload: str = "none",
 ) -> RunResult:
-    """Run `steps` batches keeping up to `depth` of them queued; the drain is part of the run."""
+    """Run `steps` batches keeping up to `depth` of them queued; the drain is part of the run.
+    With an `upload`, each batch's input is uploaded (as the device was set to) ahead of its launch."""
     if depth < 1:
         raise ValueError(f"depth={depth!r} is not allowed: a whole number of at least 1")
-    loop = _Loop(device, clock, read, phase)
+    loop = _Loop(device, clock, read, phase, upload != "none", steps)
     queue: deque[_InFlight] = deque()
 
     def finish(item: _InFlight) -> None:
@@ -161,7 +198,7 @@ def run_loop(
             on_step(i + 1)
     while queue:
         finish(queue.popleft())
-    return loop.result(mode, depth, 0, round_index, batch_size)
+    return loop.result(mode, depth, 0, round_index, batch_size, upload)
 
 
 def run_pool(
@@ -177,6 +214,7 @@ def run_pool(
     on_step: StepCallback | None = None,
     read: Read | None = None,
     phase: Phase | None = None,
+    upload: str = "none",
 ) -> RunResult:
     """Launch batch i, then read batch i-1 and hand it to the pool: the launching thread never
     post-processes, so the period falls to max(G, L, C / k) while k workers keep up.
@@ -184,7 +222,7 @@ def run_pool(
     At most POOL_BACKLOG x k tasks wait in the pool: enough that no worker idles between tasks,
     few enough that a pool slower than the device is seen at once instead of as a growing backlog.
     """
-    loop = _Loop(device, clock, read, phase)
+    loop = _Loop(device, clock, read, phase, upload != "none", steps)
     in_flight_max = POOL_BACKLOG * max(1, workers)
 
     def collect(block: bool) -> None:
@@ -212,7 +250,7 @@ def run_pool(
         hand_over(prev)
     while pool.pending:
         collect(True)
-    return loop.result(mode, 2, workers, round_index, batch_size)
+    return loop.result(mode, 2, workers, round_index, batch_size, upload)
 
 
 def run_serial(device: Device, post: PostProcess, steps: int, **kwargs: Any) -> RunResult:

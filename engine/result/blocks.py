@@ -31,6 +31,10 @@ class StepRecord:
     post_iterations: int = -1  # loop iterations the post-processing ran; -1 where unknown
     read_start_ns: int = -1  # the host read the batch's output from here ... (-1: no readback)
     read_end_ns: int = -1  # ... to here: a read that waits for later batches shows up as a long one
+    upload_start_ns: int = -1  # the host was in the call sending this batch's input from here ...
+    upload_end_ns: int = -1  # ... to here (-1: none); made after the previous batch's launch
+    copy_start_ns: int = -1  # the input's copy ran on the device from here ... (-1: none)
+    copy_end_ns: int = -1  # ... to here, on the compute stream or beside it on a side stream
 
     @property
     def l_ms(self) -> float:
@@ -45,9 +49,18 @@ class StepRecord:
         return (self.post_end_ns - self.post_start_ns) / NS_PER_MS
 
     @property
+    def x_ms(self) -> float:
+        """The input's copy on the device; nan where the batch uploaded nothing."""
+        return (
+            (self.copy_end_ns - self.copy_start_ns) / NS_PER_MS if self.copy_start_ns >= 0 else float("nan")
+        )
+
+    @property
     def latency_ms(self) -> float:
-        """End-to-end: from this batch's launch to the end of its post-processing."""
-        return (self.post_end_ns - self.launch_start_ns) / NS_PER_MS
+        """End-to-end: from this batch's launch (its upload, where it has one) to the end of its
+        post-processing."""
+        start = self.upload_start_ns if self.upload_start_ns >= 0 else self.launch_start_ns
+        return (self.post_end_ns - start) / NS_PER_MS
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,7 @@ class RunResult:
     end_ns: int  # last post-processing done and the device drained
     steps: tuple[StepRecord, ...]
     workers: int = 0  # post-processing processes; 0 where the launching thread post-processed
+    upload: str = "none"  # how each batch's input reached the device (Variant.upload)
 
     @property
     def wall_s(self) -> float:
@@ -133,6 +147,11 @@ class RunResult:
         return summarize([r.c_ms for r in self.steps])
 
     @property
+    def x_ms(self) -> Summary:
+        """The input's copy time per batch; empty where the block uploaded nothing."""
+        return summarize([r.x_ms for r in self.steps if r.copy_start_ns >= 0])
+
+    @property
     def steady_periods_ms(self) -> list[float]:
         """Periods once the queue is full: a deque block's first depth - 1 launches come early."""
         return self.periods_ms[self.depth - 1 :]
@@ -140,7 +159,16 @@ class RunResult:
     @property
     def predicted_period_ms(self) -> float:
         """The period this block's own mean G, L and C predict for its loop shape."""
-        return period_ms(self.g_ms.mean, self.l_ms.mean, self.c_ms.mean, self.depth, self.workers)
+        x = self.x_ms.mean if self.upload != "none" else 0.0
+        return period_ms(
+            self.g_ms.mean,
+            self.l_ms.mean,
+            self.c_ms.mean,
+            self.depth,
+            self.workers,
+            upload=self.upload,
+            x_ms=x,
+        )
 
     @property
     def measured_period_ms(self) -> float:

@@ -38,6 +38,7 @@ class VariantSummary:
     g: Summary
     l: Summary  # noqa: E741 - L is the project's name for launch time
     c: Summary
+    x: Summary  # the input's copy per batch, where the variant uploads one
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,10 @@ def predict_for(base: VariantSummary, own: VariantSummary, v: Variant, baseline:
         baseline_l_ms=base.l.mean,
         drains=drains,
         baseline_g_ms=base.g.mean,
+        upload=v.upload,
+        x_ms=own.x.mean if v.uploads else 0.0,
+        baseline_upload=baseline.upload,
+        baseline_x_ms=base.x.mean if baseline.uploads else 0.0,
     )
 
 
@@ -285,7 +290,7 @@ def pooled(runs: list[RunResult]) -> VariantSummary:
     """Blocks of one variant as one summary: every step's spans, all walls and images together."""
     if not runs:
         empty = summarize([])
-        return VariantSummary(empty, empty, float("nan"), 0.0, empty, empty, empty)
+        return VariantSummary(empty, empty, float("nan"), 0.0, empty, empty, empty, empty)
     steps = [s for r in runs for s in r.steps]
     wall = sum(r.wall_s for r in runs)
     images = sum(len(r.steps) * r.batch_size for r in runs)
@@ -297,4 +302,5 @@ def pooled(runs: list[RunResult]) -> VariantSummary:
         g=summarize([s.g_ms for s in steps]),
         l=summarize([s.l_ms for s in steps]),
         c=summarize([s.c_ms for s in steps]),
+        x=summarize([s.x_ms for s in steps if s.copy_start_ns >= 0]),
     )

@@ -10,6 +10,10 @@ launch the device could not hide, which is why the serial period is G + C and no
                       max(G, L) + C           with a naive readback: .cpu() on batch N-1 waits for
                                               batch N on the one in-order stream, so nothing overlaps
                       max(G, L, C / k)        with k post-processing workers
+    with the next input's upload of X sent after each launch (inline deque; see upload_period_ms):
+                      max(G, L) + X + C       pageable: .to(device) waits for the stream, host blocked
+                      max(G + X, L + C)       pinned, on the compute stream
+                      max(G, L + X, L + C)    pinned, on a side stream with two buffers
     ceiling         = baseline period / variant period
 
 The ceiling peaks when L + C = G, at 2 - L/G: launch time is host work the serial loop already hides
@@ -25,14 +29,51 @@ from dataclasses import dataclass
 
 
 def period_ms(
-    g_ms: float, l_ms: float, c_ms: float, depth: int, workers: int = 0, drains: bool = False
+    g_ms: float,
+    l_ms: float,
+    c_ms: float,
+    depth: int,
+    workers: int = 0,
+    drains: bool = False,
+    upload: str = "none",
+    x_ms: float = 0.0,
 ) -> float:
     """The steady period of one loop shape: serial, overlapped inline, or with k workers. A loop
-    whose read drains the queue (`drains`, the naive readback inline) runs at the serial period."""
+    whose read drains the queue (`drains`, the naive readback inline) runs at the serial period.
+
+    With an upload, the next batch's input of X is sent right after this batch's launch, as a
+    double-buffered loader does (engine/measure/runners.py), and the period depends on where the
+    copy runs; see `upload_period_ms`."""
+    if upload != "none":
+        return upload_period_ms(g_ms, l_ms, c_ms, x_ms, upload, depth == 1 or drains, workers)
     busy = max(g_ms, l_ms)
     if workers > 0:
         return max(busy, c_ms / workers)
     return busy + c_ms if depth == 1 or drains else max(busy, l_ms + c_ms)
+
+
+def upload_period_ms(
+    g_ms: float, l_ms: float, c_ms: float, x_ms: float, upload: str, serial: bool, workers: int
+) -> float:
+    """The period with the next batch's input uploaded right after this batch's launch.
+
+    pageable: `.to(device)` waits for the stream to empty (this batch's compute), then for the
+    copy, with the host blocked: nothing the host does afterwards overlaps the device.
+    pinned: the copy queues on the compute stream behind this batch, so the device does G + X per
+    batch, while the host goes on at once (serially, the copy runs during the post-processing).
+    side: the copy runs on the copy engine beside this batch's compute, from the moment the
+    launch returns: X costs nothing while L + X fits under the rest."""
+    busy = max(g_ms, l_ms)
+    pool = c_ms / workers if workers else 0.0
+    if upload == "pageable":
+        return max(busy + x_ms, pool) if workers else busy + x_ms + c_ms
+    if upload == "pinned":
+        if workers:
+            return max(g_ms + x_ms, l_ms, pool)
+        return busy + max(c_ms, x_ms) if serial else max(g_ms + x_ms, l_ms + c_ms)
+    if workers:
+        return max(g_ms, l_ms + x_ms, pool)
+    return max(busy + c_ms, l_ms + x_ms) if serial else max(g_ms, l_ms + x_ms, l_ms + c_ms)
 
 
 @dataclass(frozen=True)
@@ -48,6 +89,8 @@ class Prediction:
     depth: int = 2
     workers: int = 0
     drains: bool = False  # its read waits for every batch in flight (the naive readback)
+    upload: str = "none"  # how each batch's input reaches the device
+    x_ms: float = 0.0  # the input's copy time per batch
 
     @property
     def ceiling(self) -> float:
@@ -75,9 +118,21 @@ class Prediction:
 
     @property
     def formula(self) -> str:
-        if (self.depth == 1 or self.drains) and not self.workers:
+        serial = (self.depth == 1 or self.drains) and not self.workers
+        k = f"C / {self.workers}"
+        if self.upload == "pageable":
+            return f"max(max(G, L) + X, {k})" if self.workers else "max(G, L) + X + C"
+        if self.upload == "pinned":
+            if self.workers:
+                return f"max(G + X, L, {k})"
+            return "max(G, L) + max(C, X)" if serial else "max(G + X, L + C)"
+        if self.upload == "side":
+            if self.workers:
+                return f"max(G, L + X, {k})"
+            return "max(max(G, L) + C, L + X)" if serial else "max(G, L + X, L + C)"
+        if serial:
             return "max(G, L) + C"
-        return f"max(G, L, C / {self.workers})" if self.workers else "max(G, L + C)"
+        return f"max(G, L, {k})" if self.workers else "max(G, L + C)"
 
 
 def predict(
@@ -89,6 +144,10 @@ def predict(
     baseline_l_ms: float | None = None,
     drains: bool = False,
     baseline_g_ms: float | None = None,
+    upload: str = "none",
+    x_ms: float = 0.0,
+    baseline_upload: str = "none",
+    baseline_x_ms: float | None = None,
 ) -> Prediction:
     """The serial loop (with the baseline's G and L) against one loop shape (with its own).
 
@@ -100,17 +159,18 @@ def predict(
     """
     base_l = l_ms if baseline_l_ms is None else baseline_l_ms
     base_g = g_ms if baseline_g_ms is None else baseline_g_ms
-    if min(g_ms, l_ms, c_ms, base_l, base_g) < 0:
-        raise ValueError("G, L and C must be non-negative")
-    baseline = period_ms(base_g, base_l, c_ms, 1)
-    period = period_ms(g_ms, l_ms, c_ms, depth, workers, drains)
+    base_x = x_ms if baseline_x_ms is None else baseline_x_ms
+    if min(g_ms, l_ms, c_ms, base_l, base_g, x_ms, base_x) < 0:
+        raise ValueError("G, L, C and X must be non-negative")
+    baseline = period_ms(base_g, base_l, c_ms, 1, upload=baseline_upload, x_ms=base_x)
+    period = period_ms(g_ms, l_ms, c_ms, depth, workers, drains, upload, x_ms)
     if workers > 0:
         latency = period + max(g_ms, l_ms) + c_ms
     elif depth == 1 or drains:
         latency = max(g_ms, l_ms) + c_ms
     else:
         latency = (depth - 1) * period + l_ms + c_ms
-    return Prediction(g_ms, l_ms, c_ms, baseline, period, latency, depth, workers, drains)
+    return Prediction(g_ms, l_ms, c_ms, baseline, period, latency, depth, workers, drains, upload, x_ms)
 
 
 def block_wall_ratio(

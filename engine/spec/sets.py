@@ -92,6 +92,18 @@ def launches() -> tuple[Variant, ...]:
     )
 
 
+def uploads() -> tuple[Variant, ...]:
+    """Each batch's input made on the host and uploaded, the ways code is written, all replayed as
+    CUDA Graphs so that the launch hides nothing: the serial loop with `.to(device)` as the
+    baseline; the deque with no upload at all, the period the uploads are measured against; then
+    pageable, pinned on the compute stream, and pinned on a side stream with two buffers."""
+    return (
+        Variant.of(upload="pageable", launch="graph"),
+        Variant.of(depth=2, launch="graph"),
+        *(Variant.of(depth=2, upload=u, launch="graph") for u in ("pageable", "pinned", "side")),
+    )
+
+
 @dataclass(frozen=True)
 class VariantSet:
     name: str
@@ -164,6 +176,15 @@ SETS: dict[str, VariantSet] = {
             "serial and deque with eager launches, serial-graphs and deque-graphs with CUDA Graph "
             "replays (GPU only)",
             lambda _depth, _gpu, _cores: launches(),
+            gpu_only=True,
+        ),
+        VariantSet(
+            "uploads",
+            "input uploads (GPU)",
+            "each batch's input uploaded from the host, replayed as CUDA Graphs: serial with a pageable "
+            ".to(device) as the baseline, the deque with no upload (the reference), then pageable, "
+            "pinned on the compute stream, and pinned on a side stream with two buffers (GPU only)",
+            lambda _depth, _gpu, _cores: uploads(),
             gpu_only=True,
         ),
         VariantSet(

@@ -17,6 +17,11 @@ from engine.errors import WorkloadError
 
 READBACKS = ("none", "naive", "pinned")
 LAUNCHES = ("eager", "graph")
+# How each batch's input, made on the host, reaches the device: none keeps one input on the device
+# (the model alone); pageable is `.to(device)` from ordinary memory, which waits for the stream and
+# blocks the host; pinned is a non_blocking copy from pinned memory on the compute stream; side is
+# that copy on a side stream into one of two device buffers, with an event the compute waits on.
+UPLOADS = ("none", "pageable", "pinned", "side")
 # A rung's own precision; "" runs the workload's. Only bf16, the ladder's: a second model of every
 # precision would hold GPU memory that no rung uses.
 VARIANT_PRECISIONS = ("", "bf16")
@@ -38,6 +43,7 @@ class Variant:
     readback: str = "none"  # none, naive or pinned: how the host reads each batch's output
     launch: str = "eager"  # eager, or graph: one CUDA Graph replay per batch
     precision: str = ""  # "" runs the workload's precision; bf16 runs a bf16 copy of the model
+    upload: str = "none"  # how each batch's input reaches the device: none, pageable, pinned or side
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
@@ -60,6 +66,8 @@ class Variant:
         if self.precision not in VARIANT_PRECISIONS:
             allowed = " or ".join(repr(p) for p in VARIANT_PRECISIONS)
             raise WorkloadError("precision", self.precision, f'{allowed} ("" runs the workload\'s)')
+        if self.upload not in UPLOADS:
+            raise WorkloadError("upload", self.upload, "one of " + ", ".join(UPLOADS))
         if self.workers and self.depth != 2:
             raise WorkloadError("depth", self.depth, "2 with a pool: one batch computes while one is read")
 
@@ -71,11 +79,11 @@ class Variant:
         readback: str = "none",
         launch: str = "eager",
         precision: str = "",
+        upload: str = "none",
     ) -> Variant:
         """The loop with these settings, under its one name."""
-        return cls(
-            name_of(depth, workers, readback, launch, precision), depth, workers, readback, launch, precision
-        )
+        name = name_of(depth, workers, readback, launch, precision, upload)
+        return cls(name, depth, workers, readback, launch, precision, upload)
 
     @property
     def shape(self) -> str:
@@ -101,7 +109,13 @@ class Variant:
             parts.append("CUDA Graphs")
         if self.precision:
             parts.append(self.precision)
+        if self.upload != "none":
+            parts.append(f"{self.upload} upload")
         return " + ".join(parts)
+
+    @property
+    def uploads(self) -> bool:
+        return self.upload != "none"
 
     def launches_like(self, other: Variant) -> bool:
         """Whether this variant's G and L are the other's: the same launch mode and precision. A
@@ -117,23 +131,34 @@ class Variant:
 
 
 def name_of(
-    depth: int = 1, workers: int = 0, readback: str = "none", launch: str = "eager", precision: str = ""
+    depth: int = 1,
+    workers: int = 0,
+    readback: str = "none",
+    launch: str = "eager",
+    precision: str = "",
+    upload: str = "none",
 ) -> str:
     """The one name of a loop shape. A readback on the serial loop or the pool keeps its name (the
     ladder's rungs all read back, so the name says what each rung adds); on the deque it is the
     name, because the naive read is the trap and the pinned one its fix. The pool with graph
-    launches is the ladder's "graphs". A rung of its own precision says so last: "graphs-bf16"."""
+    launches is the ladder's "graphs". A rung of its own precision says so last: "graphs-bf16". An
+    upload is named by how it travels: the deque's is its name ("side-in"), any other loop's a part
+    of it ("serial-pageable-in")."""
     tail = f"-{precision}" if precision else ""
+    up = f"{upload}-in" if upload != "none" else ""
     graphs = launch == "graph"
     if workers:
-        return ("graphs" if graphs else f"pool{workers}") + tail
+        return "-".join(x for x in ("graphs" if graphs else f"pool{workers}", up) if x) + tail
     if depth == 1:
         name = SERIAL
     elif readback != "none":
         name = readback
+    elif up and depth == 2:
+        name, up = up, ""
     else:
         name = DEQUE if depth == 2 else f"{DEQUE}{depth}"
-    return (f"{name}-graphs" if graphs else name) + tail
+    name = f"{name}-graphs" if graphs else name
+    return "-".join(x for x in (name, up) if x) + tail
 
 
 def rotation(variants: tuple[Variant, ...], r: int) -> tuple[Variant, ...]:
@@ -157,6 +182,12 @@ def check_variants(variants: tuple[Variant, ...], on_gpu: bool) -> None:
             if v.launch == "graph":
                 raise WorkloadError(
                     "launch", v.launch, "eager: CUDA Graphs need a CUDA GPU, not the CPU stand-in"
+                )
+            if v.uploads:
+                raise WorkloadError(
+                    "upload",
+                    v.upload,
+                    "none on the CPU stand-in: host-to-device copies need a CUDA GPU",
                 )
             if v.precision:
                 raise WorkloadError(

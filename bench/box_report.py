@@ -3,6 +3,7 @@ each rung's share of the box's ceiling, and where CUDA Graphs stop paying, as ma
 
     python -m bench.box_report ladder [--steps N] [--rounds N] [--out DIR]
     python -m bench.box_report crossover [--models vit_b_16:fp32,vit_b_16:bf16,resnet50:fp32] [--out DIR]
+    python -m bench.box_report uploads [--steps N] [--rounds N] [--out DIR]
 
 The ladder part runs the seed's workload with C held (seed-steady) over longer blocks than the
 lab's first click, so that fill and drain take little of a 14x gain; every number comes from the
@@ -23,7 +24,8 @@ from engine.measure.protocol import compare
 from engine.read.box import box_ceiling, box_sentence
 from engine.read.crossover import format_crossover
 from engine.read.report import document
-from engine.read.rungs import rungs
+from engine.read.rungs import format_rungs, rungs
+from engine.read.uploads import format_uploads
 from engine.result.comparison import Comparison
 from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload, preset
@@ -74,6 +76,30 @@ def run_ladder(args: argparse.Namespace, out: Path) -> None:
     (out / "ladder.json").write_text(json.dumps(document(c, None)))
 
 
+def run_uploads(args: argparse.Namespace, out: Path) -> None:
+    """ViT-B/16 at batch 10 in bf16, replayed as graphs, with a little host work: the loop the GPU
+    sets the pace of, where an upload's cost shows whole."""
+    w = Workload(
+        batch_size=10,
+        precision="bf16",
+        steps=args.steps,
+        warmup_steps=3,
+        cpu_work="ms",
+        cpu_ms=0.3,
+        cpu_fixed="duration",
+    )
+    _log(f"uploads: {w.describe()}, {args.rounds} rounds")
+    c = compare(
+        w,
+        RunSpec(variants="uploads", rounds=args.rounds, telemetry="off"),
+        command="bench.box_report uploads",
+    )
+    text = "\n".join([w.describe(), *format_rungs(c), "", *format_uploads(c)])
+    print(text)
+    (out / "uploads.md").write_text(text + "\n")
+    (out / "uploads.json").write_text(json.dumps(document(c, None)))
+
+
 def run_crossover(args: argparse.Namespace, out: Path) -> None:
     import torch
 
@@ -102,7 +128,7 @@ def run_crossover(args: argparse.Namespace, out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("part", choices=("ladder", "crossover"))
+    ap.add_argument("part", choices=("ladder", "crossover", "uploads"))
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--models", default="vit_b_16:fp32,vit_b_16:bf16,resnet50:fp32")
@@ -112,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     if args.part == "ladder":
         run_ladder(args, out)
+    elif args.part == "uploads":
+        run_uploads(args, out)
     else:
         run_crossover(args, out)
     return 0

@@ -21,9 +21,11 @@ def ideal_harness(
     graph_l_ms: float = 0.05,
     bf16_g_ms: float = 4,
     cores: int | None = None,
+    x_ms: float = 0,
     **device: Any,
 ) -> Harness:
-    """A device of G and L on a fake clock (G at bf16 of its own), post-processing of exactly C,
+    """A device of G and L on a fake clock (G at bf16 of its own, X to copy an input), post-processing
+    of exactly C,
     a pool of k workers, and a box of `cores` (by default one more than the pool: a box-sized
     pool is then the pool given)."""
     clock = FakeClock()
@@ -33,6 +35,7 @@ def ideal_harness(
         l_ns=round(l_ms * MS),
         graph_l_ns=round(graph_l_ms * MS),
         precision_g_ns={"bf16": round(bf16_g_ms * MS)},
+        x_ns=round(x_ms * MS),
         **device,
     )
     pool = FakePool(clock, workers, round(c_ms * MS)) if workers else None

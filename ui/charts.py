@@ -39,12 +39,28 @@ ACTIVITY_SCALE = alt.Scale(
         "post-process",
         "read",
         "wait",
+        "upload",
+        "input copy",
         "idle: launch",
+        "idle: upload",
         "idle: post-process",
         "idle: sync drain",
         "idle: other",
     ],
-    range=["#2e7d32", "#6d6d6d", "#e69f00", "#56b4e9", "#d9d9d9", "#9e9e9e", "#f5c77e", "#d7191c", "#eeeeee"],
+    range=[
+        "#2e7d32",
+        "#6d6d6d",
+        "#e69f00",
+        "#56b4e9",
+        "#d9d9d9",
+        "#7b3294",
+        "#7b3294",
+        "#9e9e9e",
+        "#c2a5cf",
+        "#f5c77e",
+        "#d7191c",
+        "#eeeeee",
+    ],
 )
 SERIES_RANGE = ["#2e7d32", "#7b3294", "#8c6d31", "#008080", "#d01c8b", "#4d4d4d", "#a6761d", "#66a61e"]
 COUNTED_SCALE = alt.Scale(domain=["counted", "settling"], range=["#1f6fb2", "#b8b8b8"])
@@ -213,8 +229,8 @@ def timeline_chart(
     lanes = [
         f"{m} · {lane}"
         for m in shown(frame, order)
-        for lane in ("CPU", "pool", "GPU")
-        if lane != "pool" or ((frame["mode"] == m) & (frame["lane"] == "pool")).any()
+        for lane in ("CPU", "pool", "copy", "GPU")
+        if lane not in ("pool", "copy") or ((frame["mode"] == m) & (frame["lane"] == lane)).any()
     ]
     base = alt.Chart(frame, title=title or alt.Undefined)
     if stepper:

@@ -11,8 +11,8 @@ import pandas as pd
 from ui.charts import HEIGHT, Style, big, variant_color
 
 IDLE_SCALE = alt.Scale(
-    domain=["idle: launch", "idle: post-process", "idle: sync drain", "idle: other"],
-    range=["#6d6d6d", "#e69f00", "#d7191c", "#b8b8b8"],
+    domain=["idle: launch", "idle: upload", "idle: post-process", "idle: sync drain", "idle: other"],
+    range=["#6d6d6d", "#7b3294", "#e69f00", "#d7191c", "#b8b8b8"],
 )
 
 

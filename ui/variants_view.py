@@ -8,6 +8,7 @@ import streamlit as st
 from engine.read import variant_frames
 from engine.read.box import box_sentence
 from engine.read.truth import rung_sentences
+from engine.read.uploads import upload_sentence
 from engine.result.comparison import Comparison
 from engine.spec.variants import DEQUE, POOL
 from ui import exports, variant_charts
@@ -40,6 +41,8 @@ def table(c: Comparison, look: Look) -> None:
     )
     box = box_sentence(c)
     st.markdown(f"**What the box allows.** {box[:1].upper()}{box[1:]}.")
+    if any(v.uploads for v in c.variants):
+        _uploads(c)
     for said in rung_sentences(c):
         st.markdown(f"- {said}")
 
@@ -62,3 +65,22 @@ def curves(c: Comparison, look: Look) -> None:
             f"{look.name}-pool",
             f"{look.key}_pool",
         )
+
+
+def _uploads(c: Comparison) -> None:
+    """The input side beside the output side's table: each upload's copy, whether it hid under
+    compute, and what it cost of its period."""
+    st.markdown(
+        "**Inputs.** Each batch's input uploaded from the host, sent right after the launch before it."
+    )
+    st.dataframe(
+        variant_frames.uploads_frame(c),
+        hide_index=True,
+        column_config={
+            "copy under compute": st.column_config.NumberColumn(format="percent"),
+            "cost of the period": st.column_config.NumberColumn(format="percent"),
+        },
+    )
+    said = upload_sentence(c)
+    if said:
+        st.markdown(f"{said[:1].upper()}{said[1:]}.")

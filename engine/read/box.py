@@ -5,7 +5,11 @@ know how close the best rung came to what the box allows at all. That period is 
 cheapest of each cost the run measured, whichever rung measured it:
 
     box period = max(G at the best precision measured, L with graphs where measured,
-                     C / k with a worker on every core but the launching thread's)
+                     C / k with a worker on every core but the launching thread's,
+                     X, the input's copy, where the run uploads one)
+
+The copy is its own term where a side-stream upload was measured (the copy engine runs beside
+compute); where only uploads on the compute stream were, it adds to G, since that stream does both.
 
 and the box's ceiling is the serial baseline's period over it. Every rung's speedup is then also
 a share of that one number. A cost the run did not measure (no bf16 rung, no graph rung) is named,
@@ -67,11 +71,13 @@ def box_ceiling(c: Comparison) -> BoxCeiling:
     if on_gpu and not graphs:
         unmeasured.append("CUDA Graphs")
     l_name, l_ms = ("L with graphs", min(graphs)) if graphs else ("L", base.l.mean)
-    terms = {
-        f"G at {precision}" if precision else "G": g_by[fastest],
-        l_name: l_ms,
-        f"C / {k}": base.c.mean / k,
-    }
+    g_name = f"G at {precision}" if precision else "G"
+    terms = {g_name: g_by[fastest], l_name: l_ms, f"C / {k}": base.c.mean / k}
+    copies = {v.upload: c.summary_of(v.name).x.mean for v in c.variants if v.uploads}
+    if "side" in copies:
+        terms["X on a side stream"] = copies["side"]
+    elif copies:
+        terms[f"{g_name} + X"] = terms.pop(g_name) + min(copies.values())
     return BoxCeiling(c.prediction_of(c.baseline.name).baseline_period_ms, terms, k, tuple(unmeasured))
 
 

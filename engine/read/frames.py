@@ -97,6 +97,8 @@ def timeline_frame(runs: list[RunResult], first_step: int = 0, steps: int = 10) 
 
         for r in run.steps:
             spans = [
+                ("CPU", "upload", r.upload_start_ns, r.upload_end_ns),
+                ("copy", "input copy", r.copy_start_ns, r.copy_end_ns),
                 ("CPU", "launch", r.launch_start_ns, r.launch_end_ns),
                 ("CPU", "wait", r.wait_start_ns, r.wait_end_ns),
                 ("CPU", "read", r.read_start_ns, r.read_end_ns),

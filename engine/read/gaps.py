@@ -2,8 +2,9 @@
 
 A speedup below its ceiling says that time was lost, not where. The records say where: between
 one batch's end and the next one's start, the host was either still launching the next batch (L),
-post-processing (C), or had just come out of a read that waited for the whole queue (a sync drain:
-the GPU emptied because the host asked it to). Whatever is left is the host's other work
+sending an input (an upload call, or its copy queued ahead of the compute), post-processing (C),
+or had just come out of a read that waited for the whole queue (a sync drain: the GPU emptied
+because the host asked it to). Whatever is left is the host's other work
 (waiting, reading, bookkeeping). Each gap is split among the causes by the time each one covers.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from engine.result.blocks import NS_PER_MS, RunResult
 
-CAUSES = ("launch", "post-process", "sync drain", "other")
+CAUSES = ("launch", "upload", "post-process", "sync drain", "other")
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Gap:
         return (self.end_ns - self.start_ns) / NS_PER_MS
 
 
-def _covered(lo: int, hi: int, spans: list[tuple[int, int]]) -> int:
+def covered_ns(lo: int, hi: int, spans: list[tuple[int, int]]) -> int:
     """Nanoseconds of [lo, hi) covered by the union of spans."""
     total, cursor = 0, lo
     for a, b in sorted(spans):
@@ -44,6 +45,8 @@ def _covered(lo: int, hi: int, spans: list[tuple[int, int]]) -> int:
 def block_gaps(run: RunResult) -> list[Gap]:
     steps = sorted(run.steps, key=lambda s: s.device_start_ns)
     launches = [(s.launch_start_ns, s.launch_end_ns) for s in steps]
+    uploads = [(s.upload_start_ns, s.upload_end_ns) for s in steps if s.upload_start_ns >= 0]
+    uploads += [(s.copy_start_ns, s.copy_end_ns) for s in steps if s.copy_start_ns >= 0]
     posts = [] if run.workers else [(s.post_start_ns, s.post_end_ns) for s in steps]
     gaps = []
     for a, b in zip(steps, steps[1:], strict=False):
@@ -59,11 +62,13 @@ def block_gaps(run: RunResult) -> list[Gap]:
         )
         total = hi - lo
         if drained:
-            by = [0.0, 0.0, total / NS_PER_MS, 0.0]
+            by = [0.0, 0.0, 0.0, total / NS_PER_MS, 0.0]
         else:
-            launch = _covered(lo, hi, launches)
-            post = min(_covered(lo, hi, posts), total - launch)
-            by = [launch / NS_PER_MS, post / NS_PER_MS, 0.0, (total - launch - post) / NS_PER_MS]
+            launch = covered_ns(lo, hi, launches)
+            upload = min(covered_ns(lo, hi, uploads), total - launch)
+            post = min(covered_ns(lo, hi, posts), total - launch - upload)
+            other = total - launch - upload - post
+            by = [x / NS_PER_MS for x in (launch, upload, post, 0, other)]
         cause = CAUSES[max(range(len(CAUSES)), key=by.__getitem__)]
         gaps.append(Gap(run.mode, a.step, lo, hi, cause, tuple(by)))
     return gaps

@@ -19,6 +19,7 @@ from engine.read.truth import (
     rung_sentences,
     shortfall_sentence,
 )
+from engine.read.uploads import format_uploads
 from engine.read.verdict import verdict
 from engine.result.comparison import Comparison
 
@@ -194,6 +195,7 @@ def format_comparison(c: Comparison) -> str:
         "",
         *format_rungs(c),
         *(f"  {said}" for said in rung_sentences(c)),
+        *([""] + format_uploads(c) if any(v.uploads for v in c.variants) else []),
         "",
         *format_syncs(c),
         "",

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 from engine.read.box import box_ceiling, box_sentence
-from engine.read.gaps import idle_ms_per_batch
+from engine.read.gaps import CAUSES, idle_ms_per_batch
 from engine.result.comparison import Comparison
 
 
@@ -85,7 +85,7 @@ def format_rungs(c: Comparison) -> list[str]:
             f"{_f(r.l_ms):>6}  {r.bound}"
         )
     lines += ["", "of box: " + box_sentence(c)]
-    lines += ["", "GPU idle per batch, by cause (ms): launch / post-process / sync drain / other"]
+    lines += ["", "GPU idle per batch, by cause (ms): " + " / ".join(CAUSES)]
     for r in rungs(c):
         lines.append(f"  {r.name:<12} " + " / ".join(_f(ms) for ms in r.idle_ms.values()))
     return lines

@@ -12,6 +12,7 @@ import pandas as pd
 
 from engine.read.gaps import CAUSES
 from engine.read.rungs import rungs
+from engine.read.uploads import upload_rows
 from engine.result.comparison import Comparison
 
 IDLE = {cause: f"idle: {cause}" for cause in CAUSES}
@@ -43,6 +44,24 @@ def variants_frame(c: Comparison) -> pd.DataFrame:
                 "syncs": r.syncs,
             }
         )
+    return pd.DataFrame(rows)
+
+
+def uploads_frame(c: Comparison) -> pd.DataFrame:
+    """One row per variant that uploads its inputs: the copy, the host's call, how much of the copy
+    ran under compute, and its cost against the same loop with no upload."""
+    rows = [
+        {
+            "variant": r.name,
+            "upload": r.upload,
+            "copy X (ms)": r.x_ms,
+            "host in the call (ms)": r.host_ms,
+            "copy under compute": r.overlapped,
+            "period p50 (ms)": r.period_ms,
+            "cost of the period": r.cost_share,
+        }
+        for r in upload_rows(c)
+    ]
     return pd.DataFrame(rows)
 
 

@@ -13,7 +13,8 @@ launch the device could not hide, which is why the serial period is G + C and no
     with the next input's upload of X sent after each launch (inline deque; see upload_period_ms):
                       max(G, L) + X + C       pageable: .to(device) waits for the stream, host blocked
                       max(G + X, L + C)       pinned, on the compute stream
-                      max(G, L + X, L + C)    pinned, on a side stream with two buffers
+                      max(G, X, L + C, (L + X + G) / 2)
+                                              pinned, on a side stream with two buffers
     ceiling         = baseline period / variant period
 
 The ceiling peaks when L + C = G, at 2 - L/G: launch time is host work the serial loop already hides
@@ -62,7 +63,7 @@ def upload_period_ms(
     pinned: the copy queues on the compute stream behind this batch, so the device does G + X per
     batch, while the host goes on at once (serially, the copy runs during the post-processing).
     side: the copy runs on the copy engine beside this batch's compute, from the moment the
-    launch returns: X costs nothing while L + X fits under the rest."""
+    launch returns: X costs nothing while it fits under the rest."""
     busy = max(g_ms, l_ms)
     pool = c_ms / workers if workers else 0.0
     if upload == "pageable":
@@ -71,9 +72,14 @@ def upload_period_ms(
         if workers:
             return max(g_ms + x_ms, l_ms, pool)
         return busy + max(c_ms, x_ms) if serial else max(g_ms + x_ms, l_ms + c_ms)
+    # The copy for the next batch cannot start before this launch returns, and a batch cannot start
+    # before its copy ends: over the batches in flight (2 inline, 3 with a pool's hand-over) the
+    # period covers L + X + G once. The copy engine runs one copy at a time: X.
     if workers:
-        return max(g_ms, l_ms + x_ms, pool)
-    return max(busy + c_ms, l_ms + x_ms) if serial else max(g_ms, l_ms + x_ms, l_ms + c_ms)
+        return max(g_ms, l_ms, x_ms, pool, (l_ms + x_ms + g_ms) / 3)
+    if serial:
+        return max(busy + c_ms, l_ms + x_ms)
+    return max(g_ms, x_ms, l_ms + c_ms, (l_ms + x_ms + g_ms) / 2)
 
 
 @dataclass(frozen=True)
@@ -128,8 +134,8 @@ class Prediction:
             return "max(G, L) + max(C, X)" if serial else "max(G + X, L + C)"
         if self.upload == "side":
             if self.workers:
-                return f"max(G, L + X, {k})"
-            return "max(max(G, L) + C, L + X)" if serial else "max(G, L + X, L + C)"
+                return f"max(G, L, X, {k}, (L + X + G) / 3)"
+            return "max(max(G, L) + C, L + X)" if serial else "max(G, X, L + C, (L + X + G) / 2)"
         if serial:
             return "max(G, L) + C"
         return f"max(G, L, {k})" if self.workers else "max(G, L + C)"

@@ -80,6 +80,7 @@ class CudaDevice:
         self._in_free: list[Any] = [None, None]  # each buffer's last reader, as an event
         self._copy_stream: Any = None
         self._staged: tuple[Any, Any, Any, int] | None = None  # (input, copy start, copy end, slot)
+        self._buf_graphs: list[tuple[Any, Any]] = []  # a graph reading each side-stream buffer
         self._pinned: list[list[Any]] = []
         self._ring_key: list[Any] = []
         self._slot = 0
@@ -158,16 +159,20 @@ class CudaDevice:
 
     def _input_buffers(self) -> None:
         """The host's copy of the input (pageable and pinned) and, for the side stream, two device
-        buffers: made once per precision, outside any timed block."""
+        buffers (the first is the static input) with, for graph launches, a graph reading each, so
+        that a replay computes on the buffer its copy filled and no copy between them is needed.
+        Made once per precision, outside any timed block."""
         torch = self._torch
         if self.loop is not None:
             raise LoopError(self.workload.loop, "a loop uploads its own inputs through its pre(step)")
-        like = self._inputs
-        if self._host_in is None or self._host_in.dtype != like.dtype:
-            self._host_in = like.cpu()
+        if self._host_in is None:
+            self._host_in = self._inputs.cpu()
             self._pinned_in = self._host_in.pin_memory()
-            self._in_bufs = [torch.empty_like(like) for _ in range(2)]
+        if self.upload_mode == "side" and not self._in_bufs:
+            self._in_bufs = [self._inputs, torch.empty_like(self._inputs)]
             self._in_free = [None, None]
+        if self.upload_mode == "side" and self.launch_mode == "graph" and not self._buf_graphs:
+            self._buf_graphs = [(self._graph, self._graph_out), self._captured_on(self._in_bufs[1])]
         if self._copy_stream is None:
             self._copy_stream = torch.cuda.Stream(self.device)
 
@@ -216,6 +221,8 @@ class CudaDevice:
             self._kits[precision] = (model, inputs, None, None)
         self.model, self._inputs, self._graph, self._graph_out = self._kits.pop(precision)
         self.precision = precision
+        self._host_in = self._pinned_in = None  # the uploads' buffers are of the other dtype
+        self._in_bufs, self._in_free, self._buf_graphs = [], [None, None], []
 
     def _capture(self) -> None:
         """Capture the forward once: warmed up on a side stream first, as capture requires, with
@@ -228,16 +235,7 @@ class CudaDevice:
         if self.loop is not None:
             self._refuse_syncing_forward()
         try:
-            side = torch.cuda.Stream(self.device)
-            side.wait_stream(torch.cuda.current_stream(self.device))
-            with torch.cuda.stream(side), torch.inference_mode():
-                for _ in range(3):
-                    self.model(self._inputs)
-            torch.cuda.current_stream(self.device).wait_stream(side)
-            graph = torch.cuda.CUDAGraph()
-            with torch.inference_mode(), torch.cuda.graph(graph):
-                out = self.model(self._inputs)
-            torch.cuda.synchronize(self.device)
+            self._graph, self._graph_out = self._captured_on(self._inputs)
         except torch.cuda.OutOfMemoryError:
             raise
         except Exception as exc:
@@ -247,7 +245,21 @@ class CudaDevice:
             raise LoopError(
                 self.workload.loop, f"its forward cannot be captured as a CUDA Graph: {told(exc)}"
             ) from None
-        self._graph, self._graph_out = graph, out
+
+    def _captured_on(self, inputs: Any) -> tuple[Any, Any]:
+        """A graph of the forward reading `inputs`, and its output."""
+        torch = self._torch
+        side = torch.cuda.Stream(self.device)
+        side.wait_stream(torch.cuda.current_stream(self.device))
+        with torch.cuda.stream(side), torch.inference_mode():
+            for _ in range(3):
+                self.model(inputs)
+        torch.cuda.current_stream(self.device).wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.inference_mode(), torch.cuda.graph(graph):
+            out = self.model(inputs)
+        torch.cuda.synchronize(self.device)
+        return graph, out
 
     def _refuse_syncing_forward(self) -> None:
         """A forward that synchronises with the GPU cannot be captured, and a capture that fails
@@ -285,13 +297,17 @@ class CudaDevice:
         self._slot = (self._slot + 1) % len(self._pinned)
         return self._pinned[self._slot]
 
-    def _forward(self, step: int, uploaded: Any = None) -> Any:
-        """One forward, eager or replayed, on the static batch, this step's uploaded input, or this
-        step's pre-processed one."""
+    def _forward(self, step: int, uploaded: Any = None, slot: int = -1) -> Any:
+        """One forward, eager or replayed, on the static batch, this step's uploaded input (in side
+        buffer `slot`, whose own graph reads it), or this step's pre-processed one."""
         batch = self._inputs if uploaded is None else uploaded
         if self.loop is not None and self.loop.pre is not None:
             host = self.loop.pre(step)
             batch = rebuild(host, lambda t: t.to(self.device))
+        if self._buf_graphs and slot >= 0 and self.launch_mode == "graph":
+            graph, out = self._buf_graphs[slot]
+            graph.replay()
+            return out.clone()
         if self._graph is not None and self.launch_mode == "graph":
             if batch is not self._inputs:
                 fill(self._inputs, batch)
@@ -315,13 +331,17 @@ class CudaDevice:
         staged, self._staged = self._staged, None
         try:
             with torch.inference_mode():
-                if staged is not None and self.upload_mode == "side":
-                    torch.cuda.current_stream(self.device).wait_event(staged[2])
+                uploaded, copied, slot = (staged[0], staged[2], staged[3]) if staged else (None, None, -1)
+                side = staged is not None and self.upload_mode == "side"
+                if side:
+                    torch.cuda.current_stream(self.device).wait_event(copied)
+                else:
+                    slot = -1
                 start.record()
-                output = self._forward(step, staged[0] if staged is not None else None)
+                output = self._forward(step, uploaded, slot)
                 end.record()
-                if staged is not None and self.upload_mode == "side":
-                    self._in_free[staged[3]] = end  # the side stream may refill this buffer after it
+                if side:
+                    self._in_free[slot] = end  # the side stream may refill this buffer after it
                 if not self._checked and self.loop is not None:
                     self._checked_output(output)
                 batch = CudaBatch(step, output, start, end)
@@ -388,7 +408,7 @@ class CudaDevice:
         self._graph = self._graph_out = None
         self._kits.clear()
         self._host_in = self._pinned_in = self._staged = None
-        self._in_bufs, self._in_free = [], [None, None]
+        self._in_bufs, self._in_free, self._buf_graphs = [], [None, None], []
         threads_back(self._threads)
         self._threads = 0
         self._pinned = []

@@ -22,11 +22,14 @@ def ideal_harness(
     bf16_g_ms: float = 4,
     cores: int | None = None,
     x_ms: float = 0,
+    pre_ms: float = 0,
+    prefetch: int = 0,
     **device: Any,
 ) -> Harness:
     """A device of G and L on a fake clock (G at bf16 of its own, X to copy an input), post-processing
     of exactly C,
-    a pool of k workers, and a box of `cores` (by default one more than the pool: a box-sized
+    a pool of k workers, pre-processing of exactly P with `prefetch` processes to do it ahead,
+    and a box of `cores` (by default one more than the pool: a box-sized
     pool is then the pool given)."""
     clock = FakeClock()
     ideal = IdealDevice(
@@ -40,7 +43,9 @@ def ideal_harness(
     )
     pool = FakePool(clock, workers, round(c_ms * MS)) if workers else None
     box = cores if cores is not None else workers + 1
-    return Harness(ideal, fixed_post(clock, round(c_ms * MS)), clock, pool, box)
+    pre = fixed_post(clock, round(pre_ms * MS)) if pre_ms else None
+    ahead = FakePool(clock, prefetch, round(pre_ms * MS)) if prefetch else None
+    return Harness(ideal, fixed_post(clock, round(c_ms * MS)), clock, pool, box, pre, ahead)
 
 
 def ideal_compare(workload: Workload, rounds: Any, *, progress: Any = None, **spec: Any) -> Comparison:

@@ -245,6 +245,7 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> Workload | None
     _number("cpu_iterations", disabled or mine or kind not in ("loop", "article"), whole=True)
     _number("cpu_ms", disabled or mine or kind != "ms", whole=False)
     _number("cpu_g_ratio", disabled or mine or kind != "match_g", whole=False)
+    _number("pre_ms", disabled or mine, whole=False)
     run_controls.render_depth(disabled)
     run_controls.render_rounds(disabled)
     run_controls.render_extras(disabled)

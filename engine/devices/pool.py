@@ -95,18 +95,28 @@ def _pool_main(core: int | None, commands: Any, results: Any) -> None:
 class ProcessPool:
     """Started once per comparison, so no block pays for spawning; a block uses the first k."""
 
-    def __init__(self, workers: int, on_wait: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, workers: int, on_wait: Callable[[], None] | None = None, after: ProcessPool | None = None
+    ) -> None:
+        """A pool started `after` another (a prefetching pool beside the post-processing one)
+        takes the cores next in line after that pool's, from the box the first one planned on."""
         self._workers: list[Worker] = []
         self._host_mask: set[int] | None = None
         try:
             allowed = os.sched_getaffinity(0)
-            keep, cores = plan_cores(workers, allowed, min(allowed))
-            if len(allowed) > 1 and keep != allowed:
+            offset = 0
+            if after is not None:
+                allowed = after._host_mask or allowed
+                offset = len(after._workers)
+            keep, cores = plan_cores(offset + workers, allowed, min(allowed))
+            cores = cores[offset:]
+            if after is None and len(allowed) > 1 and keep != allowed:
                 self._host_mask = allowed
                 os.sched_setaffinity(0, keep)  # this thread only: the one that launches
             self.cores = cores
+            role = "pre" if after is not None else "post"
             for i in range(workers):
-                self._workers.append(Worker(_pool_main, (cores[i],), f"overlap-lab-post-{i}"))
+                self._workers.append(Worker(_pool_main, (cores[i],), f"overlap-lab-{role}-{i}"))
             deadline = time.monotonic() + STARTUP_TIMEOUT_S
             for w in self._workers:
                 while not w.results.poll(POLL_S):

@@ -64,6 +64,8 @@ class Harness:
     clock: Callable[[], int] = field(default=time.perf_counter_ns)
     pool: Pool | None = None
     cores: int | None = None  # the cores a diagnosis may size a pool for; None: this process's
+    pre: PostProcess | None = None  # the inputs' pre-processing, in place of the workload's pre_ms
+    prefetcher: Pool | None = None  # the prefetching pool
 
 
 def check_device(workload: Workload) -> str:
@@ -128,6 +130,14 @@ def compare(
     cores = harness.cores if harness is not None and harness.cores else usable_cores()
     chosen = variants if variants is not None else spec.variants_for(on_gpu, cores)
     check_variants(chosen, on_gpu)
+    if workload.pre_ms == 0 and (
+        any(v.prefetch for v in chosen) or (spec.set.needs_pre and variants is None)
+    ):
+        raise WorkloadError(
+            "pre_ms",
+            workload.pre_ms,
+            f"more than 0 with variants={spec.variants}: it measures pre-processing",
+        )
     if workload.loop and any(v.precision for v in chosen):
         raise WorkloadError("precision", "bf16", "the loop's own: a loop brings its model in its own dtype")
     shown = progress or (lambda _p: None)
@@ -298,6 +308,8 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
         harness.pool if harness else None,
         starting,
         plan.spec.nvtx,
+        harness.pre if harness else None,
+        harness.prefetcher if harness else None,
     )
     runs: list[RunResult] = []
     found: list[SyncFinding] = []

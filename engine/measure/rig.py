@@ -11,13 +11,14 @@ from typing import Any
 
 from engine.devices.base import Device, Pool, PostProcess
 from engine.devices.pool import ProcessPool
+from engine.errors import WorkloadError
 from engine.host import syncs, trace
-from engine.measure.runners import Phase, run_loop, run_pool
+from engine.measure.runners import Inputs, Phase, run_loop, run_pool
 from engine.result.blocks import RunResult
 from engine.result.circumstances import Calibration
 from engine.result.findings import SyncFinding
 from engine.spec.loop import LoopPost
-from engine.spec.postprocess import ReadPost, post_for
+from engine.spec.postprocess import ReadPost, SpinPost, post_for
 from engine.spec.variants import Variant
 from engine.spec.workload import Workload
 
@@ -53,7 +54,11 @@ class Rig:
         pool: Pool | None = None,
         on_wait: Callable[[], None] | None = None,
         nvtx: bool = False,
+        pre: PostProcess | None = None,
+        prefetcher: Pool | None = None,
     ) -> None:
+        """`pre` and `prefetcher` replace the workload's pre-processing and the prefetching pool
+        (tests: fixed costs on a fake clock)."""
         self.device = device
         self.nvtx = nvtx
         self._phase: Phase | None = trace.phases(True, False) if nvtx else None
@@ -70,6 +75,18 @@ class Rig:
             # Every worker takes its post-processing once now: unpickling a loop's imports its
             # module (and torch), which took 3 to 11 s inside the first timed pool block.
             self.pool.use(workers, self._posts[next(v.name for v in variants if v.workers)])
+        self.pre = pre or (SpinPost(workload.pre_ms) if workload.pre_ms > 0 else None)
+        self.prefetcher = prefetcher
+        self._own_prefetcher = False
+        ahead = max(v.prefetch for v in variants)
+        if ahead and self.pre is None:
+            raise WorkloadError("pre_ms", workload.pre_ms, "more than 0 where a variant prefetches inputs")
+        if ahead and self.prefetcher is None:
+            after = self.pool if isinstance(self.pool, ProcessPool) else None
+            self.prefetcher = ProcessPool(ahead, on_wait, after)
+            self._own_prefetcher = True
+        if self.prefetcher is not None and self.pre is not None:
+            self.prefetcher.use(ahead, self.pre)
         for v in variants:  # a graph is captured here, not inside a timed block
             if v.readback != "none" or v.launch != "eager" or v.precision or v.uploads:
                 device.set_variant(v.readback, v.launch, v.precision, v.upload)
@@ -100,12 +117,20 @@ class Rig:
             "read": read,
             "phase": self._phase,
             "upload": v.upload,
+            "inputs": Inputs(self.pre if not v.prefetch else None, self._prefetcher_for(v), v.prefetch),
         }
         if v.workers:
             assert self.pool is not None
             self.pool.use(v.workers, self._posts[v.name])
             return run_pool(dev, self.pool, steps, v.workers, **common)
         return run_loop(dev, self._posts[v.name], steps, v.depth, **common)
+
+    def _prefetcher_for(self, v: Variant) -> Pool | None:
+        if not v.prefetch:
+            return None
+        assert self.prefetcher is not None and self.pre is not None
+        self.prefetcher.use(v.prefetch, self.pre)
+        return self.prefetcher
 
     def check_syncs(self, clock: Callable[[], int], on_cuda: bool) -> list[SyncFinding]:
         """A few untimed batches of each variant under the sync watch: its warnings cost time, so it
@@ -135,5 +160,7 @@ class Rig:
         return blocks
 
     def close(self) -> None:
+        if self._own_prefetcher and self.prefetcher is not None:
+            self.prefetcher.close()
         if self._own_pool and self.pool is not None:
             self.pool.close()

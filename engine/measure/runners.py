@@ -45,6 +45,16 @@ class _InFlight:
 Phase = Callable[[str, int], Any]  # (phase, step) -> a context manager around that phase
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """How each batch's input is pre-processed: `pre` on the launching thread, or by `pool`'s
+    `prefetch` processes (already given `pre`); neither where inputs need no pre-processing."""
+
+    pre: PostProcess | None = None
+    pool: Pool | None = None
+    prefetch: int = 0
+
+
 def _no_phase(_name: str, _step: int) -> Any:
     return contextlib.nullcontext()
 
@@ -60,12 +70,34 @@ class _Loop:
         phase: Phase | None,
         upload: bool = False,
         steps: int = 0,
+        inputs: Inputs | None = None,
     ) -> None:
         self.device, self.clock, self.read, self.upload, self.steps = device, clock, read, upload, steps
         self.uploaded: dict[int, tuple[int, int]] = {}  # a step's upload call, made before its launch
+        self.inputs = inputs or Inputs()
+        self.made: dict[int, tuple[int, int]] = {}  # a step's pre-processing, wherever it ran
+        self.submitted = 0  # pre-processing tasks handed to the prefetching pool so far
         self.phase = phase or _no_phase
         self.finished: dict[int, tuple[_InFlight, int, int, int]] = {}
         self.items: dict[int, _InFlight] = {}
+
+    def make_input(self, j: int) -> None:
+        """Step j's pre-processing: on this thread, or by the prefetching pool, which is kept
+        POOL_BACKLOG tasks per process ahead and waited on for step j's."""
+        pool, pre = self.inputs.pool, self.inputs.pre
+        if pool is not None:
+            ahead = min(self.steps, j + POOL_BACKLOG * self.inputs.prefetch)
+            while self.submitted < ahead:
+                pool.submit(self.submitted, None)
+                self.submitted += 1
+            while j not in self.made:
+                for step, start, end, _work in pool.collect(True):
+                    self.made[step] = (start, end)
+        elif pre is not None:
+            with self.phase("pre", j):
+                p0 = self.clock()
+                pre(j, None)
+                self.made[j] = (p0, self.clock())
 
     def send_input(self, i: int) -> None:
         with self.phase("upload", i):
@@ -78,7 +110,10 @@ class _Loop:
         double-buffered loader sends it: the copy can then run while batch i computes, if the way
         it is sent lets it (the first batch's is sent before its own launch)."""
         if self.upload and i == 0:
+            self.make_input(0)
             self.send_input(0)
+        elif not self.upload:
+            self.make_input(i)
         with self.phase("launch", i):
             t0 = self.clock()
             handle = self.device.launch(i)
@@ -86,6 +121,7 @@ class _Loop:
             item = _InFlight(i, handle, t0, self.clock(), upload_start_ns=u0, upload_end_ns=u1)
         self.items[i] = item
         if self.upload and i + 1 < self.steps:
+            self.make_input(i + 1)
             self.send_input(i + 1)
         return item
 
@@ -120,6 +156,7 @@ class _Loop:
             item, post_start, post_end, iterations = self.finished[step]
             dev_start, dev_end = self.device.device_span_ns(item.handle)
             copy_start, copy_end = self.device.copy_span_ns(item.handle) if self.upload else (-1, -1)
+            pre_start, pre_end = self.made.get(step, (-1, -1))
             records.append(
                 StepRecord(
                     item.step,
@@ -138,6 +175,8 @@ class _Loop:
                     item.upload_end_ns,
                     copy_start,
                     copy_end,
+                    pre_start,
+                    pre_end,
                 )
             )
         first = records[0] if records else None
@@ -152,6 +191,7 @@ class _Loop:
             steps=tuple(records),
             workers=workers,
             upload=upload,
+            prefetch=self.inputs.prefetch if self.inputs.pool is not None else 0,
         )
 
 
@@ -169,12 +209,13 @@ def run_loop(
     read: Read | None = None,
     phase: Phase | None = None,
     upload: str = "none",
+    inputs: Inputs | None = None,
 ) -> RunResult:
     """Run `steps` batches keeping up to `depth` of them queued; the drain is part of the run.
     With an `upload`, each batch's input is uploaded (as the device was set to) ahead of its launch."""
     if depth < 1:
         raise ValueError(f"depth={depth!r} is not allowed: a whole number of at least 1")
-    loop = _Loop(device, clock, read, phase, upload != "none", steps)
+    loop = _Loop(device, clock, read, phase, upload != "none", steps, inputs)
     queue: deque[_InFlight] = deque()
 
     def finish(item: _InFlight) -> None:
@@ -215,6 +256,7 @@ def run_pool(
     read: Read | None = None,
     phase: Phase | None = None,
     upload: str = "none",
+    inputs: Inputs | None = None,
 ) -> RunResult:
     """Launch batch i, then read batch i-1 and hand it to the pool: the launching thread never
     post-processes, so the period falls to max(G, L, C / k) while k workers keep up.
@@ -222,7 +264,7 @@ def run_pool(
     At most POOL_BACKLOG x k tasks wait in the pool: enough that no worker idles between tasks,
     few enough that a pool slower than the device is seen at once instead of as a growing backlog.
     """
-    loop = _Loop(device, clock, read, phase, upload != "none", steps)
+    loop = _Loop(device, clock, read, phase, upload != "none", steps, inputs)
     in_flight_max = POOL_BACKLOG * max(1, workers)
 
     def collect(block: bool) -> None:

@@ -6,7 +6,8 @@ cheapest of each cost the run measured, whichever rung measured it:
 
     box period = max(G at the best precision measured, L with graphs where measured,
                      C / k with a worker on every core but the launching thread's,
-                     X, the input's copy, where the run uploads one)
+                     X, the input's copy, where the run uploads one,
+                     P / k, the input's pre-processing in a prefetching pool, where it has any)
 
 The copy is its own term where a side-stream upload was measured (the copy engine runs beside
 compute); where only uploads on the compute stream were, it adds to G, since that stream does both.
@@ -59,7 +60,7 @@ def box_ceiling(c: Comparison) -> BoxCeiling:
     base = c.baseline_summary
     on_gpu = c.device_kind != "standin"  # the ideal device stands for a GPU
     cores = c.environment.cpu_cores_usable
-    k = box_workers(cores, on_gpu) if cores else max(1, max(v.workers for v in c.variants))
+    k = box_workers(cores, on_gpu) if cores else max(1, max(max(v.workers, v.prefetch) for v in c.variants))
     g_by = {v: c.summary_of(v.name).g.mean for v in c.variants}
     fastest = min((v for v in g_by if not math.isnan(g_by[v])), key=lambda v: g_by[v], default=c.baseline)
     precision = fastest.precision or ("" if c.workload.loop else c.workload.precision)
@@ -73,6 +74,9 @@ def box_ceiling(c: Comparison) -> BoxCeiling:
     l_name, l_ms = ("L with graphs", min(graphs)) if graphs else ("L", base.l.mean)
     g_name = f"G at {precision}" if precision else "G"
     terms = {g_name: g_by[fastest], l_name: l_ms, f"C / {k}": base.c.mean / k}
+    pre = [c.summary_of(v.name).p.mean for v in c.variants if c.summary_of(v.name).p.n]
+    if pre:
+        terms[f"P / {k}"] = min(pre) / k
     copies = {v.upload: c.summary_of(v.name).x.mean for v in c.variants if v.uploads}
     if "side" in copies:
         terms["X on a side stream"] = copies["side"]

@@ -35,6 +35,8 @@ class StepRecord:
     upload_end_ns: int = -1  # ... to here (-1: none); made after the previous batch's launch
     copy_start_ns: int = -1  # the input's copy ran on the device from here ... (-1: none)
     copy_end_ns: int = -1  # ... to here, on the compute stream or beside it on a side stream
+    pre_start_ns: int = -1  # the input's pre-processing ran from here ... (-1: none)
+    pre_end_ns: int = -1  # ... to here, on the launching thread or in a prefetching process
 
     @property
     def l_ms(self) -> float:
@@ -54,6 +56,11 @@ class StepRecord:
         return (
             (self.copy_end_ns - self.copy_start_ns) / NS_PER_MS if self.copy_start_ns >= 0 else float("nan")
         )
+
+    @property
+    def p_ms(self) -> float:
+        """The input's pre-processing; nan where the batch had none."""
+        return (self.pre_end_ns - self.pre_start_ns) / NS_PER_MS if self.pre_start_ns >= 0 else float("nan")
 
     @property
     def latency_ms(self) -> float:
@@ -107,6 +114,7 @@ class RunResult:
     steps: tuple[StepRecord, ...]
     workers: int = 0  # post-processing processes; 0 where the launching thread post-processed
     upload: str = "none"  # how each batch's input reached the device (Variant.upload)
+    prefetch: int = 0  # processes that pre-processed inputs ahead (Variant.prefetch)
 
     @property
     def wall_s(self) -> float:
@@ -150,6 +158,11 @@ class RunResult:
     def x_ms(self) -> Summary:
         """The input's copy time per batch; empty where the block uploaded nothing."""
         return summarize([r.x_ms for r in self.steps if r.copy_start_ns >= 0])
+
+    @property
+    def p_ms(self) -> Summary:
+        """The input's pre-processing per batch; empty where the block had none."""
+        return summarize([r.p_ms for r in self.steps if r.pre_start_ns >= 0])
 
     @property
     def steady_periods_ms(self) -> list[float]:

@@ -39,6 +39,7 @@ class VariantSummary:
     l: Summary  # noqa: E741 - L is the project's name for launch time
     c: Summary
     x: Summary  # the input's copy per batch, where the variant uploads one
+    p: Summary  # the input's pre-processing per batch, where there is any
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,9 @@ def predict_for(base: VariantSummary, own: VariantSummary, v: Variant, baseline:
         x_ms=own.x.mean if v.uploads else 0.0,
         baseline_upload=baseline.upload,
         baseline_x_ms=base.x.mean if baseline.uploads else 0.0,
+        p_ms=base.p.mean if base.p.n else own.p.mean if own.p.n else 0.0,
+        prefetch=v.prefetch,
+        baseline_prefetch=baseline.prefetch,
     )
 
 
@@ -290,7 +294,7 @@ def pooled(runs: list[RunResult]) -> VariantSummary:
     """Blocks of one variant as one summary: every step's spans, all walls and images together."""
     if not runs:
         empty = summarize([])
-        return VariantSummary(empty, empty, float("nan"), 0.0, empty, empty, empty, empty)
+        return VariantSummary(empty, empty, float("nan"), 0.0, empty, empty, empty, empty, empty)
     steps = [s for r in runs for s in r.steps]
     wall = sum(r.wall_s for r in runs)
     images = sum(len(r.steps) * r.batch_size for r in runs)
@@ -303,4 +307,5 @@ def pooled(runs: list[RunResult]) -> VariantSummary:
         l=summarize([s.l_ms for s in steps]),
         c=summarize([s.c_ms for s in steps]),
         x=summarize([s.x_ms for s in steps if s.copy_start_ns >= 0]),
+        p=summarize([s.p_ms for s in steps if s.pre_start_ns >= 0]),
     )

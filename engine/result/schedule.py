@@ -38,13 +38,28 @@ def period_ms(
     drains: bool = False,
     upload: str = "none",
     x_ms: float = 0.0,
+    p_ms: float = 0.0,
+    prefetch: int = 0,
 ) -> float:
     """The steady period of one loop shape: serial, overlapped inline, or with k workers. A loop
     whose read drains the queue (`drains`, the naive readback inline) runs at the serial period.
 
     With an upload, the next batch's input of X is sent right after this batch's launch, as a
     double-buffered loader does (engine/measure/runners.py), and the period depends on where the
-    copy runs; see `upload_period_ms`."""
+    copy runs; see `upload_period_ms`.
+
+    Pre-processing of P per batch runs on the launching thread just before the input is needed.
+    Before the launch, inline, nothing computes while it runs (the serial loop and the deque both
+    wait for the batch they launched before the next iteration starts), so it adds to the period;
+    a pool's launching thread does not wait, so there, and before an upload sent right after the
+    previous launch, it adds to the thread's work, L + P. With m prefetching processes it leaves
+    the thread and becomes one more term, P / m."""
+    if prefetch:
+        return max(period_ms(g_ms, l_ms, c_ms, depth, workers, drains, upload, x_ms), p_ms / prefetch)
+    if p_ms:
+        if upload == "none" and not workers:
+            return p_ms + period_ms(g_ms, l_ms, c_ms, depth, workers, drains)
+        return period_ms(g_ms, l_ms + p_ms, c_ms, depth, workers, drains, upload, x_ms)
     if upload != "none":
         return upload_period_ms(g_ms, l_ms, c_ms, x_ms, upload, depth == 1 or drains, workers)
     busy = max(g_ms, l_ms)
@@ -97,6 +112,8 @@ class Prediction:
     drains: bool = False  # its read waits for every batch in flight (the naive readback)
     upload: str = "none"  # how each batch's input reaches the device
     x_ms: float = 0.0  # the input's copy time per batch
+    p_ms: float = 0.0  # the input's pre-processing on the host per batch
+    prefetch: int = 0  # processes pre-processing ahead; 0: the launching thread does it
 
     @property
     def ceiling(self) -> float:
@@ -124,6 +141,16 @@ class Prediction:
 
     @property
     def formula(self) -> str:
+        """The rule with its terms named, as the tables print it."""
+        rule = self._upload_formula()
+        if self.prefetch:
+            return f"max({rule}, P / {self.prefetch})"
+        if self.p_ms:
+            inline = not self.workers and self.upload == "none"
+            return f"P + {rule}" if inline else rule.replace("L", "(L + P)")
+        return rule
+
+    def _upload_formula(self) -> str:
         serial = (self.depth == 1 or self.drains) and not self.workers
         k = f"C / {self.workers}"
         if self.upload == "pageable":
@@ -154,6 +181,9 @@ def predict(
     x_ms: float = 0.0,
     baseline_upload: str = "none",
     baseline_x_ms: float | None = None,
+    p_ms: float = 0.0,
+    prefetch: int = 0,
+    baseline_prefetch: int = 0,
 ) -> Prediction:
     """The serial loop (with the baseline's G and L) against one loop shape (with its own).
 
@@ -168,15 +198,19 @@ def predict(
     base_x = x_ms if baseline_x_ms is None else baseline_x_ms
     if min(g_ms, l_ms, c_ms, base_l, base_g, x_ms, base_x) < 0:
         raise ValueError("G, L, C and X must be non-negative")
-    baseline = period_ms(base_g, base_l, c_ms, 1, upload=baseline_upload, x_ms=base_x)
-    period = period_ms(g_ms, l_ms, c_ms, depth, workers, drains, upload, x_ms)
+    baseline = period_ms(
+        base_g, base_l, c_ms, 1, upload=baseline_upload, x_ms=base_x, p_ms=p_ms, prefetch=baseline_prefetch
+    )
+    period = period_ms(g_ms, l_ms, c_ms, depth, workers, drains, upload, x_ms, p_ms, prefetch)
     if workers > 0:
         latency = period + max(g_ms, l_ms) + c_ms
     elif depth == 1 or drains:
         latency = max(g_ms, l_ms) + c_ms
     else:
         latency = (depth - 1) * period + l_ms + c_ms
-    return Prediction(g_ms, l_ms, c_ms, baseline, period, latency, depth, workers, drains, upload, x_ms)
+    return Prediction(
+        g_ms, l_ms, c_ms, baseline, period, latency, depth, workers, drains, upload, x_ms, p_ms, prefetch
+    )
 
 
 def block_wall_ratio(

@@ -104,6 +104,19 @@ def uploads() -> tuple[Variant, ...]:
     )
 
 
+PREFETCH_SIZES = (1, 2)
+
+
+def prefetches() -> tuple[Variant, ...]:
+    """Inputs pre-processed on the host (the workload's pre_ms): the serial loop and the deque doing
+    it on the launching thread, then the deque with 1 and 2 processes making inputs ahead."""
+    return (
+        BASELINE,
+        Variant.of(depth=2),
+        *(Variant.of(depth=2, prefetch=m) for m in PREFETCH_SIZES),
+    )
+
+
 @dataclass(frozen=True)
 class VariantSet:
     name: str
@@ -114,6 +127,7 @@ class VariantSet:
     ratios: tuple[float, ...] = ()  # a sweep: one comparison of the built set per (L + C) / G
     takes_depth: bool = False  # whether the run's depth reaches the variants
     probed: bool = False  # a diagnosis: a probe first forecasts every rung and picks the pool's size
+    needs_pre: bool = False  # measures pre-processing: a workload without pre_ms has nothing to show
 
     @property
     def sweep(self) -> bool:
@@ -177,6 +191,16 @@ SETS: dict[str, VariantSet] = {
             "replays (GPU only)",
             lambda _depth, _gpu, _cores: launches(),
             gpu_only=True,
+        ),
+        VariantSet(
+            "prefetch",
+            "input pre-processing",
+            "each batch's input pre-processed on the host for pre_ms (decode, resize): serial and the "
+            "deque doing it on the launching thread, then prefetch"
+            + " and prefetch".join(map(str, PREFETCH_SIZES))
+            + " with that many processes making inputs ahead, DataLoader-style; runs on the stand-in too",
+            lambda _depth, _gpu, _cores: prefetches(),
+            needs_pre=True,
         ),
         VariantSet(
             "uploads",

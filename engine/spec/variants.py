@@ -44,6 +44,7 @@ class Variant:
     launch: str = "eager"  # eager, or graph: one CUDA Graph replay per batch
     precision: str = ""  # "" runs the workload's precision; bf16 runs a bf16 copy of the model
     upload: str = "none"  # how each batch's input reaches the device: none, pageable, pinned or side
+    prefetch: int = 0  # processes making inputs ahead (DataLoader-style); 0: the launching thread does
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
@@ -66,6 +67,10 @@ class Variant:
         if self.precision not in VARIANT_PRECISIONS:
             allowed = " or ".join(repr(p) for p in VARIANT_PRECISIONS)
             raise WorkloadError("precision", self.precision, f'{allowed} ("" runs the workload\'s)')
+        if isinstance(self.prefetch, bool) or not isinstance(self.prefetch, int):
+            raise WorkloadError("prefetch", self.prefetch, f"a whole number from 0 to {MAX_WORKERS}")
+        if not 0 <= self.prefetch <= MAX_WORKERS:
+            raise WorkloadError("prefetch", self.prefetch, f"a whole number from 0 to {MAX_WORKERS}")
         if self.upload not in UPLOADS:
             raise WorkloadError("upload", self.upload, "one of " + ", ".join(UPLOADS))
         if self.workers and self.depth != 2:
@@ -80,10 +85,11 @@ class Variant:
         launch: str = "eager",
         precision: str = "",
         upload: str = "none",
+        prefetch: int = 0,
     ) -> Variant:
         """The loop with these settings, under its one name."""
-        name = name_of(depth, workers, readback, launch, precision, upload)
-        return cls(name, depth, workers, readback, launch, precision, upload)
+        name = name_of(depth, workers, readback, launch, precision, upload, prefetch)
+        return cls(name, depth, workers, readback, launch, precision, upload, prefetch)
 
     @property
     def shape(self) -> str:
@@ -111,6 +117,8 @@ class Variant:
             parts.append(self.precision)
         if self.upload != "none":
             parts.append(f"{self.upload} upload")
+        if self.prefetch:
+            parts.append(f"{self.prefetch} prefetching")
         return " + ".join(parts)
 
     @property
@@ -137,15 +145,20 @@ def name_of(
     launch: str = "eager",
     precision: str = "",
     upload: str = "none",
+    prefetch: int = 0,
 ) -> str:
     """The one name of a loop shape. A readback on the serial loop or the pool keeps its name (the
     ladder's rungs all read back, so the name says what each rung adds); on the deque it is the
     name, because the naive read is the trap and the pinned one its fix. The pool with graph
     launches is the ladder's "graphs". A rung of its own precision says so last: "graphs-bf16". An
     upload is named by how it travels: the deque's is its name ("side-in"), any other loop's a part
-    of it ("serial-pageable-in")."""
+    of it ("serial-pageable-in"); so is a prefetching pool ("prefetch2", "pool8-prefetch2")."""
     tail = f"-{precision}" if precision else ""
-    up = f"{upload}-in" if upload != "none" else ""
+    up = "-".join(
+        x
+        for x in (f"{upload}-in" if upload != "none" else "", f"prefetch{prefetch}" if prefetch else "")
+        if x
+    )
     graphs = launch == "graph"
     if workers:
         return "-".join(x for x in ("graphs" if graphs else f"pool{workers}", up) if x) + tail

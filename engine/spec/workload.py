@@ -110,6 +110,15 @@ FIELDS: dict[str, FieldSpec] = {
         high=100.0,
         step=0.1,
     ),
+    "pre_ms": FieldSpec(
+        "CPU pre-processing per batch",
+        "host work that makes each batch's input (decode, resize), held for this long: on the "
+        "launching thread before each launch, or in a prefetching pool where a variant has one; 0: none",
+        "ms",
+        low=0.0,
+        high=10_000.0,
+        step=1.0,
+    ),
     "device": FieldSpec("Device", "auto picks cuda when present, else the CPU stand-in; " + DEVICE_ALLOWED),
     "loop": FieldSpec(
         "Loop",
@@ -132,6 +141,7 @@ class Workload:
     cpu_iterations: int = 500_000  # used by cpu_work=loop; the article's loop length
     cpu_ms: float = 10.0  # used by cpu_work=ms
     cpu_g_ratio: float = 1.0  # used by cpu_work=match_g; 1.0 balances host and device
+    pre_ms: float = 0.0  # host pre-processing per batch (held for this long); 0: inputs need none
     device: str = "auto"  # auto picks cuda when present, else the CPU stand-in
     loop: str = ""  # a user's loop (registered name or module:function); "" runs the built-in model
 
@@ -165,7 +175,8 @@ class Workload:
         """The workload in one line: the loop's name, or the built-in model and its CPU work."""
         if self.loop:
             return f"loop {self.loop}, batch {self.batch_size}"
-        return f"{self.model}, batch {self.batch_size}, {self.precision}, {self.describe_cpu_work()}"
+        pre = f", pre-processing {self.pre_ms:g} ms" if self.pre_ms else ""
+        return f"{self.model}, batch {self.batch_size}, {self.precision}, {self.describe_cpu_work()}{pre}"
 
     def describe_cpu_work(self) -> str:
         if self.cpu_work == "loop" and self.cpu_fixed == "duration":

@@ -23,6 +23,8 @@ def test_history_lists_the_bundled_gpu_runs_and_opens_one_with_the_labs_charts()
         "example-h200-balanced",
         "example-h200-ladder",
         "example-h200-readback",
+        "example-h200-ladder-box",
+        "example-h200-uploads",
     ]
     # What a person scans for leads, so it fits 1280 px without scrolling; the rest follows.
     assert list(table.columns) == [
@@ -37,7 +39,7 @@ def test_history_lists_the_bundled_gpu_runs_and_opens_one_with_the_labs_charts()
         "device",
         "who",
     ]
-    assert list(table["set"][-4:]) == ["pair", "pair", "ladder", "readback"]
+    assert list(table["set"][-6:]) == ["pair", "pair", "ladder", "readback", "ladder", "uploads"]
     at.multiselect(key="h_pick").set_value(["example-h200-balanced"]).run()
     assert at.query_params["run"] == "example-h200-balanced"
     assert "## deque: 1.90x of a 1.96x ceiling · throughput +90% · end-to-end latency +2% · stable" in [

@@ -68,6 +68,8 @@ def test_the_bundled_gpu_results_are_listed_and_open_anywhere(store):
         "example-h200-balanced": "NVIDIA H200",
         "example-h200-ladder": "NVIDIA H200",
         "example-h200-readback": "NVIDIA H200",
+        "example-h200-ladder-box": "NVIDIA H200",
+        "example-h200-uploads": "NVIDIA H200",
     }
     assert store.load("example-h200-balanced").workload.batch_size == 128
 

@@ -14,6 +14,7 @@ import statistics
 from dataclasses import dataclass
 
 from engine.read.gaps import covered_ns
+from engine.read.rungs import name_width, period_of
 from engine.result.blocks import NS_PER_MS, RunResult
 from engine.result.comparison import Comparison
 from engine.spec.variants import Variant
@@ -63,9 +64,9 @@ def upload_rows(c: Comparison) -> list[UploadRow]:
             if steps
             else math.nan
         )
-        period = c.summary_of(v.name).period.p50
+        period = period_of(c, v.name)
         ref = _reference(c, v)
-        share = 1 - c.summary_of(ref.name).period.p50 / period if ref is not None else float("nan")
+        share = 1 - period_of(c, ref.name) / period if ref is not None else float("nan")
         rows.append(
             UploadRow(
                 v.name,
@@ -88,7 +89,7 @@ def upload_sentence(c: Comparison) -> str:
     page, side = rows.get("pageable"), rows.get("side")
     if page is None or side is None or page.reference != side.reference:
         return ""
-    ref_ms = c.summary_of(page.reference).period.p50
+    ref_ms = period_of(c, page.reference)
     lost = page.period_ms - ref_ms
     recovered = (page.period_ms - side.period_ms) / lost if lost > 0 else float("nan")
     return (
@@ -104,14 +105,15 @@ def format_uploads(c: Comparison) -> list[str]:
     rows = upload_rows(c)
     if not rows:
         return []
+    w = name_width(c)
     lines = [
         "inputs uploaded per batch (ms; cost: 1 - the period with no upload over this one's):",
-        f"  {'variant':<18} {'copy X':>7} {'host':>7} {'under compute':>13} {'period':>8} {'cost':>6}",
+        f"  {'variant':<{w}} {'copy X':>7} {'host':>7} {'under compute':>13} {'period':>8} {'cost':>6}",
     ]
     for r in rows:
         cost = "-" if math.isnan(r.cost_share) else f"{r.cost_share:.0%}"
         lines.append(
-            f"  {r.name:<18} {r.x_ms:>7.2f} {r.host_ms:>7.2f} {r.overlapped:>13.0%} "
+            f"  {r.name:<{w}} {r.x_ms:>7.2f} {r.host_ms:>7.2f} {r.overlapped:>13.0%} "
             f"{r.period_ms:>8.2f} {cost:>6}"
         )
     said = upload_sentence(c)

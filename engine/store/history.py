@@ -51,6 +51,8 @@ EXAMPLES = {  # id: (file, title); the card is read from the file itself
     "example-h200-balanced": ("h200_balanced.json", "recorded: balanced preset, until stable"),
     "example-h200-ladder": ("h200_ladder.json", "recorded: the technique ladder, seed workload"),
     "example-h200-readback": ("h200_readback.json", "recorded: naive against pinned readback, balanced"),
+    "example-h200-ladder-box": ("h200_ladder_box.json", "recorded: the ladder up to bf16 and the box's pool"),
+    "example-h200-uploads": ("h200_uploads.json", "recorded: input uploads, ViT-B/16 bf16 graphs"),
 }
 RUN_ID = re.compile(r"^[0-9a-f]{8}$")
 BUSY_TIMEOUT_S = 30.0

@@ -180,8 +180,8 @@ def add_crossover_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--batches",
         default=",".join(map(str, BATCHES)),
-        help="the batch sizes to sweep, " + BATCHES_ALLOWED + "; the sweep stops two batches past "
-        "the last one where graphs paid",
+        help="the batch sizes to sweep, " + BATCHES_ALLOWED + "; the sweep stops once graphs have not "
+        "paid at two batches in a row",
     )
     parser.add_argument("--steps", default=str(STEPS), help=f"batches per block (default {STEPS})")
     parser.add_argument("--device", default="auto", help=FIELDS["device"].help)

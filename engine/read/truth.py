@@ -154,8 +154,9 @@ def shortfall_sentence(c: Comparison, name: str | None = None) -> str:
     )
 
 
-def fast_block_sentences(c: Comparison) -> list[str]:
-    """One sentence per counted block that ran more than 5% faster than its own G, L and C allow.
+def fast_block_sentences(c: Comparison, name: str | None = None) -> list[str]:
+    """One sentence per counted block that ran more than 5% faster than its own G, L and C allow
+    (only the blocks of variant `name`, where one is named).
 
     Such a block means the cost model does not describe it, so it is never passed over in silence:
     the sentence gives the numbers and what the records show about it."""
@@ -163,6 +164,8 @@ def fast_block_sentences(c: Comparison) -> list[str]:
     for r in c.runs:
         eff = r.schedule_efficiency
         if r.round_index not in set(c.counted_rounds) or math.isnan(eff) or eff <= TOO_FAST:
+            continue
+        if name is not None and r.mode != name:
             continue
         cs = [s.c_ms for s in r.steps]
         what = (
@@ -230,7 +233,7 @@ def beyond_sentence(c: Comparison, name: str | None = None) -> str:
             g_o, l_o, c_o, v.depth, v.workers, baseline_l_ms=l_b, drains=drains, baseline_g_ms=g_b
         ).period_ms
         causes.append(f"with the costs its own blocks had, the ceiling is {p.baseline_period_ms / own:.2f}x")
-    causes += fast_block_sentences(c)
+    causes += fast_block_sentences(c, name)
     if not causes:
         cv = c.speedup_cv_of(name)
         over = speedup / min(p.ceiling, fill_limit) - 1

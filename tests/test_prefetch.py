@@ -97,3 +97,19 @@ def test_the_stand_in_prefetches_with_real_processes():
     # inline the launching thread pays P before every launch; prefetched, it waits far less than P
     inline = [s.launch_start_ns - s.pre_start_ns for r in c.mode_runs("deque") for s in r.steps]
     assert min(inline) >= 20 * MS
+
+
+def test_the_lab_names_the_pre_processing_control_and_then_prefetches_on_the_stand_in():
+    from tests.test_app_ladder import _standin_lab
+
+    at = _standin_lab("prefetch", 4)
+    at.button[0].click().run(timeout=120)
+    (refused,) = [e.value for e in at.error]
+    assert (
+        refused.startswith("CPU pre-processing per batch") and "more than 0 with variants=prefetch" in refused
+    )
+    at.number_input(key="w_pre_ms").set_value(15.0).run()
+    at.button[0].click().run(timeout=240)
+    assert not at.error and not at.exception
+    table = next(d.value for d in at.dataframe if "variant" in d.value.columns)
+    assert list(table["variant"]) == ["serial", "deque", "prefetch1", "prefetch2"]

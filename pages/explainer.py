@@ -70,23 +70,25 @@ st.markdown(
     "overlap is silently lost. **Hand the post-processing to k processes**, and the period falls to "
     "max(G, L, C / k). **Replay the forward as a CUDA Graph**, and L shrinks from milliseconds to a "
     "fraction of one. The Lab's Compare control measures every rung against the same serial baseline, "
-    "each with its ceiling, the synchronisations hidden in its loop, and where the GPU sat idle."
+    "each with its ceiling, the synchronisations hidden in its loop, and where the GPU sat idle. The "
+    "top rung also **runs the model in bf16**, with a pool sized to the box, and every rung is set "
+    "against what the box allows at all: the cheapest G, L, C / k and copy the run measured. "
+    "**Inputs** travel too: a pageable `.to(device)` waits for the stream and makes the loop serial "
+    "again, while a pinned copy on a side stream runs under the batch before."
 )
-cols = st.columns(2)
-with cols[0]:
-    st.page_link(
-        "pages/lab.py",
-        label="Open a ladder recorded on an H200",
-        icon=":material/stairs:",
-        query_params={"run": "example-h200-ladder"},
-    )
-with cols[1]:
-    st.page_link(
-        "pages/lab.py",
-        label="Run the ladder in the Lab",
-        icon=":material/science:",
-        query_params={"variants": "ladder"},
-    )
+LADDER_LINKS = (
+    ("Open a ladder recorded on an H200", ":material/stairs:", {"run": "example-h200-ladder"}),
+    ("Run the ladder in the Lab", ":material/science:", {"variants": "ladder"}),
+    ("The ladder up to bf16, against the box (H200)", ":material/speed:", {"run": "example-h200-ladder-box"}),
+    (
+        "Input uploads: pageable, pinned, side stream (H200)",
+        ":material/upload:",
+        {"run": "example-h200-uploads"},
+    ),
+)
+for col, (label, icon, params) in zip(st.columns(2) + st.columns(2), LADDER_LINKS, strict=True):
+    with col:
+        st.page_link("pages/lab.py", label=label, icon=icon, query_params=params)
 
 st.header("Where CUDA Graphs stop paying")
 st.markdown(

@@ -127,3 +127,15 @@ def test_the_lab_shows_the_inputs_beside_the_outputs():
     ]
     assert list(inputs["copy under compute"])[-1] == pytest.approx(39 / 40)
     assert any(m.value.startswith("The pageable upload costs 44%") for m in at.markdown)
+
+
+def test_the_explainer_links_the_recorded_uploads_and_the_ladder_to_the_box():
+    from tests.app_kit import app, page
+
+    at = app().run()
+    links = {link.proto.query_string for link in at.get("page_link")}
+    assert {"run=example-h200-uploads", "run=example-h200-ladder-box"} <= links
+    lab = page("lab", run="example-h200-uploads")
+    assert not lab.exception and any(
+        m.value.startswith("The pageable upload costs 27%") for m in lab.markdown
+    )

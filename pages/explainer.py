@@ -97,7 +97,7 @@ st.markdown(
     "batch G covers L and a replay gains nothing. Where that batch lies depends on the model, the "
     "precision and the card: bf16 shrinks G, so graphs keep paying to larger batches."
 )
-crossover_view.render(Look().style)
+crossover_view.render(Look(shell.presenting()).style)
 
 st.header("Pitfalls")
 st.markdown(

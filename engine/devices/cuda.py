@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.devices.base import DeviceError
+from engine.devices.cuda_inputs import Staged, Uploads
 from engine.devices.loops import loop_for, one_thread, threads_back, told
 from engine.devices.models import IMAGE_SHAPE, build_model, torch_dtype
 from engine.devices.outputs import fill, leaves, rebuild
@@ -73,14 +74,7 @@ class CudaDevice:
         # Per precision: (model, inputs, graph, graph's output); the workload's is built now, a
         # rung's own (bf16) when a block first asks for it.
         self._kits: dict[str, tuple[Any, Any, Any, Any]] = {}
-        self.upload_mode = "none"
-        self._host_in: Any = None  # the batch's input as the host makes it: pageable memory
-        self._pinned_in: Any = None  # the same in pinned memory
-        self._in_bufs: list[Any] = []  # two device buffers a side stream fills in turn
-        self._in_free: list[Any] = [None, None]  # each buffer's last reader, as an event
-        self._copy_stream: Any = None
-        self._staged: tuple[Any, Any, Any, int] | None = None  # (input, copy start, copy end, slot)
-        self._buf_graphs: list[tuple[Any, Any]] = []  # a graph reading each side-stream buffer
+        self._uploads = Uploads(torch, self.device)
         self._pinned: list[list[Any]] = []
         self._ring_key: list[Any] = []
         self._slot = 0
@@ -153,53 +147,13 @@ class CudaDevice:
         self._use_precision(precision or self.workload.precision)
         if launch == "graph" and self._graph is None:
             self._capture()
-        self.upload_mode = upload
-        if upload != "none":
-            self._input_buffers()
-
-    def _input_buffers(self) -> None:
-        """The host's copy of the input (pageable and pinned) and, for the side stream, two device
-        buffers (the first is the static input) with, for graph launches, a graph reading each, so
-        that a replay computes on the buffer its copy filled and no copy between them is needed.
-        Made once per precision, outside any timed block."""
-        torch = self._torch
-        if self.loop is not None:
+        if upload != "none" and self.loop is not None:
             raise LoopError(self.workload.loop, "a loop uploads its own inputs through its pre(step)")
-        if self._host_in is None:
-            self._host_in = self._inputs.cpu()
-            self._pinned_in = self._host_in.pin_memory()
-        if self.upload_mode == "side" and not self._in_bufs:
-            self._in_bufs = [self._inputs, torch.empty_like(self._inputs)]
-            self._in_free = [None, None]
-        if self.upload_mode == "side" and self.launch_mode == "graph" and not self._buf_graphs:
-            self._buf_graphs = [(self._graph, self._graph_out), self._captured_on(self._in_bufs[1])]
-        if self._copy_stream is None:
-            self._copy_stream = torch.cuda.Stream(self.device)
+        self._uploads.prepare(upload, self._inputs, launch, (self._graph, self._graph_out), self._captured_on)
 
     def upload(self, step: int) -> None:
-        """This step's input to the device. pageable: `.to(device)`, which on one stream waits for
-        every batch queued and then for the copy. pinned: a non_blocking copy queued on the compute
-        stream. side: a non_blocking copy on a side stream into one of two buffers, once that
-        buffer's last reader is done; the compute stream waits on its end event at launch."""
-        torch = self._torch
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        slot = step % 2
-        if self.upload_mode == "side":
-            side = self._copy_stream
-            with torch.cuda.stream(side):
-                if self._in_free[slot] is not None:
-                    side.wait_event(self._in_free[slot])
-                start.record(side)
-                staged = self._in_bufs[slot].copy_(self._pinned_in, non_blocking=True)
-                end.record(side)
-        else:
-            start.record()
-            if self.upload_mode == "pageable":
-                staged = self._host_in.to(self.device)
-            else:
-                staged = self._pinned_in.to(self.device, non_blocking=True)
-            end.record()
-        self._staged = (staged, start, end, slot)
+        """This step's input to the device, as `set_variant` chose (engine/devices/cuda_inputs.py)."""
+        self._uploads.send(step)
 
     def _use_precision(self, precision: str) -> None:
         """Swap in the model, inputs and graph of `precision`, building them the first time: a
@@ -221,8 +175,7 @@ class CudaDevice:
             self._kits[precision] = (model, inputs, None, None)
         self.model, self._inputs, self._graph, self._graph_out = self._kits.pop(precision)
         self.precision = precision
-        self._host_in = self._pinned_in = None  # the uploads' buffers are of the other dtype
-        self._in_bufs, self._in_free, self._buf_graphs = [], [None, None], []
+        self._uploads.reset()  # the uploads' buffers are of the other dtype
 
     def _capture(self) -> None:
         """Capture the forward once: warmed up on a side stream first, as capture requires, with
@@ -297,17 +250,17 @@ class CudaDevice:
         self._slot = (self._slot + 1) % len(self._pinned)
         return self._pinned[self._slot]
 
-    def _forward(self, step: int, uploaded: Any = None, slot: int = -1) -> Any:
-        """One forward, eager or replayed, on the static batch, this step's uploaded input (in side
-        buffer `slot`, whose own graph reads it), or this step's pre-processed one."""
-        batch = self._inputs if uploaded is None else uploaded
+    def _forward(self, step: int, staged: Staged | None = None) -> Any:
+        """One forward, eager or replayed, on the static batch, this step's uploaded input (a side
+        buffer's own graph reads it where it has one), or this step's pre-processed one."""
+        batch = self._inputs if staged is None else staged.tensor
         if self.loop is not None and self.loop.pre is not None:
             host = self.loop.pre(step)
             batch = rebuild(host, lambda t: t.to(self.device))
-        if self._buf_graphs and slot >= 0 and self.launch_mode == "graph":
-            graph, out = self._buf_graphs[slot]
-            graph.replay()
-            return out.clone()
+        own = self._uploads.graph_for(staged, self.launch_mode)
+        if own is not None:
+            own[0].replay()
+            return own[1].clone()
         if self._graph is not None and self.launch_mode == "graph":
             if batch is not self._inputs:
                 fill(self._inputs, batch)
@@ -328,25 +281,18 @@ class CudaDevice:
         torch = self._torch
         start = torch.cuda.Event(enable_timing=True)
         end = torch.cuda.Event(enable_timing=True)
-        staged, self._staged = self._staged, None
         try:
             with torch.inference_mode():
-                uploaded, copied, slot = (staged[0], staged[2], staged[3]) if staged else (None, None, -1)
-                side = staged is not None and self.upload_mode == "side"
-                if side:
-                    torch.cuda.current_stream(self.device).wait_event(copied)
-                else:
-                    slot = -1
+                staged = self._uploads.take()
                 start.record()
-                output = self._forward(step, uploaded, slot)
+                output = self._forward(step, staged)
                 end.record()
-                if side:
-                    self._in_free[slot] = end  # the side stream may refill this buffer after it
+                self._uploads.computed(staged, end)
                 if not self._checked and self.loop is not None:
                     self._checked_output(output)
                 batch = CudaBatch(step, output, start, end)
                 if staged is not None:
-                    batch.copy_start, batch.copy_end = staged[1], staged[2]
+                    batch.copy_start, batch.copy_end = staged.start, staged.end
                 if self.readback == "pinned":
                     buffers = self._host_buffers(output)
                     for buf, t in zip(buffers, leaves(output), strict=True):
@@ -407,8 +353,7 @@ class CudaDevice:
         self._inputs = None
         self._graph = self._graph_out = None
         self._kits.clear()
-        self._host_in = self._pinned_in = self._staged = None
-        self._in_bufs, self._in_free, self._buf_graphs = [], [None, None], []
+        self._uploads.reset()
         threads_back(self._threads)
         self._threads = 0
         self._pinned = []

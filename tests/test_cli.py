@@ -138,8 +138,10 @@ def test_compare_on_the_standin_prints_a_table_and_writes_json(tmp_path):
         "mobilenet_v3_small",
         "--batch-size",
         "1",
+        # 16 steps: in blocks of 8 with a 3.5 ms period, one 1 ms stall of the 2-core host moved a
+        # block's schedule efficiency under 0.8
         "--steps",
-        "8",
+        "16",
         "--rounds",
         "2",
         "--device",
@@ -165,13 +167,13 @@ def test_compare_on_the_standin_prints_a_table_and_writes_json(tmp_path):
     assert "round 2/2" in r.stderr and "done" in r.stderr  # progress went to stderr
     data = json.loads(out.read_text())
     assert list(data)[0] == "summary"
-    assert data["workload"]["model"] == "mobilenet_v3_small" and data["workload"]["steps"] == 8
+    assert data["workload"]["model"] == "mobilenet_v3_small" and data["workload"]["steps"] == 16
     assert (data["workload"]["cpu_work"], data["workload"]["cpu_fixed"]) == ("match_g", "duration")
     assert data["provenance"]["command"].startswith("python -m engine compare --model mobilenet_v3_small")
     assert data["provenance"]["started_at"] and data["provenance"]["host"]
     assert data["summary"]["cpu_iterations_per_batch"]["serial"] > 0  # fixed duration: as run
     assert all(0.8 < b["schedule_efficiency"] < 1.2 for b in data["summary"]["blocks"])
-    assert len(data["runs"]) == 4 and len(data["runs"][0]["steps"]) == 8
+    assert len(data["runs"]) == 4 and len(data["runs"][0]["steps"]) == 16
     assert data["summary"]["speedup"] > 1.0
     run_id = r.stdout.split("saved as run ")[1][:8]
     shown = cli("show", run_id, "--json", str(tmp_path / "again.json"))

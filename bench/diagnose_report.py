@@ -33,7 +33,7 @@ def host_moved(c: Comparison) -> float:
     """How far the serial period of the rounds moved from the probe's: the host's drift, which no
     forecast made before the rounds can know."""
     assert c.forecast is not None
-    return c.baseline_summary.period.p50 / c.forecast.probe.serial_period_ms - 1
+    return c.baseline_summary.period_ms / c.forecast.probe.serial_period_ms - 1
 
 
 def loop_rows(c: Comparison) -> list[str]:
@@ -48,8 +48,8 @@ def loop_rows(c: Comparison) -> list[str]:
             f"{'yes' if r.close else '**no**'} | {r.formula} |"
         )
     head = (
-        f"| {c.workload.loop} | probe | G {p.g_ms:.2f} | L {p.l_ms:.2f} | C {p.c_ms:.2f} | X {p.x_ms:.2f} | "
-        f"serial {p.serial_period_ms:.2f} ms in the probe, {c.baseline_summary.period.p50:.2f} in the "
+        f"| {c.workload.loop} | probe | G {p.g_ms:.2f} | L {p.l_ms:.2f} | C {p.c_ms:.2f} | R {p.r_ms:.2f} | "
+        f"serial {p.serial_period_ms:.2f} ms in the probe, {c.baseline_summary.period_ms:.2f} in the "
         f"rounds ({host_moved(c):+.0%}); {p.kernels_per_batch} GPU ops; {p.bytes_per_batch / 1e6:.2f} MB "
         f"back; syncs: {syncs} |"
     )

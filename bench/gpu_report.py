@@ -24,7 +24,7 @@ from engine.host.telemetry import Sampler
 from engine.measure.protocol import compare, open_device
 from engine.measure.runners import run_overlap, run_serial
 from engine.read.report import document
-from engine.spec.postprocess import LoopPost, iterations_for, ms_per_iteration, trig_loop
+from engine.spec.postprocess import FixedWorkPost, iterations_for, ms_per_iteration, trig_loop
 from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload, preset
 
@@ -49,7 +49,7 @@ def seed_vs_bare(reps: int) -> list[dict[str, float]]:
     w = preset("seed").replace(device="cuda")
     device = CudaDevice(w, "cuda:0")
     x = torch.randn(w.batch_size, *IMAGE_SHAPE, device="cuda:0", dtype=torch_dtype(w.precision))
-    post = LoopPost(w.cpu_iterations)
+    post = FixedWorkPost(w.cpu_iterations)
     rows = []
     try:
         for i in range(2):  # warm-up, as the article does, for both sides
@@ -78,7 +78,7 @@ def seed_vs_bare(reps: int) -> list[dict[str, float]]:
                         )
                         # The bare scripts time each iteration up to its own wait; the mean of
                         # launch-to-launch gaps is the same quantity without the drain.
-                        got[(side, mode)] = statistics.mean(run.periods_ms)
+                        got[(side, mode)] = statistics.mean(run.launch_gaps_ms)
                 rows.append({f"{side}_{mode}_ms": v for (side, mode), v in got.items()})
     finally:
         device.close()
@@ -94,7 +94,7 @@ def telemetry_cost(reps: int) -> list[dict[str, float | str]]:
     )
     modes = ["off", "process", "thread"]
     device = open_device(w)
-    post = LoopPost(iterations_for(w.cpu_ms, ms_per_iteration()))
+    post = FixedWorkPost(iterations_for(w.cpu_ms, ms_per_iteration()))
     periods: dict[str, list[float]] = {m: [] for m in modes}
     rates: dict[str, list[float]] = {m: [] for m in modes}
     cpu: dict[str, list[float]] = {m: [] for m in modes}
@@ -107,7 +107,7 @@ def telemetry_cost(reps: int) -> list[dict[str, float | str]]:
                 device.start_block()
                 with Sampler(0, mode=mode) as sampler:
                     run = run_overlap(device, post, w.steps)
-                periods[mode].append(statistics.mean(run.periods_ms))
+                periods[mode].append(run.period_ms)
                 rates[mode].append(len(sampler.trace.t_ns) / run.wall_s)
                 cpu[mode].append(sampler.trace.sampler_cpu_s / run.wall_s)
                 status[mode] = sampler.trace.gpu_status
@@ -192,16 +192,16 @@ def main() -> int:
     print_pairs(pairs)
     print("\n### presets (engine, interleaved rounds)\n")
     print(
-        "| preset | rounds | speedup | ceiling | efficiency | CV | G ms | L ms | C ms | period p50 serial / "
+        "| preset | rounds | speedup | limit | efficiency | CV | G ms | L ms | C ms | period serial / "
         "deque ms | latency p50 serial / deque ms | images/s serial / deque |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, c in (("seed", seed), ("balanced", balanced)):
         s, o = c.baseline_summary, c.headline_summary
         print(
-            f"| {name} | {c.rounds} | {c.speedup:.3f} | {c.ceiling:.3f} | {c.efficiency:.0%} | "
+            f"| {name} | {c.rounds} | {c.speedup:.3f} | {c.limit:.3f} | {c.efficiency:.0%} | "
             f"{c.speedup_cv:.1%}{' NOISY' if c.noisy else ''} | {s.g.mean:.2f} | {s.l.mean:.2f} | "
-            f"{s.c.mean:.1f} | {s.period.p50:.1f} / {o.period.p50:.1f} | {s.latency.p50:.1f} / "
+            f"{s.c.mean:.1f} | {s.period_ms:.1f} / {o.period_ms:.1f} | {s.latency.p50:.1f} / "
             f"{o.latency.p50:.1f} | {s.throughput_ips:.0f} / {o.throughput_ips:.0f} |"
         )
         print(f"|  | per-round speedups: {' '.join(f'{x:.3f}' for x in c.round_speedups)} |")

@@ -136,17 +136,17 @@ def main() -> int:
     what = "" if args.variants == "pair" else f", variants {args.variants}"
     print(f"\n### lab vs CLI: {args.preset} ({held}){what}, {args.rounds} rounds each, ABBA order\n")
     print(
-        "| rep | via | speedup | ceiling | CV | G ms | C ms | loop iterations per batch (headline) "
-        "| headline period p50 ms | predicted ms | schedule eff min | contention |"
+        "| rep | via | speedup | limit | CV | G ms | C ms | loop iterations per batch (headline) "
+        "| headline period ms | its limit ms | schedule eff min | contention |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for rep, side, c in rows:
-        effs = [r.schedule_efficiency for r in c.runs]
+        effs = [c.schedule_efficiency(r) for r in c.runs]
         print(
-            f"| {rep} | {side} | {c.speedup:.3f} | {c.ceiling:.3f} | {c.speedup_cv:.1%} | "
+            f"| {rep} | {side} | {c.speedup:.3f} | {c.limit:.3f} | {c.speedup_cv:.1%} | "
             f"{c.baseline_summary.g.mean:.1f} | {c.baseline_summary.c.mean:.1f} | "
             f"{iterations_used(c)[c.headline.name]:,.0f} | "
-            f"{c.headline_summary.period.p50:.1f} | {c.prediction.period_ms:.1f} | {min(effs):.3f} | "
+            f"{c.headline_summary.period_ms:.1f} | {c.prediction.limit_period_ms:.1f} | {min(effs):.3f} | "
             f"{c.contention.stamp} (others {c.contention.other_cpu_cores:.2f} cores) |"
         )
     if args.variants != "pair":

@@ -41,14 +41,15 @@ def rung_table(c: Comparison, title: str) -> str:
     lines = [
         f"### {title}",
         "",
-        "| variant | speedup | ceiling | of gain | period p50 ms | e2e p50 ms | e2e p99 ms "
+        "| variant | speedup | limit | ceiling | of gain | period ms | e2e p50 ms | e2e p99 ms "
         "| G ms | L ms | C ms | bound | syncs |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rungs(c):
         eff = "-" if r.efficiency != r.efficiency else f"{r.efficiency:.0%}"
         lines.append(
-            f"| {r.label} | {_f(r.speedup)}x | {_f(r.ceiling)}x | {eff} | {_f(r.period_p50_ms, 1)} | "
+            f"| {r.label} | {_f(r.speedup)}x | {_f(r.limit)}x | {_f(r.ceiling)}x | {eff} | "
+            f"{_f(r.period_ms, 1)} | "
             f"{_f(r.latency_p50_ms, 1)} | {_f(r.latency_p99_ms, 1)} | {_f(r.g_ms)} | {_f(r.l_ms)} | "
             f"{_f(r.c_ms, 1)} | {r.bound} | {r.syncs} |"
         )

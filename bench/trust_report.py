@@ -24,7 +24,7 @@ from pathlib import Path
 from engine.host.fingerprint import fingerprint
 from engine.measure.protocol import compare
 from engine.read.report import cv_text, document, iterations_used
-from engine.read.truth import blocks, shortfall_sentence
+from engine.read.truth import blocks, limit_sentence
 from engine.read.verdict import verdict
 from engine.result.comparison import Comparison
 from engine.spec.run_spec import RunSpec
@@ -54,11 +54,9 @@ def _drift(c: Comparison, attr: str) -> float:
 
 
 def _excess_ms(c: Comparison) -> float:
-    """How much longer the headline's blocks' period ran than their own costs predict, in ms."""
+    """How much longer the headline's blocks' period ran than their own costs allow, in ms."""
     return statistics.fmean(
-        b.measured_period_ms - b.predicted_period_ms
-        for b in blocks(c)
-        if b.mode == c.headline.name and b.counted
+        b.period_ms - b.limit_period_ms for b in blocks(c) if b.mode == c.headline.name and b.counted
     )
 
 
@@ -67,7 +65,7 @@ def row(label: str, c: Comparison) -> str:
     s = c.baseline_summary
     eff = "n/a" if c.efficiency != c.efficiency else f"{c.efficiency:.0%}"
     return (
-        f"| {label} | {c.rounds} | {c.speedup:.3f} | {c.ceiling:.3f} | {eff} | {cv_text(c)} "
+        f"| {label} | {c.rounds} | {c.speedup:.3f} | {c.limit:.3f} | {eff} | {cv_text(c)} "
         f"{c.stability_state} | {s.g.mean:.2f} | {s.l.mean:.2f} | {s.c.mean:.1f} | "
         f"{min(effs):.3f} / {max(effs):.3f} | {_drift(c, 'g_ms'):+.1%} | {_drift(c, 'c_ms'):+.1%} | "
         f"{_excess_ms(c):+.2f} | {c.contention.stamp} |"
@@ -75,7 +73,7 @@ def row(label: str, c: Comparison) -> str:
 
 
 HEADER = (
-    "| run | rounds | speedup | ceiling | efficiency | CV | G ms | L ms | C ms | schedule eff min / max "
+    "| run | rounds | speedup | limit | efficiency | CV | G ms | L ms | C ms | schedule eff min / max "
     "| G overlap vs serial | C overlap vs serial | overlap period over own prediction, ms | contention |\n"
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
@@ -138,7 +136,7 @@ def main() -> int:
             f"\n**{label}**: per-round {' '.join(f'{x:.3f}' for _, x in c.all_round_speedups)}; "
             f"stopped by {c.stability.stop_reason}; verdict: {verdict(c).line}"
         )
-        why = shortfall_sentence(c)
+        why = limit_sentence(c)
         if why:
             print(why)
     return 0

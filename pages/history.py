@@ -54,7 +54,7 @@ st.dataframe(
     width="stretch",
     column_config={
         "speedup": st.column_config.NumberColumn(format="%.2fx", width="small"),
-        "ceiling": st.column_config.NumberColumn(format="%.2fx", width="small"),
+        "limit": st.column_config.NumberColumn(format="%.2fx", width="small"),
         "set": st.column_config.TextColumn(width="small"),
         "batch": st.column_config.NumberColumn(width="small"),
     },

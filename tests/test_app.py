@@ -79,7 +79,7 @@ def test_lab_runs_cpu_demo_for_real_stores_it_and_a_link_reopens_it():
     result: Comparison = shown.comparison
     assert result.device_kind == "standin" and result.rounds == 2
     m = metrics(at)
-    assert m["Speedup"] == f"{result.speedup:.2f}x" and m["Ceiling"] == f"{result.ceiling:.2f}x"
+    assert m["Speedup"] == f"{result.speedup:.2f}x" and m["Limit"] == f"{result.limit:.2f}x"
     assert float(m["Speedup"][:-1]) > 1.1
     specs = charts(at)
     # paired, per-round, per-block, histogram and ECDF of two metrics, timeline, GPU idle, CPU telemetry
@@ -170,7 +170,10 @@ def test_a_hostile_preset_link_gets_a_message_and_the_defaults(value):
 def test_lab_draws_a_recorded_h200_run_until_stable():
     at = page("lab", run="example-h200-balanced")
     texts = [m.value for m in at.markdown]
-    assert "## deque: 1.90x of a 1.96x ceiling · throughput +90% · end-to-end latency +2% · stable" in texts
+    assert (
+        "## deque: 1.91x of its 1.92x limit (ceiling 1.96x) · throughput +91% · end-to-end latency +2% "
+        "· stable" in texts
+    )
     assert any("stopped by stability target met after 4 rounds" in c.value for c in at.caption)
     assert len(at.dataframe[0].value) == 8  # four rounds, two blocks each
 

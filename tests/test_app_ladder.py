@@ -112,7 +112,7 @@ def test_a_gc_sweep_runs_in_the_lab_and_charts_speedup_against_the_ceiling_curve
         m.value.startswith("## G/C sweep: 5 points") for m in history.markdown
     )
     table = history.dataframe[0].value
-    assert list(table.columns[:5]) == ["id", "time (UTC)", "set", "speedup", "ceiling"]
+    assert list(table.columns[:5]) == ["id", "time (UTC)", "set", "speedup", "limit"]
     row = table[table["id"] == shown.sweep_id]
     assert list(row["set"]) == ["sweep"] and list(row["stability"]) == ["5 points"]
     assert not set(ids) & set(table["id"])  # the points are inside the sweep's entry, not beside it

@@ -32,7 +32,7 @@ def test_history_lists_the_bundled_gpu_runs_and_opens_one_with_the_labs_charts()
         "time (UTC)",
         "set",
         "speedup",
-        "ceiling",
+        "limit",
         "stability",
         "preset",
         "batch",
@@ -42,9 +42,10 @@ def test_history_lists_the_bundled_gpu_runs_and_opens_one_with_the_labs_charts()
     assert list(table["set"][-6:]) == ["pair", "pair", "ladder", "readback", "ladder", "uploads"]
     at.multiselect(key="h_pick").set_value(["example-h200-balanced"]).run()
     assert at.query_params["run"] == "example-h200-balanced"
-    assert "## deque: 1.90x of a 1.96x ceiling · throughput +90% · end-to-end latency +2% · stable" in [
-        m.value for m in at.markdown
-    ]
+    assert (
+        "## deque: 1.91x of its 1.92x limit (ceiling 1.96x) · throughput +91% · end-to-end latency +2% "
+        "· stable" in [m.value for m in at.markdown]
+    )
     assert len(charts(at)) >= 9
     assert not [b for b in at.button if b.label == "Delete this run"]  # examples cannot be deleted
 
@@ -133,7 +134,7 @@ def test_the_downloads_carry_provenance_and_the_summary_image_renders():
     png = exports.png(exports.summary_chart(c))
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 50_000
     svg = exports.svg(exports.summary_chart(c))
-    assert "deque: 1.90x of a 1.96x ceiling" in svg
+    assert "deque: 1.91x of its 1.92x limit (ceiling 1.96x)" in svg
     from engine.read import frames
 
     csv = frames.records_frame(c).to_csv(index=False)

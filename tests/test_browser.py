@@ -132,9 +132,9 @@ def test_lab_run_in_the_browser_draws_the_results_and_survives_a_reload(server, 
     speedup = _metric(page, "Speedup")
     assert speedup.endswith("x") and float(speedup[:-1]) > 1.0
     card = page.get_by_role(
-        "heading", name=re.compile(rf"^deque: {re.escape(speedup)} of a .*x ceiling · throughput")
+        "heading", name=re.compile(rf"^deque: {re.escape(speedup)} of its .*x limit.* · throughput")
     )
-    assert card.count() == 1, "the summary card leads with the headline's speedup against its ceiling"
+    assert card.count() == 1, "the summary card leads with the headline's speedup against its limit"
     assert page.get_by_text("Per-block truth", exact=True).count() == 1
     # The worker and the sampler start without re-running app.py outside a session.
     assert "missing ScriptRunContext" not in server["log"].read_text()
@@ -150,7 +150,7 @@ def test_lab_run_in_the_browser_draws_the_results_and_survives_a_reload(server, 
     assert "<svg" in Path(svg.value.path()).read_text()[:400]
     page.reload()
     page.get_by_text(f"Stored run {run_id}").wait_for(timeout=60_000)
-    assert page.get_by_role("heading", name=re.compile(rf"^deque: {re.escape(speedup)} of a")).count() == 1
+    assert page.get_by_role("heading", name=re.compile(rf"^deque: {re.escape(speedup)} of its")).count() == 1
     page.close()
 
 
@@ -176,7 +176,7 @@ def _fits(page) -> None:
 def test_charts_fit_the_screen_at_both_sizes(server, browser, size, where, present):
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.goto(f"{server['url']}/{where}" + ("&present=1" if present else ""))
-    page.get_by_role("heading", name=re.compile(r"of an? .*x ceiling")).first.wait_for(timeout=60_000)
+    page.get_by_role("heading", name=re.compile(r"x of its .*x limit")).first.wait_for(timeout=60_000)
     page.wait_for_timeout(2500)
     _fits(page)
     kind = "-ladder" if "ladder" in where else ""

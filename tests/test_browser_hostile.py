@@ -26,7 +26,7 @@ def test_a_hostile_result_requests_nothing_outside_and_links_nowhere(server, bro
     requested: list[str] = []
     page.on("request", lambda r: requested.append(r.url))
     page.goto(f"{server['url']}/{where.format(id=run_id)}")
-    page.get_by_role("heading", name=re.compile(r"of an? .*x ceiling")).first.wait_for(timeout=60_000)
+    page.get_by_role("heading", name=re.compile(r"x of its .*x limit")).first.wait_for(timeout=60_000)
     for summary in page.locator("[data-testid=stExpander] summary").all():
         summary.click()
     page.wait_for_timeout(2000)

@@ -54,7 +54,7 @@ def _ink_after_switch(page, background: str) -> dict:
 def test_a_theme_switch_redraws_the_charts_in_the_new_ink_both_ways(server, browser):  # noqa: F811
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.goto(f"{server['url']}/lab?run=example-h200-balanced")
-    page.get_by_role("heading", name=re.compile(r"of an? .*x ceiling")).first.wait_for(timeout=60_000)
+    page.get_by_role("heading", name=re.compile(r"x of its .*x limit")).first.wait_for(timeout=60_000)
     page.wait_for_timeout(2500)
     light = page.evaluate(INK_PIXELS)
     assert light["bg"] == "255,255,255" and light["ink"] > 40 and light["lost"] == 0, light
@@ -77,7 +77,7 @@ def test_a_link_opens_in_the_theme_chosen_on_another_page(server, browser):  # n
     page.wait_for_timeout(1500)
     teammate = context.new_page()  # a teammate's link, opened in the same browser
     teammate.goto(f"{server['url']}/lab?run=example-h200-ladder&present=1")
-    teammate.get_by_role("heading", name=re.compile(r"of an? .*x ceiling")).first.wait_for(timeout=60_000)
+    teammate.get_by_role("heading", name=re.compile(r"x of its .*x limit")).first.wait_for(timeout=60_000)
     seen = _ink_after_switch(teammate, "16,20,27")
     assert seen["bg"] == "16,20,27" and seen["ink"] > 40 and seen["lost"] == 0, seen
     history = context.new_page()

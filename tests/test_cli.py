@@ -151,7 +151,9 @@ def test_compare_on_the_standin_prints_a_table_and_writes_json(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     for label in (
-        "period p50 (ms)",
+        "period (ms): wall / batches",
+        "launch gap p50 (ms)",
+        "limit",
         "end-to-end latency p50",
         "throughput (images/s)",
         "speedup",

@@ -47,7 +47,7 @@ def test_every_rung_is_forecast_exactly() -> None:
     c = diagnosed(dataclasses.replace(ideal_harness(c_ms=24, workers=8), cores=9))
     f = c.forecast
     assert f is not None
-    assert (f.probe.g_ms, f.probe.l_ms, f.probe.c_ms, f.probe.x_ms) == (10.0, 2.0, 24.0, 0.0)
+    assert (f.probe.g_ms, f.probe.l_ms, f.probe.c_ms, f.probe.r_ms) == (10.0, 2.0, 24.0, 0.0)
     assert f.probe.serial_period_ms == 34.0 and f.probe.graph_l_ms == 0.05
     assert f.probe.pool_c_ms == 24.0  # one worker, timed alone in the trial
     assert f.workers == 4 and c.variant_names == ["serial", "naive", "pinned", "pool4", "graphs"]
@@ -66,7 +66,7 @@ def test_the_pool_is_sized_to_the_cores_there_are() -> None:
     f = c.forecast
     assert f is not None and f.workers == 2  # cores - 1: the launching thread keeps one
     pool = f.rung("pool2")
-    assert pool is not None and pool.period_ms == 12.0 and pool.bound == "Cw / 2"
+    assert pool is not None and pool.period_ms == 12.0 and pool.bound == "pool-bound (C / 2)"
 
 
 def test_a_forecast_survives_the_store_format() -> None:

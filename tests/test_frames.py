@@ -27,15 +27,17 @@ def test_recorded_result_is_what_it_says(h100):
 
 def test_percentiles_frame_carries_the_summary_numbers(h100):
     p = frames.percentiles_frame(h100)
-    got = p[(p["mode"] == "serial") & (p["metric"] == frames.METRICS["period"]) & (p["percentile"] == "p90")]
-    assert got["value_ms"].item() == h100.baseline_summary.period.p90
+    got = p[
+        (p["mode"] == "serial") & (p["metric"] == frames.METRICS["launch_gap"]) & (p["percentile"] == "p90")
+    ]
+    assert got["value_ms"].item() == h100.baseline_summary.launch_gap.p90
     assert len(p) == 2 * 2 * 3
 
 
 def test_samples_and_ecdf_cover_every_batch(h100):
     s = frames.samples_frame(h100)
     e = frames.ecdf_frame(h100)
-    periods = sum(len(r.periods_ms) for r in h100.runs)
+    periods = sum(len(r.launch_gaps_ms) for r in h100.runs)
     latencies = sum(len(r.steps) for r in h100.runs)
     assert len(s) == len(e) == periods + latencies
     overlap_latency = e[(e["mode"] == "deque") & (e["metric"] == frames.METRICS["latency"])]

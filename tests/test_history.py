@@ -43,6 +43,20 @@ def seed() -> Comparison:
     return load_example("example-h100-seed")
 
 
+def test_numbers_listed_by_an_older_reading_are_read_again_once(store, seed):
+    """A row whose listed speedup and efficiency an older version wrote (another estimator, another
+    limit) is read again from its result when the store opens: the list says what the run shows."""
+    run_id = store.save(seed, "cli")
+    with sqlite3.connect(store.path) as db:
+        db.execute("UPDATE runs SET speedup = 9.99, efficiency = 0.5, numbers = 0 WHERE id = ?", (run_id,))
+    row = History(store.folder).entries()[0]
+    assert (row.speedup, row.block_limit, row.efficiency) == pytest.approx(
+        (seed.speedup, seed.limit, seed.efficiency)
+    )
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("SELECT numbers FROM runs").fetchall() == [(1,)]
+
+
 def test_a_saved_run_loads_with_the_same_numbers_and_a_row_to_scan(store, seed):
     run_id = store.save(seed, "cli")
     back = store.load(run_id)
@@ -190,7 +204,7 @@ def test_a_version_1_result_is_upgraded_step_by_step():
     old = json.loads(SEED.read_text())
     assert old["schema_version"] == 1
     new = upgrade(old)
-    assert new["schema_version"] == 6 and new["workload"]["cpu_fixed"] == "work"
+    assert new["schema_version"] == 7 and new["workload"]["cpu_fixed"] == "work"
     assert [v["name"] for v in new["variants"]] == ["serial", "deque"]
     assert [v["depth"] for v in new["variants"]] == [1, old["workload"].get("depth", 2)]
     assert "depth" not in new["workload"] and new["variant_set"] == "pair"

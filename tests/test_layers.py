@@ -16,9 +16,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # The engine's folders, bottom up as the data flows: a module may import its own folder and any
 # folder below it, never one above. Top-level modules (cli, execute) sit above them all.
-LAYERS = ("spec", "result", "host", "devices", "measure", "read", "store")
+LAYERS = ("spec", "model", "result", "host", "devices", "measure", "read", "store")
 TOP = len(LAYERS)
-NO_TORCH = ("spec", "result")  # plain data and arithmetic: importable anywhere, instantly
+NO_TORCH = ("spec", "model", "result")  # plain data and arithmetic: importable anywhere, instantly
 UI_LIBRARIES = ("streamlit", "altair", "vl_convert")
 HEAVY = ("torch", "torchvision", "pynvml")  # may be imported inside a function, and only these
 

@@ -5,7 +5,7 @@ import time
 from engine.spec.postprocess import (
     STEP_OFFSET,
     ArticleOverlapPost,
-    LoopPost,
+    FixedWorkPost,
     SpinPost,
     article_overlap_loop,
     post_for,
@@ -35,8 +35,8 @@ def test_spin_on_a_fake_clock_stops_exactly_at_its_deadline():
 
 
 def test_post_for_picks_the_form_the_workload_asks_for():
-    assert post_for("loop", "work", 100, 0.0, serial=False) == LoopPost(100)
-    assert post_for("article", "work", 100, 0.0, serial=True) == LoopPost(100)
+    assert post_for("loop", "work", 100, 0.0, serial=False) == FixedWorkPost(100)
+    assert post_for("article", "work", 100, 0.0, serial=True) == FixedWorkPost(100)
     assert post_for("article", "work", 100, 0.0, serial=False) == ArticleOverlapPost(100)
     assert post_for("match_g", "duration", -1, 12.5, serial=True) == SpinPost(12.5)
-    assert LoopPost(10)(0, None) == 10 and ArticleOverlapPost(10)(0, None) == 10
+    assert FixedWorkPost(10)(0, None) == 10 and ArticleOverlapPost(10)(0, None) == 10

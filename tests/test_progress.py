@@ -56,10 +56,10 @@ def test_each_finished_round_reaches_the_progress_reports_on_the_fake_clock():
     etas = [p.eta_s for p in seen if p.phase in ("serial", "deque") and p.done_steps > 1 + w.steps]
     assert all(e is not None and e >= 0 for e in etas) and etas[-1] < etas[0]  # once the baseline ran
     assert seen[-1].eta_s is None  # done: nothing left to estimate
-    # The ceiling comes with the first finished round, by the rule the finished result uses.
-    assert all(p.ceiling is None for p in seen if not p.round_speedups)
-    assert [p.ceiling for p in seen if p.round_speedups] == pytest.approx(
-        [c.ceiling] * sum(1 for p in seen if p.round_speedups)
+    # The limit comes with the first finished round, by the rule the finished result uses.
+    assert all(p.limit is None for p in seen if not p.round_speedups)
+    assert [p.limit for p in seen if p.round_speedups] == pytest.approx(
+        [c.limit] * sum(1 for p in seen if p.round_speedups)
     )
 
 

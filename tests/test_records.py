@@ -30,10 +30,12 @@ def test_comparison_statistics_are_exact():
     assert c.speedup == pytest.approx(90 / 65)
     assert c.speedup_cv == 0.0 and not c.noisy and c.stability_text == "stable: CV 0.0%"
     assert c.ceiling == pytest.approx(1.5)
-    assert c.efficiency == pytest.approx((90 / 65 - 1) / 0.5)
+    assert c.limit == pytest.approx(90 / 65)  # the block limit: exactly what the loop did
+    assert c.efficiency == pytest.approx(1.0)
     base, head = c.baseline_summary, c.headline_summary
     assert (c.baseline.name, c.headline.name) == ("serial", "deque")
-    assert base.period.p50 == 15.0 and head.period.p50 == 10.0
+    assert base.period_ms == 15.0 and head.period_ms == pytest.approx(65 / 6)  # the walls over 6 batches
+    assert base.launch_gap.p50 == 15.0 and head.launch_gap.p50 == 10.0
     assert base.throughput_ips == pytest.approx(4 * 6 / 0.090)
     assert (base.g.mean, base.l.mean, base.c.mean) == (10.0, 2.0, 5.0)
 
@@ -90,7 +92,7 @@ def test_json_round_trip_keeps_every_number(tmp_path):
     assert back == c
     assert headline_numbers(back) == headline_numbers(c)
     data = json.loads(path.read_text())
-    assert list(data)[0] == "summary" and data["schema_version"] == 6
+    assert list(data)[0] == "summary" and data["schema_version"] == 7
     assert data["summary"]["speedup"] == pytest.approx(c.speedup)
     assert len(data["summary"]["blocks"]) == len(c.runs) and data["summary"]["verdict"]
 
@@ -147,7 +149,7 @@ def test_efficiency_is_nan_when_the_predicted_gain_is_within_noise():
         harness=Harness(IdealDevice(clock, g_ns=2 * MS, l_ns=MS // 2), fixed_post(clock, 100 * MS), clock),
     )
     assert c.ceiling == pytest.approx(102 / 100.5)  # a 1.5% gain predicted: below the 2% floor
-    assert c.speedup > 1.0 and math.isnan(c.efficiency)
+    assert c.limit < 1.02 and c.speedup > 1.0 and math.isnan(c.efficiency)
 
 
 def test_efficiency_is_nan_without_predicted_gain():

@@ -65,7 +65,7 @@ def test_depth3_keeps_two_batches_in_flight(ideal):
 def test_serial_statistics_are_exact(ideal):
     clock, device, post, _ = ideal
     run = run_serial(device, post, 5, clock=clock, batch_size=10)
-    assert run.periods_ms == [15.0] * 4  # G + C: the launch hides under the device work
+    assert run.launch_gaps_ms == [15.0] * 4  # G + C: the launch hides under the device work
     assert run.latencies_ms == [15.0] * 5
     assert run.wall_s == pytest.approx(0.075)
     assert run.throughput_ips == pytest.approx(50 / 0.075)
@@ -75,11 +75,12 @@ def test_serial_statistics_are_exact(ideal):
 def test_overlap_statistics_are_exact(ideal):
     clock, device, post, _ = ideal
     run = run_overlap(device, post, 5, clock=clock)
-    assert run.periods_ms == [10.0] * 4  # max(G, L + C)
+    assert run.launch_gaps_ms == [10.0] * 4  # max(G, L + C)
     # Each batch waits one period, then its successor's launch, then its own post-processing.
     assert run.latencies_ms == [17.0, 17.0, 17.0, 17.0, 15.0]
     assert run.wall_s == pytest.approx(0.055)  # 4 periods + the last batch's 15 ms
-    assert run.period.p50 == 10.0 and run.latency.p90 == pytest.approx(17.0)
+    assert run.launch_gap.p50 == 10.0 and run.latency.p90 == pytest.approx(17.0)
+    assert run.period_ms == pytest.approx(11.0)  # the wall over the batches: 55 ms for 5
 
 
 def test_host_bound_overlap_period_is_l_plus_c():
@@ -87,7 +88,7 @@ def test_host_bound_overlap_period_is_l_plus_c():
     device = IdealDevice(clock, g_ns=4 * MS, l_ns=1 * MS)
     run = run_overlap(device, fixed_post(clock, 6 * MS), 4, clock=clock)
     # The first iteration has nothing to post-process yet (the pipeline fills), then L + C.
-    assert run.periods_ms == [4.0, 7.0, 7.0]
+    assert run.launch_gaps_ms == [4.0, 7.0, 7.0]
 
 
 def test_depth_one_is_the_serial_loop(ideal):
@@ -127,4 +128,4 @@ def test_bad_depth_is_rejected(ideal):
 def test_simulate_gives_both_shapes():
     serial, overlap = simulate(10, 2, 5, depth=2, steps=6)
     assert serial.mode == "serial" and overlap.mode == "deque"
-    assert serial.period.p50 == 15.0 and overlap.period.p50 == 10.0
+    assert serial.launch_gap.p50 == 15.0 and overlap.launch_gap.p50 == 10.0

@@ -6,6 +6,8 @@ from engine.devices.ideal import FakeClock, FakePool, IdealDevice, fixed_post
 from engine.errors import WorkloadError
 from engine.measure.protocol import compare
 from engine.measure.runners import run_loop, run_pool
+from engine.model.period import steady
+from engine.model.terms import terms_of
 from engine.spec.run_spec import RunSpec
 from engine.spec.sets import SETS, ladder, variant_set
 from engine.spec.variants import Variant, check_variants, name_of, rotation
@@ -28,14 +30,14 @@ def test_naive_readback_waits_for_the_batch_just_launched_and_loses_the_overlap(
     run = run_loop(device, fixed_post(clock, 5 * MS, log), 5, 2, clock=clock, read=device.read)
     assert log[:6] == ["launch0", "wait0", "launch1", "read0", "post0", "wait1"]
     # read0 returns when batch 1 ends (FIFO), so C runs with the GPU idle: the serial period G + C.
-    assert run.periods_ms == [10.0, 15.0, 15.0, 15.0]
+    assert run.launch_gaps_ms == [10.0, 15.0, 15.0, 15.0]
     assert [(s.read_end_ns - s.read_start_ns) / MS for s in run.steps][:2] == [8.0, 8.0]
 
 
 def test_pinned_readback_waits_only_for_its_own_batch_and_keeps_the_overlap():
     clock, device = _device("pinned")
     run = run_loop(device, fixed_post(clock, 5 * MS), 5, 2, clock=clock, read=device.read)
-    assert run.periods_ms == [10.0] * 4  # max(G, L + C), as with no readback at all
+    assert run.launch_gaps_ms == [10.0] * 4  # max(G, L + C), as with no readback at all
     assert all(s.read_end_ns == s.read_start_ns for s in run.steps)
 
 
@@ -45,10 +47,11 @@ def test_a_pool_of_k_reaches_max_g_l_c_over_k(workers, period_ms):
     pool = FakePool(clock, workers, 30 * MS)
     run = run_pool(device, pool, 40, workers, clock=clock, read=device.read)
     # Once the pool's backlog is full, launches follow the pool's pace: k tasks per C.
-    assert sum(run.periods_ms[-10:]) == pytest.approx(10 * period_ms)
-    assert max(run.periods_ms[-10:]) <= 2 * period_ms
+    assert sum(run.launch_gaps_ms[-10:]) == pytest.approx(10 * period_ms)
+    assert max(run.launch_gaps_ms[-10:]) <= 2 * period_ms
     assert [s.step for s in run.steps] == list(range(40))
-    assert run.predicted_period_ms == period_ms and run.workers == workers
+    v = Variant.of(depth=2, workers=workers, readback="pinned")
+    assert steady(terms_of(v, run.costs)).period_ms == period_ms and run.workers == workers
 
 
 def test_the_pool_hands_over_the_previous_batch_after_each_launch():
@@ -73,7 +76,7 @@ def test_a_graph_launch_costs_its_own_l():
     clock, device = _device(launch="graph", l_ms=4)
     run = run_loop(device, fixed_post(clock, 8 * MS), 6, 2, clock=clock)
     assert run.l_ms.mean == pytest.approx(0.05)
-    assert run.periods_ms[-3:] == [10.0] * 3  # L + C fell from 12 ms under G
+    assert run.launch_gaps_ms[-3:] == [10.0] * 3  # L + C fell from 12 ms under G
 
 
 def test_rounds_rotate_every_variant_through_every_place():
@@ -134,7 +137,7 @@ def test_the_ladder_measures_every_rung_against_one_serial_baseline():
     assert c.headline.name == "graphs-bf16" and len(c.runs) == 12
     # serial G + C = 34 ms; naive falls back to it; pinned reaches L + C = 26 ms; the pool and the
     # graphs are held by G = 10 ms; bf16 by its own G of 4 ms, over C / 8 = 3 ms.
-    periods = {n: c.summary_of(n).period.p50 for n in c.variant_names}
+    periods = {n: c.summary_of(n).launch_gap.p50 for n in c.variant_names}
     assert periods == {
         "serial": 34.0,
         "naive": 34.0,
@@ -147,7 +150,11 @@ def test_the_ladder_measures_every_rung_against_one_serial_baseline():
     assert c.ceiling_of("naive") == pytest.approx(1.0)  # its read waits for the batch in flight
     assert c.ceiling_of("pool8") == pytest.approx(3.4)
     assert c.speedup_of("naive") == pytest.approx(1.0)
-    assert c.efficiency_of("pinned") == pytest.approx((c.speedup_of("pinned") - 1) / (34 / 26 - 1))
+    assert c.limit_of("pinned") < c.ceiling_of("pinned") == pytest.approx(34 / 26)  # the drain
+    assert c.efficiency_of("pinned") == pytest.approx(
+        (c.speedup_of("pinned") - 1) / (c.limit_of("pinned") - 1)
+    )
+    assert c.efficiency_of("pinned") == pytest.approx(1.0)  # the ideal device: exactly its limit
     assert c.speedup == c.speedup_of("graphs-bf16") > c.speedup_of("graphs") > c.speedup_of("pinned") > 1.2
 
 

@@ -13,7 +13,7 @@ import streamlit as st
 
 from engine.read import frames
 from engine.read.report import card_text, cv_text, iterations_used
-from engine.read.truth import beyond_sentence, shortfall_sentence
+from engine.read.truth import limit_sentence
 from engine.read.verdict import LAB, verdict
 from engine.result.comparison import Comparison
 from engine.spec.variants import Variant
@@ -40,20 +40,23 @@ def summary_card(c: Comparison) -> None:
         f"{_named(c.headline)} against {_named(c.baseline)}.  \n"
         f"**Verdict.** {plain(v.bounds)}.  \n**Most help:** {plain(v.advice)}."
     )
-    for why in (shortfall_sentence(c), beyond_sentence(c)):
-        if why:
-            box.markdown(plain(why))
+    why = limit_sentence(c)
+    if why:
+        box.markdown(plain(why))
     if c.contention.contended:
         box.warning(f"Contended: {plain(c.contention.reason)}. Another workload shared what was measured.")
 
 
 def paired(c: Comparison, look: Look) -> None:
-    chart = charts.paired_chart(frames.paired_frame(c), c.prediction.period_ms, c.variant_names, look.style)
+    chart = charts.paired_chart(
+        frames.paired_frame(c), frames.limit_period_ms(c), c.variant_names, look.style
+    )
     exports.show(chart, f"{look.name}-period-latency", f"{look.key}_paired")
     st.caption(
-        f"{c.baseline.name} against {c.headline.name}. Period: time between finished batches (lower "
+        f"{c.baseline.name} against {c.headline.name}. Period: a block's wall over its batches (lower "
         "is more throughput). Latency: end to end, one batch's launch to the end of its "
-        f"post-processing. The tick marked ceiling is the period the ceiling allows, {c.prediction.formula}."
+        f"post-processing. The tick marked limit is the period {c.headline.name}'s costs allow blocks of "
+        f"{c.workload.steps} batches; its steady rule is {c.prediction.formula}."
     )
 
 
@@ -61,10 +64,19 @@ def headline(c: Comparison) -> None:
     b, h, p = c.baseline_summary, c.headline_summary, c.prediction
     base, head = c.baseline.name, c.headline.name
     cols = st.columns(6)
-    cols[0].metric("Speedup", _x(c.speedup), help=f"Median over rounds of {base}'s wall over {head}'s wall.")
-    cols[1].metric("Ceiling", _x(c.ceiling), help=f"(max(G, L) + C) / {p.formula}, from {base}'s G, L and C.")
+    cols[0].metric(
+        "Speedup", _x(c.speedup), help=f"{base}'s counted walls over {head}'s: the ratio of their periods."
+    )
+    cols[1].metric(
+        "Limit",
+        _x(c.limit),
+        help=f"The best speedup blocks of {c.workload.steps} batches allow at {base}'s costs, fill and "
+        f"drain included. Steady ceiling: {_x(c.ceiling)}, {p.baseline_steady.formula} over {p.formula}.",
+    )
     eff = "n/a" if math.isnan(c.efficiency) else f"{c.efficiency:.0%}"
-    cols[2].metric("Efficiency", eff, help="(speedup - 1) / (ceiling - 1)")
+    cols[2].metric(
+        "Efficiency", eff, help="(speedup - 1) / (limit - 1): the share of the allowed gain realised"
+    )
     pooled = "All counted blocks pooled; the card's throughput change is the speedup itself."
     cols[3].metric(f"{base} images/s", f"{b.throughput_ips:,.1f}", help=pooled)
     cols[4].metric(f"{head} images/s", f"{h.throughput_ips:,.1f}", help=pooled)
@@ -85,8 +97,9 @@ def headline(c: Comparison) -> None:
     )
     st.markdown(
         f"**G** {b.g.mean:.2f} ms · **L** {b.l.mean:.2f} ms · **C** {b.c.mean:.2f} ms ({base} means; "
-        f"{loop}). Predicted period: {base} {p.baseline_period_ms:.1f} ms, {head} {p.period_ms:.1f} ms. "
-        f"Measured p50: {base} {b.period.p50:.1f} ms, {head} {h.period.p50:.1f} ms. "
+        f"{loop}). Period: {base} {b.period_ms:.1f} ms, {head} {h.period_ms:.1f} ms; its limit for "
+        f"blocks of {c.workload.steps}: {p.baseline_limit_period_ms:.1f} and {p.limit_period_ms:.1f} ms; "
+        f"steady: {p.baseline_period_ms:.1f} and {p.period_ms:.1f} ms. "
         f"End-to-end latency p50 goes from {b.latency.p50:.1f} ms to {h.latency.p50:.1f} ms."
     )
     if c.stability.window:

@@ -302,16 +302,17 @@ def telemetry_chart(
 
 
 def paired_chart(
-    frame: pd.DataFrame, ceiling_period_ms: float, variants: Sequence[str] = (), style: Style = Style()
+    frame: pd.DataFrame, limit_period_ms: float, variants: Sequence[str] = (), style: Style = Style()
 ) -> alt.LayerChart:
-    """Period and end-to-end latency, baseline against headline, with the period the ceiling allows.
+    """Period and end-to-end latency, baseline against headline, with the period the headline's
+    block limit allows.
 
     Bars fill their bands, so the chart scales with its container (fullscreen included). The
-    ceiling's tick crosses both period bars, and its label sits inside the baseline's bar, just
+    limit's tick crosses both period bars, and its label sits inside the baseline's bar, just
     left of the tick: the tick is the headline's best period, never longer than the baseline's,
     while to its right the bar may end almost at once (the seed, 71.9 of 76.3 ms).
     """
-    order = ["period p50", "latency p50"]
+    order = ["period", "latency p50"]
     names = shown(frame, variants)
     bars = (
         alt.Chart(frame)
@@ -327,25 +328,25 @@ def paired_chart(
     text = bars.mark_text(align="left", dx=4, fontWeight="bold").encode(
         text=alt.Text("value_ms:Q", format=",.1f"), color=alt.value(style.ink)
     )
-    mark = pd.DataFrame({"value_ms": [ceiling_period_ms], "measure": ["period p50"], "mode": names[:1]})
+    mark = pd.DataFrame({"value_ms": [limit_period_ms], "measure": ["period"], "mode": names[:1]})
     ceiling = (
         alt.Chart(mark)
         .mark_tick(thickness=4, color=style.ink)
         .encode(
             x="value_ms:Q",
             y=alt.Y("measure:N", sort=order),
-            tooltip=[alt.Tooltip("value_ms:Q", format=",.1f", title="period at the ceiling (ms)")],
+            tooltip=[alt.Tooltip("value_ms:Q", format=",.1f", title="period at the limit (ms)")],
         )
     )
     # Left of the tick inside the baseline's bar, unless the tick sits so near zero (a pool's 10 ms
     # against a serial 107 ms) that the word would run off the axis: then right of it.
-    near_zero = ceiling_period_ms < 0.25 * float(frame["value_ms"].max()) if len(frame) else False
+    near_zero = limit_period_ms < 0.25 * float(frame["value_ms"].max()) if len(frame) else False
     label = (
         alt.Chart(mark)
         .mark_text(
             align="left" if near_zero else "right",
             dx=8 if near_zero else -8,
-            text="ceiling",
+            text="limit",
             fontWeight="bold",
             color="white",
         )
@@ -359,7 +360,7 @@ def paired_chart(
 def blocks_chart(
     frame: pd.DataFrame, loop_ok: float, order: Sequence[str] = (), style: Style = Style()
 ) -> alt.LayerChart:
-    """Each block's schedule efficiency: its own G, L and C's predicted period over the measured one.
+    """Each block's schedule efficiency: the period its own costs allow over the period it took.
 
     Grouped by round, the variants side by side; settling rounds are drawn faint.
     """
@@ -371,7 +372,7 @@ def blocks_chart(
             xOffset=alt.XOffset("mode:N", sort=shown(frame, order)),
             y=alt.Y(
                 "schedule efficiency:Q",
-                title="predicted / measured",
+                title="allowed / taken",
                 scale=alt.Scale(domain=[0, 1.1]),
                 axis=alt.Axis(format="%"),
             ),

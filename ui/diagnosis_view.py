@@ -35,7 +35,7 @@ def render(c: Comparison, look: Look) -> None:
     ops = f"; {p.kernels_per_batch} GPU operations a forward" if p.kernels_per_batch >= 0 else ""
     st.caption(
         f"The probe: {p.batches} serial batches with the pinned readback. G {p.g_ms:.2f} ms, L "
-        f"{p.l_ms:.2f} ms, X {p.x_ms:.2f} ms, C {p.c_ms:.2f} ms; {p.bytes_per_batch / 1e6:.2f} MB read "
+        f"{p.l_ms:.2f} ms, R {p.r_ms:.2f} ms, C {p.c_ms:.2f} ms; {p.bytes_per_batch / 1e6:.2f} MB read "
         f"back a batch{ops}."
     )
     frame = pd.DataFrame(check_rows(c))

@@ -35,11 +35,14 @@ def rounds_and_blocks(c: Comparison, look: Look) -> None:
     with left:
         st.subheader("Speedup per round")
         exports.show(
-            round_charts.rounds_chart(frames.rounds_frame(c), c.ceiling, look.style),
+            round_charts.rounds_chart(frames.rounds_frame(c), c.limit, look.style),
             f"{look.name}-rounds",
             f"{look.key}_rounds",
         )
-        st.caption(f"{c.headline.name} over {c.baseline.name}, one bar per round, against its ceiling.")
+        st.caption(
+            f"{c.headline.name} over {c.baseline.name}, one bar per round, against the limit its blocks of "
+            f"{c.workload.steps} batches allow."
+        )
     table = frames.blocks_frame(c)
     with right:
         st.subheader("Per-block truth")
@@ -49,11 +52,11 @@ def rounds_and_blocks(c: Comparison, look: Look) -> None:
             f"{look.key}_blocks",
         )
     st.caption(
-        "Each block's period as its own mean G, L and C predict it (serial: max(G, L) + C; inline: "
-        f"max(G, L + C); a pool of k: max(G, L, C / k)), over the period it measured (a pool's: the pace "
-        f"of finished batches once every worker is busy). Below {LOOP_OK:.0%} the loop itself lost time; "
-        "at 100% any gap between speedup and ceiling is the host moving between blocks; above "
-        f"{TOO_FAST:.0%} a block beat its own costs, and the sentence below says how."
+        "The period each block's own mean costs allow it for its steps (the cost model's schedule of "
+        "the loop, fill and drain included), over the period it took (its wall over its batches). Below "
+        f"{LOOP_OK:.0%} the loop itself lost time; at 100% any gap between speedup and limit is the host "
+        f"moving between blocks; above {TOO_FAST:.0%} a block beat its own costs, and the sentence below "
+        "says how."
     )
     for said in fast_block_sentences(c):
         st.markdown(f"- {said[0].upper()}{said[1:]}.")

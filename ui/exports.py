@@ -92,7 +92,7 @@ def summary_chart(c: Comparison, title: str = "") -> alt.VConcatChart:
     first = min(2, max(0, w.steps - 10))
     ends = frames.ends(c)
     frame = frames.timeline_frame(frames.round_runs(c, c.counted_rounds[0], ends), first, 8)
-    paired = _body(charts.paired_chart(frames.paired_frame(c), c.prediction.period_ms, c.variant_names))
+    paired = _body(charts.paired_chart(frames.paired_frame(c), frames.limit_period_ms(c), c.variant_names))
     timeline = _body(charts.timeline_chart(frame, "measured timeline, 8 steps", order=c.variant_names))
     chart = alt.vconcat(text, paired, timeline).properties(padding=24).resolve_scale(color="independent")
     return charts.big(chart, charts.Style(18)).configure_view(stroke=None)

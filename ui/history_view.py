@@ -44,7 +44,7 @@ def listed(store: History) -> list[Entry]:
 
 
 def entries_frame(entries: Sequence[Entry]) -> pd.DataFrame:
-    """What a person scans for first leads (id, time, set, speedup, ceiling), so it fits 1280 px
+    """What a person scans for first leads (id, time, set, speedup, limit), so it fits 1280 px
     without a horizontal scroll; who, what and where follow."""
     return pd.DataFrame(
         [
@@ -53,7 +53,7 @@ def entries_frame(entries: Sequence[Entry]) -> pd.DataFrame:
                 "time (UTC)": e.started_at[:16].replace("T", " ") or "recorded",
                 "set": e.variant_set or "custom",
                 "speedup": e.speedup,
-                "ceiling": e.ceiling,
+                "limit": e.block_limit,
                 "stability": e.stability,
                 "preset": e.preset,
                 "batch": e.batch_size,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.measure.simulate import simulate
+from engine.model.ceiling import predict
 from engine.read import frames
-from engine.result.schedule import predict
 from ui import charts, shell
 from ui.look import Look
 
@@ -30,8 +30,8 @@ def render() -> None:
     serial, overlap = simulate(g_ms, l_ms, c_ms, depth=depth, steps=STEPS)
     p = predict(g_ms, l_ms, c_ms, depth)
     m = st.columns(5)
-    m[0].metric("Serial period", f"{serial.period.p50:.1f} ms")
-    m[1].metric("Deque period", f"{overlap.period.p50:.1f} ms")
+    m[0].metric("Serial period", f"{p.baseline_period_ms:.1f} ms")
+    m[1].metric("Deque period", f"{p.period_ms:.1f} ms")
     m[2].metric("Speedup (ceiling)", f"{p.ceiling:.2f}x")
     m[3].metric("Serial latency", f"{serial.latency.p50:.1f} ms")
     m[4].metric("Deque latency", f"{overlap.latency.p50:.1f} ms")
@@ -39,9 +39,10 @@ def render() -> None:
     st.markdown(
         f"The serial loop pays max(G, L) + C = **{p.baseline_period_ms:.1f} ms** per batch, because "
         f"kernels start running while the launch is still going. The deque pays max(G, L + C) = "
-        f"**{p.period_ms:.1f} ms**: it is bound by {bound}. Throughput rises by "
-        f"**{p.ceiling:.2f}x**, but each batch now also waits a period in the queue, so its end-to-end "
-        f"latency grows from {serial.latency.p50:.1f} to {overlap.latency.p50:.1f} ms."
+        f"**{p.period_ms:.1f} ms**: it is bound by {bound}. Throughput rises "
+        f"**{p.ceiling - 1:.0%}** (a {p.ceiling:.2f}x ceiling), but each batch now also waits a period "
+        f"in the queue, so its end-to-end latency grows from {serial.latency.p50:.1f} to "
+        f"{overlap.latency.p50:.1f} ms."
     )
     frame = frames.timeline_frame([serial, overlap], 0, STEPS)
     st.altair_chart(charts.timeline_chart(frame, style=style, stepper=STEPS), width="stretch", theme=None)

@@ -1,5 +1,5 @@
 """Speedup per round: the finished result's chart and the one drawn live while a run goes, both
-against no gain and the ceiling, in the page's ink."""
+against no gain and the limit, in the page's ink."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 from ui.charts import COUNTED_SCALE, FONT, HEIGHT, Style, big
 
 
-def rounds_chart(frame: pd.DataFrame, ceiling: float, style: Style = Style()) -> alt.LayerChart:
-    """Per-round speedups against the ceiling (dashed) and no gain (solid); settling rounds grey."""
+def rounds_chart(frame: pd.DataFrame, limit: float, style: Style = Style()) -> alt.LayerChart:
+    """Per-round speedups against the limit (dashed) and no gain (solid); settling rounds grey."""
     bars = (
         alt.Chart(frame)
         .mark_bar()
@@ -22,14 +22,14 @@ def rounds_chart(frame: pd.DataFrame, ceiling: float, style: Style = Style()) ->
         )
     )
     return big(
-        alt.LayerChart(layer=[bars, gain_rules(ceiling, style)], width="container", height=HEIGHT), style
+        alt.LayerChart(layer=[bars, gain_rules(limit, style)], width="container", height=HEIGHT), style
     )
 
 
-def gain_rules(ceiling: float | None, style: Style) -> alt.Chart:
-    """No gain (solid) and the ceiling (dashed) across a chart of speedups, in the page's ink."""
+def gain_rules(limit: float | None, style: Style) -> alt.Chart:
+    """No gain (solid) and the limit (dashed) across a chart of speedups, in the page's ink."""
     lines = pd.DataFrame(
-        {"y": [1.0] + ([ceiling] if ceiling else []), "what": ["no gain"] + (["ceiling"] if ceiling else [])}
+        {"y": [1.0] + ([limit] if limit else []), "what": ["no gain"] + (["limit"] if limit else [])}
     )
     return (
         alt.Chart(lines)
@@ -39,16 +39,16 @@ def gain_rules(ceiling: float | None, style: Style) -> alt.Chart:
             strokeDash=alt.StrokeDash(
                 "what:N",
                 title=None,
-                scale=alt.Scale(domain=["no gain", "ceiling"], range=[[1, 0], [8, 4]]),
+                scale=alt.Scale(domain=["no gain", "limit"], range=[[1, 0], [8, 4]]),
                 legend=alt.Legend(symbolStrokeColor=style.ink, symbolType="stroke"),
             ),
         )
     )
 
 
-def live_rounds_chart(frame: pd.DataFrame, ceiling: float | None, style: Style = Style()) -> alt.LayerChart:
+def live_rounds_chart(frame: pd.DataFrame, limit: float | None, style: Style = Style()) -> alt.LayerChart:
     """The rounds finished so far in a running comparison, one bar each as it lands, against the
-    ceiling the finished rounds predict (dashed) and no gain (solid), so a room sees where the run
+    limit the finished rounds predict (dashed) and no gain (solid), so a room sees where the run
     is heading before it ends."""
     bars = (
         alt.Chart(frame)
@@ -59,7 +59,7 @@ def live_rounds_chart(frame: pd.DataFrame, ceiling: float | None, style: Style =
             tooltip=["round", alt.Tooltip("speedup:Q", format=".3f")],
         )
     )
-    rules = gain_rules(ceiling, style)
+    rules = gain_rules(limit, style)
     height = 240 if style.font == FONT else 420
     chart = alt.LayerChart(
         layer=[bars, rules], title="speedup per finished round", width="container", height=height

@@ -161,7 +161,7 @@ def run_pending(area: Any) -> None:
         if len(p.round_speedups) != drawn[0]:
             drawn[0] = len(p.round_speedups)
             frame = frames.live_rounds_frame(p.round_speedups)
-            chart = round_charts.live_rounds_chart(frame, p.ceiling, Look(shell.presenting()).style)
+            chart = round_charts.live_rounds_chart(frame, p.limit, Look(shell.presenting()).style)
             live.altair_chart(chart, width="stretch", theme=None)
 
     # Throttled: a redraw per step competes with the run for the host's cores (engine/measure/progress.py).

@@ -37,13 +37,14 @@ def numbers(c: Comparison) -> dict[str, str]:
         "G (ms)": ms(s.g.mean),
         "L (ms)": ms(s.l.mean),
         "C (ms)": ms(s.c.mean),
-        "baseline period p50 (ms)": ms(s.period.p50),
-        "headline period p50 (ms)": ms(o.period.p50),
+        "baseline period (ms)": ms(s.period_ms),
+        "headline period (ms)": ms(o.period_ms),
         "baseline latency p50 (ms)": ms(s.latency.p50),
         "headline latency p50 (ms)": ms(o.latency.p50),
         "baseline images/s": ms(s.throughput_ips),
         "headline images/s": ms(o.throughput_ips),
         "speedup": f"{c.speedup:.3f}x",
+        "limit": f"{c.limit:.3f}x",
         "ceiling": f"{c.ceiling:.3f}x",
         "efficiency": "n/a" if math.isnan(c.efficiency) else f"{c.efficiency:.0%}",
         "stability": c.stability_text,
@@ -60,7 +61,7 @@ def render(runs: list[tuple[str, Comparison]], present: bool) -> None:
             box = st.container(border=True)
             box.markdown(f"### {card_text(c)}")
             chart = charts.paired_chart(
-                frames.paired_frame(c), c.prediction.period_ms, c.variant_names, look.style
+                frames.paired_frame(c), frames.limit_period_ms(c), c.variant_names, look.style
             )
             exports.show(chart, f"{look.name}-period-latency", f"{look.key}_paired")
     table = pd.DataFrame({run_id: numbers(c) for run_id, c in runs})

@@ -9,6 +9,7 @@ import platform
 from typing import Any
 
 from engine.result.circumstances import Environment
+from engine.spec.sets import usable_cores
 
 
 def cpu_model() -> str:
@@ -20,13 +21,6 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
-
-
-def usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def cuda_likely() -> bool:

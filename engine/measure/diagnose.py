@@ -3,7 +3,7 @@ rungs the rounds will then measure.
 
 The probe is the serial loop with the pinned readback (the baseline), run for a few batches in two
 halves, one before the checks below and one after: its
-G, L, C and period give every formula in engine/result/forecast.py. Around it, the rules a rung
+G, L, C and period give every formula in engine/model/forecast.py. Around it, the rules a rung
 needs are checked before anything is timed, so a loop that breaks one loses that rung, with one
 line saying why, and nothing else: whether its post-processing pickles for a pool (and holds no
 GPU tensor, which a worker process cannot read), whether its forward can be captured as a CUDA
@@ -27,9 +27,10 @@ from engine.devices.pool import ProcessPool
 from engine.errors import OverlapLabError
 from engine.host import syncs
 from engine.measure.runners import run_loop
+from engine.model.forecast import ProbeCosts, forecast_rungs, pool_size
 from engine.result.blocks import RunResult
 from engine.result.findings import SyncFinding
-from engine.result.forecast import Forecast, ProbeCosts, Skipped, first_fix, forecast_rungs, pool_size
+from engine.result.forecast import Forecast, Skipped, first_fix
 from engine.spec.variants import Variant
 
 WARM_BATCHES = 8  # untimed serial batches first: the probe right after warm-up read 26-34% off
@@ -196,7 +197,7 @@ def diagnose(
     g = _median([x.g_ms for x in steps_run])
     l_ms = _median([x.l_ms for x in steps_run])
     c = _median([x.c_ms for x in steps_run])
-    period = _median([p for r in halves for p in r.periods_ms])
+    period = sum(r.wall_s for r in halves) * 1e3 / max(1, len(steps_run))  # the one period: wall / batches
     costs = ProbeCosts(
         g,
         l_ms,

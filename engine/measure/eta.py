@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from engine.model.block import block_period_ms
+from engine.model.letters import Costs
+from engine.model.terms import terms_of
 from engine.result.blocks import RunResult
-from engine.result.schedule import period_ms
 from engine.spec.variants import Variant, rotation
 
 BLOCK_EXTRA = 0.5  # steps' worth a block costs beyond its steps: its first launch and its drain
@@ -36,7 +38,7 @@ class Eta:
         self._spent_ns: dict[str, int] = {}
         self._count: dict[str, int] = {}
         self._last_ns: int | None = None
-        self._costs: tuple[float, float, float] | None = None  # the baseline's G, L, C in ms
+        self._costs: Costs | None = None  # the baseline's, by letter
 
     def step(self, name: str) -> None:
         """One step of a block finished now; the first of a block only starts its clock."""
@@ -51,14 +53,14 @@ class Eta:
         baseline's block gives the costs the other variants' paces are predicted from."""
         self._last_ns = None
         if run.mode == self.variants[0].name and self._costs is None:
-            self._costs = (run.g_ms.mean, run.l_ms.mean, run.c_ms.mean)
+            self._costs = run.costs
 
     def pace_ms(self, v: Variant) -> float | None:
         if self._count.get(v.name, 0) >= 2:
             return self._spent_ns[v.name] / self._count[v.name] / 1e6
         if self._costs is None:
             return None
-        return period_ms(*self._costs, v.depth, v.workers)
+        return block_period_ms(terms_of(v, self._costs), self.steps)
 
     def left_s(self, round_index: int, name: str, done_in_block: int) -> float | None:
         """Seconds left from step `done_in_block` of `name`'s block in round `round_index`;

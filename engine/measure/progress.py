@@ -32,7 +32,7 @@ class Progress:
     eta_s: float | None = None  # time left, from the pace of the steps so far; None before any
     round_speedups: tuple[float, ...] = ()  # serial wall / overlap wall of each finished round
     eta_is_bound: bool = False  # with a stability gate the plan is a budget: the run may end sooner
-    ceiling: float | None = None  # the headline's ceiling from the rounds finished so far
+    limit: float | None = None  # the headline's block limit from the rounds finished so far
 
     @property
     def fraction(self) -> float:

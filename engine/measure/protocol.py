@@ -26,7 +26,7 @@ from engine.devices.cuda import CudaDevice
 from engine.devices.standin import StandinDevice
 from engine.errors import WorkloadError
 from engine.host.contention import ContentionWatch
-from engine.host.fingerprint import fingerprint, physical_gpu, resolve_device, usable_cores
+from engine.host.fingerprint import fingerprint, physical_gpu, resolve_device
 from engine.host.lock import Waiting, queue_for
 from engine.host.shared_dir import user_name
 from engine.host.telemetry import Sampler
@@ -45,7 +45,7 @@ from engine.result.forecast import Forecast
 from engine.result.gate import visible
 from engine.spec.run_spec import RunSpec
 from engine.spec.sets import READ_BASELINE as BASE
-from engine.spec.sets import set_for
+from engine.spec.sets import set_for, usable_cores
 from engine.spec.variants import Variant, check_variants, rotation
 from engine.spec.workload import Workload
 
@@ -214,11 +214,11 @@ class _Plan:
         return self.harness.clock if self.harness is not None else time.perf_counter_ns
 
 
-def _ceiling_so_far(runs: list[RunResult], variants: tuple[Variant, ...]) -> float:
-    """The headline's ceiling from the blocks run so far, by the rule a finished result uses."""
+def _limit_so_far(runs: list[RunResult], variants: tuple[Variant, ...], steps: int) -> float:
+    """The headline's block limit from the blocks run so far, by the rule a finished result uses."""
     base, head = variants[0], variants[-1]
     mine = [r for r in runs if r.mode == base.name], [r for r in runs if r.mode == head.name]
-    return predict_for(pooled(mine[0]), pooled(mine[1]), head, base).ceiling
+    return predict_for(pooled(mine[0]), pooled(mine[1]), head, base, steps).limit
 
 
 def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
@@ -227,7 +227,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
     done = 0
     note = ""
     speedups: list[float] = []
-    ceiling: list[float] = []  # the headline's ceiling as of the last finished round
+    limit: list[float] = []  # the headline's block limit as of the last finished round
     # Stopping the stand-in's worker and draining its pipes took about 1 s on the 2-core machine.
     end_s = STANDIN_STOP_S if dev.kind == "standin" else 0.0
     eta = Eta(plan.variants, workload.steps, rounds, clock, min(SYNC_CHECK_STEPS, workload.steps), end_s)
@@ -253,7 +253,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
                 eta_s=eta_s,
                 round_speedups=tuple(speedups),
                 eta_is_bound=gate is not None,
-                ceiling=ceiling[-1] if ceiling else None,
+                limit=limit[-1] if limit else None,
             )
         )
 
@@ -283,7 +283,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
         eta = Eta(plan.variants, workload.steps, rounds, clock, min(SYNC_CHECK_STEPS, workload.steps), end_s)
 
     def untimed(phase: str, note: str) -> None:
-        """A phase after the rounds: every step is done, the rounds' speedups and ceiling stand."""
+        """A phase after the rounds: every step is done, the rounds' speedups and limit stand."""
         report(
             Progress(
                 phase,
@@ -291,7 +291,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
                 plan.total_steps,
                 note=note,
                 round_speedups=tuple(speedups),
-                ceiling=ceiling[-1] if ceiling else None,
+                limit=limit[-1] if limit else None,
             )
         )
 
@@ -330,7 +330,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
                     walls[v.name] = run.wall_s
                     watch.check()
                 speedups.append(walls[baseline] / walls[headline])
-                ceiling.append(_ceiling_so_far(runs, plan.variants))
+                limit.append(_limit_so_far(runs, plan.variants, plan.workload.steps))
                 if gate is None:
                     continue
                 note = _gate_note(gate, speedups)
@@ -358,7 +358,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
             rounds,
             note=note,
             round_speedups=tuple(speedups),
-            ceiling=ceiling[-1] if ceiling else None,
+            limit=limit[-1] if limit else None,
         )
     )
     stability = Stability(gate.cv_target, gate.window, True, stop_reason) if gate is not None else Stability()

@@ -17,7 +17,7 @@ from engine.measure.runners import Inputs, Phase, run_loop, run_pool
 from engine.result.blocks import RunResult
 from engine.result.circumstances import Calibration
 from engine.result.findings import SyncFinding
-from engine.spec.loop import LoopPost
+from engine.spec.loop import UserPost
 from engine.spec.postprocess import ReadPost, SpinPost, post_for
 from engine.spec.variants import Variant
 from engine.spec.workload import Workload
@@ -29,7 +29,7 @@ def post_of(device: Device, workload: Workload, v: Variant, calibration: Calibra
     """A variant's post-processing: the loop's own, or the built-in CPU work (with the top-k
     where the variant reads the output back)."""
     if device.loop is not None:
-        return LoopPost(device.loop.post, workload.loop)
+        return UserPost(device.loop.post, workload.loop)
     work = post_for(
         workload.cpu_work,
         workload.cpu_fixed,

@@ -13,9 +13,10 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+from engine.model.forecast import forecast_rungs
 from engine.read.truth import shortfall_reasons
 from engine.result.comparison import Comparison
-from engine.result.forecast import Forecast, forecast_rungs
+from engine.result.forecast import Forecast
 
 CLOSE = 0.05  # a forecast within this of the measured speedup is called right
 
@@ -64,14 +65,14 @@ def rule(c: Comparison, name: str) -> float:
     f = c.forecast
     assert f is not None
     b, own, v = c.baseline_summary, c.summary_of(name), c.variant(name)
-    g, l_ms, cc, period = b.g.p50, b.l.p50, b.c.p50, b.period.p50
+    g, l_ms, cc, period = b.g.p50, b.l.p50, b.c.p50, b.period_ms
     graph = v.launch == "graph"
     costs = dataclasses.replace(
         f.probe,
         g_ms=g,
         l_ms=l_ms,
         c_ms=cc,
-        x_ms=max(0.0, period - max(g, l_ms) - cc),
+        r_ms=max(0.0, period - max(g, l_ms) - cc),
         serial_period_ms=period,
         graph_g_ms=own.g.p50 if graph else f.probe.graph_g_ms,
         graph_l_ms=own.l.p50 if graph else f.probe.graph_l_ms,
@@ -93,8 +94,8 @@ def miss_reasons(c: Comparison, name: str) -> list[str]:
     p = f.probe
     base, own = c.baseline_summary, c.summary_of(name)
     out = []
-    if p.serial_period_ms > 0 and abs(base.period.p50 / p.serial_period_ms - 1) > CLOSE / 2:
-        out.append(_moved("the serial period", p.serial_period_ms, base.period.p50, c.baseline.name))
+    if p.serial_period_ms > 0 and abs(base.period_ms / p.serial_period_ms - 1) > CLOSE / 2:
+        out.append(_moved("the serial period", p.serial_period_ms, base.period_ms, c.baseline.name))
     v = c.variant(name)
     for what, probe, now in (("C", p.c_ms, own.c.mean), ("G", p.g_ms, own.g.mean)):
         if what == "G" and v.launch != c.baseline.launch:
@@ -121,7 +122,7 @@ def format_forecast(f: Forecast) -> list[str]:
     lines = [
         f"probe of {f.loop or 'the built-in loop'}: {p.batches} serial batches with the pinned readback",
         f"  G {p.g_ms:.2f} ms   L {p.l_ms:.2f} ms (pre-processing {p.pre_ms:.2f})   C {p.c_ms:.2f} ms   "
-        f"X {p.x_ms:.2f} ms   serial period {p.serial_period_ms:.2f} ms",
+        f"R {p.r_ms:.2f} ms   serial period {p.serial_period_ms:.2f} ms",
         f"  {p.bytes_per_batch / 1e6:.2f} MB read back a batch{worker}{kernels}{graphs}",
     ]
     if f.syncs:
@@ -169,7 +170,7 @@ def cost_rows(f: Forecast) -> list[dict[str, object]]:
     parts = [
         ("L: launch", p.l_ms),
         ("G beyond L: the forward", max(p.g_ms - p.l_ms, 0.0)),
-        ("X: copy home and read", p.x_ms),
+        ("R: readback home and read", p.r_ms),
         ("C: post-processing", p.c_ms),
     ]
     return [{"part": name, "ms": ms, "order": i} for i, (name, ms) in enumerate(parts)]

@@ -12,13 +12,7 @@ from typing import Any
 
 from engine.read.diagnosis import checks, format_checks
 from engine.read.rungs import format_rungs, format_syncs, rungs
-from engine.read.truth import (
-    beyond_sentence,
-    blocks,
-    fast_block_sentences,
-    rung_sentences,
-    shortfall_sentence,
-)
+from engine.read.truth import blocks, fast_block_sentences, limit_sentence, rung_sentences
 from engine.read.uploads import format_uploads
 from engine.read.verdict import verdict
 from engine.result.comparison import Comparison
@@ -36,15 +30,16 @@ def cv_text(c: Comparison) -> str:
     return "n/a" if math.isnan(c.speedup_cv) else f"{c.speedup_cv:.1%}"
 
 
-def _a(number: str) -> str:
-    """The article a number is read with: an 8.88x, an 11.2x, a 1.95x."""
-    return "an" if number.startswith(("8", "11.", "18.")) else "a"
+def limit_text(limit: float, ceiling: float) -> str:
+    """A block limit, with the steady ceiling beside it where the two read differently."""
+    text = f"{limit:.2f}x limit"
+    return text if f"{limit:.2f}" == f"{ceiling:.2f}" else f"{text} (ceiling {ceiling:.2f}x)"
 
 
 def gain_text(c: Comparison) -> str:
-    """The headline's gain against its ceiling, naming the variant it speaks of."""
-    ceiling = f"{c.ceiling:.2f}x"
-    return f"{c.headline.name}: {c.speedup:.2f}x of {_a(ceiling)} {ceiling} ceiling"
+    """The headline's gain against its block limit, with the steady ceiling beside it where the two
+    read differently, naming the variant it speaks of."""
+    return f"{c.headline.name}: {c.speedup:.2f}x of its {limit_text(c.limit, c.ceiling)}"
 
 
 def headline_text(c: Comparison) -> str:
@@ -93,15 +88,18 @@ def headline_numbers(c: Comparison) -> dict[str, float | str]:
         "speedup": c.speedup,
         "speedup_cv": c.speedup_cv,
         "stability": c.stability_state,
+        "limit": c.limit,
         "ceiling": c.ceiling,
         "efficiency": c.efficiency,
         "g_ms": b.g.mean,
         "l_ms": b.l.mean,
         "c_ms": b.c.mean,
-        "predicted_baseline_period_ms": p.baseline_period_ms,
-        "predicted_headline_period_ms": p.period_ms,
-        "baseline_period_p50_ms": b.period.p50,
-        "headline_period_p50_ms": h.period.p50,
+        "steady_baseline_period_ms": p.baseline_period_ms,
+        "steady_headline_period_ms": p.period_ms,
+        "limit_baseline_period_ms": p.baseline_limit_period_ms,
+        "limit_headline_period_ms": p.limit_period_ms,
+        "baseline_period_ms": b.period_ms,
+        "headline_period_ms": h.period_ms,
         "baseline_latency_p50_ms": b.latency.p50,
         "headline_latency_p50_ms": h.latency.p50,
         "baseline_throughput_ips": b.throughput_ips,
@@ -119,8 +117,7 @@ def summary(c: Comparison) -> dict[str, Any]:
         "stability_text": c.stability_text,
         "contention": c.contention.stamp,
         "verdict": v.line,
-        "shortfall": shortfall_sentence(c),
-        "beyond": beyond_sentence(c),
+        "standing": limit_sentence(c),
         "cpu_iterations_per_batch": iterations_used(c),
         "counted_rounds": [i + 1 for i in c.counted_rounds],
         "blocks": [asdict(b) for b in blocks(c)],
@@ -137,16 +134,18 @@ def document(c: Comparison, run_id: str | None = None) -> dict[str, Any]:
 
 
 def format_blocks(c: Comparison) -> list[str]:
+    w = max(8, *(len(n) for n in c.variant_names))
     lines = [
-        "per-block truth (periods predicted from each block's own G, L and C):",
-        f"  {'round':>5} {'mode':>8} {'G ms':>8} {'L ms':>7} {'C ms':>8} {'predicted':>10} "
-        f"{'measured':>9} {'schedule eff':>13}",
+        f"per-block truth (ms a batch: what each block's own costs allow for {c.workload.steps} batches, "
+        "and its period):",
+        f"  {'round':>5} {'variant':>{w}} {'G ms':>8} {'L ms':>7} {'C ms':>8} {'limit':>10} "
+        f"{'period':>9} {'schedule eff':>13}",
     ]
     for b in blocks(c):
         mark = "" if b.counted else "  (settling, not counted)"
         lines.append(
-            f"  {b.round_index + 1:>5} {b.mode:>8} {fmt(b.g_ms, 2):>8} {fmt(b.l_ms, 2):>7} "
-            f"{fmt(b.c_ms):>8} {fmt(b.predicted_period_ms):>10} {fmt(b.measured_period_ms):>9} "
+            f"  {b.round_index + 1:>5} {b.mode:>{w}} {fmt(b.g_ms, 2):>8} {fmt(b.l_ms, 2):>7} "
+            f"{fmt(b.c_ms):>8} {fmt(b.limit_period_ms):>10} {fmt(b.period_ms):>9} "
             f"{pct(b.schedule_efficiency):>13}{mark}"
         )
     return lines + [f"  {said}" for said in fast_block_sentences(c)]
@@ -159,8 +158,8 @@ def format_comparison(c: Comparison) -> str:
     env = c.environment
     where = env.where
     rows = [
-        ("period p50 (ms)", s.period.p50, o.period.p50),
-        ("period p90 (ms)", s.period.p90, o.period.p90),
+        ("period (ms): wall / batches", s.period_ms, o.period_ms),
+        ("launch gap p50 (ms)", s.launch_gap.p50, o.launch_gap.p50),
         ("end-to-end latency p50 (ms)", s.latency.p50, o.latency.p50),
         ("throughput (images/s)", s.throughput_ips, o.throughput_ips),
         ("wall, counted blocks (s)", s.wall_s, o.wall_s),
@@ -186,8 +185,11 @@ def format_comparison(c: Comparison) -> str:
         "",
         f"G {fmt(s.g.mean)} ms   L {fmt(s.l.mean, 2)} ms   C {fmt(s.c.mean)} ms"
         f"   (means over the counted {base} blocks)",
-        f"predicted period: {base} {fmt(p.baseline_period_ms)} ms, {head} {fmt(p.period_ms)} ms",
-        f"{head} over {base}: speedup {c.speedup:.3f}x   ceiling {c.ceiling:.3f}x   efficiency {eff}",
+        f"steady period: {base} {fmt(p.baseline_period_ms)} ms, {head} {fmt(p.period_ms)} ms ({p.formula})",
+        f"limit for blocks of {w.steps}: {base} {fmt(p.baseline_limit_period_ms)} ms, {head} "
+        f"{fmt(p.limit_period_ms)} ms a batch",
+        f"{head} over {base}: speedup {c.speedup:.3f}x   limit {c.limit:.3f}x   ceiling {c.ceiling:.3f}x   "
+        f"efficiency {eff}",
         f"per-round speedups: {ratios}{counted}",
         f"{c.stability_text} (stopped by: {rule.stop_reason}) · {c.contention.stamp}",
         "",
@@ -202,5 +204,5 @@ def format_comparison(c: Comparison) -> str:
         f"verdict: {v.bounds}",
         f"most help: {v.advice}",
     ]
-    lines += [x for x in (shortfall_sentence(c), beyond_sentence(c)) if x]
+    lines += [x for x in (limit_sentence(c),) if x]
     return "\n".join(lines)

@@ -7,7 +7,6 @@ shown in one place is the number shown in the others.
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass
 
 from engine.read.box import box_ceiling, box_sentence
@@ -21,11 +20,12 @@ class Rung:
     label: str
     depth: int
     workers: int
-    speedup: float  # median over counted rounds of baseline wall / this variant's wall
-    ceiling: float
-    efficiency: float  # share of the predicted gain realised; nan when too little was predicted
+    speedup: float  # the baseline's counted walls over this variant's
+    limit: float  # the block limit: the best speedup blocks of the run's steps allow
+    ceiling: float  # the steady ceiling: what a long run tends to
+    efficiency: float  # share of the gain its limit allows that it realised; nan where none is allowed
     of_box: float  # the speedup as a share of the box's ceiling (engine/read/box.py)
-    period_p50_ms: float
+    period_ms: float  # its counted blocks' wall over their batches
     latency_p50_ms: float
     latency_p99_ms: float
     throughput_ips: float
@@ -35,18 +35,6 @@ class Rung:
     bound: str
     idle_ms: dict[str, float]  # GPU idle per batch by cause
     syncs: int  # synchronisations the watch found in this variant's loop
-
-
-def period_of(c: Comparison, name: str) -> float:
-    """A variant's period as the table prints it: the median gap between launches, except where
-    processes work beside the launching thread. There the launcher runs ahead into their backlog
-    and its gaps bunch (a pool-bound bf16 rung's median gap read 1.3 ms against a pace of 8.7 ms a
-    batch), so the period is the median over blocks of each block's steady pace."""
-    v = c.variant(name)
-    if not (v.workers or v.prefetch):
-        return c.summary_of(name).period.p50
-    paces = [r.measured_period_ms for r in c.mode_runs(name) if not math.isnan(r.measured_period_ms)]
-    return statistics.median(paces) if paces else c.summary_of(name).period.p50
 
 
 def rungs(c: Comparison) -> list[Rung]:
@@ -61,10 +49,11 @@ def rungs(c: Comparison) -> list[Rung]:
                 v.depth,
                 v.workers,
                 c.speedup_of(v.name),
+                c.limit_of(v.name),
                 c.ceiling_of(v.name),
                 c.efficiency_of(v.name),
                 box.share(c.speedup_of(v.name)),
-                period_of(c, v.name),
+                c.period_of(v.name),
                 s.latency.p50,
                 s.latency.p99,
                 s.throughput_ips,
@@ -91,17 +80,21 @@ def name_width(c: Comparison) -> int:
 def format_rungs(c: Comparison) -> list[str]:
     w = name_width(c)
     head = (
-        f"  {'variant':<{w}} {'speedup':>8} {'ceiling':>8} {'eff':>5} {'of box':>6} {'period':>8} "
-        f"{'e2e p50':>8} {'e2e p99':>8} {'L ms':>6}  bound"
+        f"  {'variant':<{w}} {'speedup':>8} {'limit':>8} {'ceiling':>8} {'eff':>5} {'of box':>6} "
+        f"{'period':>8} {'images/s':>9} {'e2e p50':>8} {'e2e p99':>8} {'L ms':>6}  bound"
     )
-    lines = [f"variants against {c.baseline.name} (ms unless marked):", head]
+    lines = [
+        f"variants against {c.baseline.name} (ms unless marked; limit: what blocks of {c.workload.steps} "
+        "batches allow, eff: the share of its gain realised; period: wall / batches):",
+        head,
+    ]
     for r in rungs(c):
         eff = "-" if math.isnan(r.efficiency) else f"{r.efficiency:.0%}"
         box = "-" if math.isnan(r.of_box) else f"{r.of_box:.0%}"
         lines.append(
-            f"  {r.name:<{w}} {_f(r.speedup):>7}x {_f(r.ceiling):>7}x {eff:>5} {box:>6} "
-            f"{_f(r.period_p50_ms, 1):>8} {_f(r.latency_p50_ms, 1):>8} {_f(r.latency_p99_ms, 1):>8} "
-            f"{_f(r.l_ms):>6}  {r.bound}"
+            f"  {r.name:<{w}} {_f(r.speedup):>7}x {_f(r.limit):>7}x {_f(r.ceiling):>7}x {eff:>5} {box:>6} "
+            f"{_f(r.period_ms, 1):>8} {_f(r.throughput_ips, 1):>9} {_f(r.latency_p50_ms, 1):>8} "
+            f"{_f(r.latency_p99_ms, 1):>8} {_f(r.l_ms):>6}  {r.bound}"
         )
     lines += ["", "of box: " + box_sentence(c)]
     lines += ["", "GPU idle per batch, by cause (ms): " + " / ".join(CAUSES)]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from engine.result.schedule import predict
+from engine.model.ceiling import predict
 from engine.result.sweep import SweepPoint
 
 

@@ -14,7 +14,7 @@ import statistics
 from dataclasses import dataclass
 
 from engine.read.gaps import covered_ns
-from engine.read.rungs import name_width, period_of
+from engine.read.rungs import name_width
 from engine.result.blocks import NS_PER_MS, RunResult
 from engine.result.comparison import Comparison
 from engine.spec.variants import Variant
@@ -27,7 +27,7 @@ class UploadRow:
     x_ms: float  # the copy on the device, per batch
     host_ms: float  # the host in the call that sent it, per batch
     overlapped: float  # share of the copy's time that ran while a batch computed
-    period_ms: float  # the variant's period p50
+    period_ms: float  # the variant's period: its counted blocks' wall over their batches
     reference: str  # the same loop with no upload; "" where the set has none
     cost_share: float  # 1 - the reference's period over this one's; nan without a reference
 
@@ -64,9 +64,9 @@ def upload_rows(c: Comparison) -> list[UploadRow]:
             if steps
             else math.nan
         )
-        period = period_of(c, v.name)
+        period = c.period_of(v.name)
         ref = _reference(c, v)
-        share = 1 - period_of(c, ref.name) / period if ref is not None else float("nan")
+        share = 1 - c.period_of(ref.name) / period if ref is not None else float("nan")
         rows.append(
             UploadRow(
                 v.name,
@@ -89,7 +89,7 @@ def upload_sentence(c: Comparison) -> str:
     page, side = rows.get("pageable"), rows.get("side")
     if page is None or side is None or page.reference != side.reference:
         return ""
-    ref_ms = period_of(c, page.reference)
+    ref_ms = c.period_of(page.reference)
     lost = page.period_ms - ref_ms
     recovered = (page.period_ms - side.period_ms) / lost if lost > 0 else float("nan")
     return (

@@ -30,10 +30,11 @@ def variants_frame(c: Comparison) -> pd.DataFrame:
                 "depth": r.depth,
                 "workers": r.workers,
                 "speedup": r.speedup,
+                "limit": r.limit,
                 "ceiling": r.ceiling,
                 "of the gain": r.efficiency,
                 "of the box": r.of_box,
-                "period p50 (ms)": r.period_p50_ms,
+                "period (ms)": r.period_ms,
                 "e2e p50 (ms)": r.latency_p50_ms,
                 "e2e p99 (ms)": r.latency_p99_ms,
                 "images/s": r.throughput_ips,
@@ -57,7 +58,7 @@ def uploads_frame(c: Comparison) -> pd.DataFrame:
             "copy X (ms)": r.x_ms,
             "host in the call (ms)": r.host_ms,
             "copy under compute": r.overlapped,
-            "period p50 (ms)": r.period_ms,
+            "period (ms)": r.period_ms,
             "cost of the period": r.cost_share,
         }
         for r in upload_rows(c)
@@ -94,5 +95,5 @@ def pool_frame(c: Comparison) -> pd.DataFrame:
     for r in rungs(c):
         if r.workers or r.name == c.baseline.name:
             rows.append({"workers": r.workers, "series": "measured speedup", "value": r.speedup})
-            rows.append({"workers": r.workers, "series": "ceiling", "value": r.ceiling})
+            rows.append({"workers": r.workers, "series": "limit", "value": r.limit})
     return pd.DataFrame(rows, columns=["workers", "series", "value"])

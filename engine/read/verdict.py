@@ -11,8 +11,8 @@ import math
 import os
 from dataclasses import dataclass
 
+from engine.model.ceiling import Prediction, predict
 from engine.result.comparison import Comparison
-from engine.result.schedule import Prediction, predict
 from engine.spec.fields import flag_of
 from engine.spec.run_spec import RUN_FIELDS
 from engine.spec.sets import SETS
@@ -110,7 +110,7 @@ def _advice(c: Comparison, p: Prediction, words: Words) -> str:
         k = headline.workers
         return (
             f"more post-processing workers: C / {k} = {cc / k:.1f} ms sets the pace, against G "
-            f"{g:.1f} ms; with {math.ceil(cc / max(g, l_, 1e-9))} the device would"
+            f"{g:.1f} ms; with {math.ceil(cc / max(g, l_, 1e-9))} workers the device would set it instead"
         )
     if bound.startswith("launch-bound"):
         if headline.launch == "graph":

@@ -5,11 +5,12 @@ Kept apart from the comparison so that the runners, which produce blocks, need n
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
 
-from engine.result.schedule import period_ms
+from engine.model.letters import Costs
 from engine.result.stats import Summary, summarize
 
 NS_PER_MS = 1_000_000
@@ -70,6 +71,17 @@ class StepRecord:
         return (self.post_end_ns - start) / NS_PER_MS
 
 
+def costs_of(g: Summary, l_ms: Summary, c: Summary, x: Summary, p: Summary) -> Costs:
+    """Mean costs by letter; a letter the blocks did not have (no upload, no pre-processing) is 0.
+    A cost that is not a number (an empty or damaged block) is 0 too, so the model never divides
+    by what was not measured."""
+
+    def ms(s: Summary) -> float:
+        return s.mean if s.n and math.isfinite(s.mean) and s.mean >= 0 else 0.0
+
+    return Costs(ms(g), ms(l_ms), ms(c), x_ms=ms(x), p_ms=ms(p))
+
+
 @dataclass(frozen=True)
 class TelemetryTrace:
     """Samples on the same clock as the step records; empty lists where a source was unavailable."""
@@ -121,8 +133,15 @@ class RunResult:
         return (self.end_ns - self.start_ns) / 1e9
 
     @property
-    def periods_ms(self) -> list[float]:
-        """Gaps between consecutive launches: the steady-state cost of one iteration."""
+    def period_ms(self) -> float:
+        """The block's period: its wall over its batches, fill and drain included. Every period the
+        product shows is this one, so period, throughput and speedup always agree."""
+        return self.wall_s * 1e3 / len(self.steps) if self.steps else float("nan")
+
+    @property
+    def launch_gaps_ms(self) -> list[float]:
+        """Gaps between consecutive launches: a second timing, with a spread of its own, shown only
+        under its own name (a pool's launcher runs ahead into the backlog, so its gaps bunch)."""
         s = self.steps
         return [(b.launch_start_ns - a.launch_start_ns) / NS_PER_MS for a, b in zip(s, s[1:], strict=False)]
 
@@ -135,8 +154,8 @@ class RunResult:
         return len(self.steps) * self.batch_size / self.wall_s if self.wall_s > 0 else float("nan")
 
     @cached_property
-    def period(self) -> Summary:
-        return summarize(self.periods_ms)
+    def launch_gap(self) -> Summary:
+        return summarize(self.launch_gaps_ms)
 
     @cached_property
     def latency(self) -> Summary:
@@ -165,53 +184,17 @@ class RunResult:
         return summarize([r.p_ms for r in self.steps if r.pre_start_ns >= 0])
 
     @property
-    def steady_periods_ms(self) -> list[float]:
-        """Periods once the queue is full: a deque block's first depth - 1 launches come early."""
-        return self.periods_ms[self.depth - 1 :]
+    def costs(self) -> Costs:
+        """This block's own mean costs by letter, as the cost model takes them."""
+        return costs_of(self.g_ms, self.l_ms, self.c_ms, self.x_ms, self.p_ms)
 
     @property
-    def predicted_period_ms(self) -> float:
-        """The period this block's own mean G, L and C predict for its loop shape."""
-        x = self.x_ms.mean if self.upload != "none" else 0.0
-        return period_ms(
-            self.g_ms.mean,
-            self.l_ms.mean,
-            self.c_ms.mean,
-            self.depth,
-            self.workers,
-            upload=self.upload,
-            x_ms=x,
-        )
-
-    @property
-    def measured_period_ms(self) -> float:
-        """The block's steady period. Inline, the launcher waits for each post-processing, so the
-        gaps between launches are the period. With a pool the launcher runs ahead into the pool's
-        backlog while the workers ramp up, and its gaps read 10 to 25% short of what the pool
-        delivers (an 8-worker block on an H200 read 121-125% of its own prediction). There the
-        period is the pace of finished batches once every worker is busy, over whole turns of k
-        finishes (the workers start a launch apart, so their finishes bunch within a turn), with
-        the first turn (ramp) and the last k finishes (drain) left out; nan for a block too short
-        for one whole turn between them."""
-        if self.workers:
-            k, n = self.workers, len(self.steps)
-            turns = (n - 2 * k - 1) // k
-            if turns < 1:
-                return float("nan")
-            ends = sorted(s.post_end_ns for s in self.steps)
-            return (ends[k + turns * k] - ends[k]) / (turns * k) / NS_PER_MS
-        steady = self.steady_periods_ms
+    def steady_pace_ms(self) -> float:
+        """The mean launch gap once the queue is full, without fill and drain: the crossover's
+        back-to-back pace of a loop with nothing but the forward. Not a period: shown only under
+        its own name."""
+        steady = self.launch_gaps_ms[self.depth - 1 :]
         return sum(steady) / len(steady) if steady else float("nan")
-
-    @property
-    def schedule_efficiency(self) -> float:
-        """Predicted over measured period: 1 when the loop did exactly what its own costs allow.
-
-        It separates the loop from the host: a block whose C drifted still scores 1, because its
-        prediction uses the C it actually had; a loop that stalls or waits too long scores below.
-        """
-        measured = self.measured_period_ms
-        return self.predicted_period_ms / measured if measured > 0 else float("nan")
 
     @property
     def ms_per_iteration(self) -> float:

@@ -15,11 +15,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from engine.result.blocks import RunResult, TelemetryTrace
+from engine.model.ceiling import Prediction, efficiency
+from engine.model.letters import Costs
+from engine.model.terms import terms_of
+from engine.result.blocks import RunResult, TelemetryTrace, costs_of
 from engine.result.circumstances import Calibration, Contention, Environment, Provenance, Stability
 from engine.result.findings import SyncFinding
 from engine.result.forecast import Forecast
-from engine.result.schedule import Prediction, efficiency, predict
 from engine.result.schema import SCHEMA_VERSION, upgrade
 from engine.result.stats import Summary, coefficient_of_variation, summarize
 from engine.spec.sets import pair
@@ -29,9 +31,16 @@ from engine.spec.workload import Workload
 
 @dataclass(frozen=True)
 class VariantSummary:
-    """One variant's blocks pooled over the counted rounds."""
+    """One variant's blocks pooled over the counted rounds.
 
-    period: Summary
+    `period_ms` is the one period: the counted blocks' wall over their batches, fill and drain
+    included, so that period, throughput (images over the same wall) and speedup (the ratio of
+    the same walls) can never disagree. The gaps between launches are a second timing, kept for
+    their spread and shown only under their own name: a pool's launcher runs ahead into its
+    backlog, and its median gap once read 1.3 ms beside a period of 8.7 ms."""
+
+    period_ms: float
+    launch_gap: Summary
     latency: Summary
     throughput_ips: float  # images over the summed wall time of every block
     wall_s: float
@@ -40,6 +49,11 @@ class VariantSummary:
     c: Summary
     x: Summary  # the input's copy per batch, where the variant uploads one
     p: Summary  # the input's pre-processing per batch, where there is any
+
+    @property
+    def costs(self) -> Costs:
+        """The mean costs by letter, as the cost model takes them."""
+        return costs_of(self.g, self.l, self.c, self.x, self.p)
 
 
 @dataclass(frozen=True)
@@ -109,17 +123,27 @@ class Comparison:
 
     def all_round_speedups_of(self, name: str) -> list[tuple[int, float]]:
         """(round, baseline wall / this variant's wall) for every round run, settling ones included."""
-        return [(i, b.wall_s / v.wall_s) for i, b, v in self._rounds_with(name)]
+        return [(i, _ratio(b.wall_s, v.wall_s)) for i, b, v in self._rounds_with(name)]
 
     def round_speedups_of(self, name: str) -> list[float]:
         counted = set(self.counted_rounds)
         return [x for i, x in self.all_round_speedups_of(name) if i in counted]
 
     def speedup_of(self, name: str) -> float:
-        """Median over the counted rounds of the baseline's wall over this variant's."""
+        """The baseline's counted walls over this variant's, summed over the rounds that ran both.
+
+        Blocks hold the same batches, so this is the ratio of the two periods and of the two
+        throughputs: one estimator for all three, and the rotating rounds still weigh a
+        drifting host on every variant alike. The rounds' spread (its CV) is the error bar."""
         if name == self.baseline.name:
             return 1.0
-        return summarize(self.round_speedups_of(name)).p50
+        counted = set(self.counted_rounds)
+        pairs = [(b.wall_s, v.wall_s) for i, b, v in self._rounds_with(name) if i in counted]
+        return _ratio(sum(b for b, _v in pairs), sum(v for _b, v in pairs)) if pairs else float("nan")
+
+    def period_of(self, name: str) -> float:
+        """A variant's period in ms: its counted blocks' wall over their batches."""
+        return self.summary_of(name).period_ms
 
     def latency_ratio_of(self, name: str) -> float:
         """Median over the counted rounds of this variant's p50 end-to-end latency over the
@@ -191,21 +215,42 @@ class Comparison:
         return self.summary_of(self.headline.name)
 
     def prediction_of(self, name: str) -> Prediction:
-        """G, L and C from the baseline's blocks, where nothing competes with the GPU or the host.
-
-        A CUDA Graph variant brings its own G and L: replaying changes what launching costs,
-        which is the whole point of it, while the baseline keeps its eager launches.
-        """
-        return predict_for(self.baseline_summary, self.summary_of(name), self.variant(name), self.baseline)
+        """The variant against the baseline, from the baseline's costs (where nothing competes with
+        the device or the host) and the variant's own where it changes them on purpose, for blocks
+        of the steps this run measured (engine/model/terms.py says which)."""
+        return predict_for(
+            self.baseline_summary,
+            self.summary_of(name),
+            self.variant(name),
+            self.baseline,
+            self.workload.steps,
+        )
 
     def ceiling_of(self, name: str) -> float:
+        """The steady ceiling: what a long run of this variant tends to."""
         return self.prediction_of(name).ceiling
 
+    def limit_of(self, name: str) -> float:
+        """The block limit: the best speedup blocks of this run's steps allow, fill, drain and a
+        pool's waves included. Every variant is held against this."""
+        return self.prediction_of(name).limit
+
     def efficiency_of(self, name: str) -> float:
-        """Share of the gain predicted for this variant that it realised; nan for the baseline."""
+        """Share of the gain its block limit allows that a variant realised; nan for the baseline."""
         if name == self.baseline.name:
             return float("nan")
-        return efficiency(self.speedup_of(name), self.ceiling_of(name))
+        return efficiency(self.speedup_of(name), self.limit_of(name))
+
+    def block_limit_ms(self, run: RunResult) -> float:
+        """The period a block's own mean costs allow it, for its own steps: its own limit."""
+        v = self.variant(run.mode)
+        return prediction_from(run.costs, run.costs, v, v, len(run.steps)).limit_period_ms
+
+    def schedule_efficiency(self, run: RunResult) -> float:
+        """A block's own limit over the period it took: 1 when the loop did exactly what its own
+        costs allow. A block whose C drifted still scores 1, because its limit uses the C it had;
+        a loop that stalled scores below, and one faster than the model allows above."""
+        return _ratio(self.block_limit_ms(run), run.period_ms)
 
     @property
     def prediction(self) -> Prediction:
@@ -214,6 +259,10 @@ class Comparison:
     @property
     def ceiling(self) -> float:
         return self.prediction.ceiling
+
+    @property
+    def limit(self) -> float:
+        return self.prediction.limit
 
     @property
     def efficiency(self) -> float:
@@ -264,44 +313,37 @@ class Comparison:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
 
-def predict_for(base: VariantSummary, own: VariantSummary, v: Variant, baseline: Variant) -> Prediction:
-    """A variant's prediction from the baseline's costs (and its own G and L where it launches
-    differently, or at its own precision): the one rule behind every ceiling, a finished
-    result's and a running one's."""
-    same = v.launches_like(baseline)
-    g, l_ms = (base.g.mean, base.l.mean) if same else (own.g.mean, own.l.mean)
-    drains = v.readback == "naive" and not v.is_serial
-    return predict(
-        g,
-        l_ms,
-        base.c.mean,
-        v.depth,
-        v.workers,
-        baseline_l_ms=base.l.mean,
-        drains=drains,
-        baseline_g_ms=base.g.mean,
-        upload=v.upload,
-        x_ms=own.x.mean if v.uploads else 0.0,
-        baseline_upload=baseline.upload,
-        baseline_x_ms=base.x.mean if baseline.uploads else 0.0,
-        p_ms=base.p.mean if base.p.n else own.p.mean if own.p.n else 0.0,
-        prefetch=v.prefetch,
-        baseline_prefetch=baseline.prefetch,
-    )
+def prediction_from(base: Costs, own: Costs, v: Variant, baseline: Variant, steps: int) -> Prediction:
+    """The one way a variant and its costs become a prediction: the cost model's terms for both."""
+    return Prediction(terms_of(v, own, base, like=baseline), terms_of(baseline, base), steps)
+
+
+def predict_for(
+    base: VariantSummary, own: VariantSummary, v: Variant, baseline: Variant, steps: int = 0
+) -> Prediction:
+    """A variant's prediction from the baseline's pooled blocks and its own: every ceiling and
+    block limit, a finished result's and a running one's."""
+    return prediction_from(base.costs, own.costs, v, baseline, steps)
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0 else float("nan")
 
 
 def pooled(runs: list[RunResult]) -> VariantSummary:
     """Blocks of one variant as one summary: every step's spans, all walls and images together."""
     if not runs:
         empty = summarize([])
-        return VariantSummary(empty, empty, float("nan"), 0.0, empty, empty, empty, empty, empty)
+        nan = float("nan")
+        return VariantSummary(nan, empty, empty, nan, 0.0, empty, empty, empty, empty, empty)
     steps = [s for r in runs for s in r.steps]
     wall = sum(r.wall_s for r in runs)
     images = sum(len(r.steps) * r.batch_size for r in runs)
     return VariantSummary(
-        period=summarize([p for r in runs for p in r.periods_ms]),
+        period_ms=_ratio(wall * 1e3, len(steps)),
+        launch_gap=summarize([p for r in runs for p in r.launch_gaps_ms]),
         latency=summarize([s.latency_ms for s in steps]),
-        throughput_ips=images / wall if wall > 0 else float("nan"),
+        throughput_ips=_ratio(images, wall),
         wall_s=wall,
         g=summarize([s.g_ms for s in steps]),
         l=summarize([s.l_ms for s in steps]),

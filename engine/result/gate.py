@@ -21,10 +21,11 @@ import typing
 from typing import Any
 
 from engine.errors import shorten
+from engine.model.forecast import ProbeCosts, RungForecast
 from engine.result.blocks import RunResult, StepRecord, TelemetryTrace
 from engine.result.circumstances import Calibration, Contention, Environment, Provenance, Stability
 from engine.result.findings import SyncFinding
-from engine.result.forecast import Forecast, ProbeCosts, RungForecast, Skipped
+from engine.result.forecast import Forecast, Skipped
 from engine.spec.sets import SETS
 from engine.spec.variants import MAX_DEPTH, MAX_WORKERS
 

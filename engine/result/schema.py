@@ -19,8 +19,9 @@ from engine.spec.variants import Variant, name_of
 #    are renamed by what they run, in the variants, the blocks and the findings alike.
 # 6: the workload may name a user's loop, and a diagnosis carries its forecast; older results have
 #    neither, which is what the defaults say.
-SCHEMA_VERSION = 6
-READABLE_SCHEMAS = (1, 2, 3, 4, 5, 6)
+# 7: a probe's readback is R, its own letter: X is the input's upload everywhere (forecast.probe).
+SCHEMA_VERSION = 7
+READABLE_SCHEMAS = (1, 2, 3, 4, 5, 6, 7)
 
 
 def upgrade(d: dict[str, Any]) -> dict[str, Any]:
@@ -68,7 +69,17 @@ def upgrade(d: dict[str, Any]) -> dict[str, Any]:
         d = _rename(d)
     if d["schema_version"] == 5:
         d = {**d, "schema_version": 6, "forecast": None}
+    if d["schema_version"] == 6:
+        d = {**d, "schema_version": 7, "forecast": _probe_r(d.get("forecast"))}
     return d
+
+
+def _probe_r(forecast: Any) -> Any:
+    """Version 6 called the probe's readback X, the letter of the input's upload."""
+    if not isinstance(forecast, dict) or not isinstance(forecast.get("probe"), dict):
+        return forecast
+    probe = {("r_ms" if k == "x_ms" else k): v for k, v in forecast["probe"].items()}
+    return {**forecast, "probe": probe}
 
 
 def _renamed(variants: tuple[Variant, ...]) -> tuple[Variant, ...]:

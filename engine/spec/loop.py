@@ -69,7 +69,7 @@ class Loop:
 
 
 @dataclass(frozen=True)
-class LoopPost:
+class UserPost:
     """A loop's post-processing in the runners' shape: (step, output) -> no iteration count.
 
     The user's function may return anything (boxes, a PNG, text); the runner keeps only the time,

@@ -4,7 +4,7 @@ It holds the GIL for its whole length, like real Python post-processing (decodin
 logging), which is why overlapping it needs a device that runs outside this interpreter's thread.
 None of the forms sleeps; each is real arithmetic on one core:
 
-- fixed work (`LoopPost`): an iteration count, chosen once. Honest about real post-processing, but
+- fixed work (`FixedWorkPost`): an iteration count, chosen once. Honest about real post-processing, but
   its C moves with the host's speed, by tens of percent on a shared box.
 - fixed duration (`SpinPost`): the same loop in short chunks until C has passed. C holds still
   whatever the host does, so the schedule and not the host's mood decides the speedup; the
@@ -79,7 +79,7 @@ def iterations_for(target_ms: float, ms_per_iter: float) -> int:
 
 
 @dataclass(frozen=True)
-class LoopPost:
+class FixedWorkPost:
     """Fixed work: run the loop for a set number of iterations; the batch's output is not read."""
 
     iterations: int
@@ -119,14 +119,14 @@ class SpinPost:
 
 def post_for(
     cpu_work: str, cpu_fixed: str, iterations: int, target_c_ms: float, serial: bool
-) -> LoopPost | ArticleOverlapPost | SpinPost:
+) -> FixedWorkPost | ArticleOverlapPost | SpinPost:
     """The post-processing of one block: what the workload asks for, in a serial loop or not
     (the article's overlap script runs its own loop in every overlapped shape)."""
     if cpu_fixed == "duration":
         return SpinPost(target_c_ms)
     if cpu_work == "article" and not serial:
         return ArticleOverlapPost(iterations)
-    return LoopPost(iterations)
+    return FixedWorkPost(iterations)
 
 
 TOP_K = 5  # classes read per image, as a classifier's serving code would

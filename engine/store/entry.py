@@ -36,6 +36,7 @@ class Entry:
     card: str
     speedup: float
     ceiling: float
+    block_limit: float
     efficiency: float
     stability: str
     variant_set: str = ""  # pair, ladder, ... or sweep for a G/C sweep's entry; "" for a custom set
@@ -47,7 +48,7 @@ class Entry:
         when = self.started_at[:16].replace("T", " ") or "recorded"
         return (
             f"{self.id} · {when} · {self.variant_set or 'custom'} · {self.preset} · batch "
-            f"{self.batch_size} · {self.card} · {self.speedup:.2f}x of {self.ceiling:.2f}x"
+            f"{self.batch_size} · {self.card} · {self.speedup:.2f}x of its {self.block_limit:.2f}x limit"
         )
 
 
@@ -77,6 +78,7 @@ def row_of(run_id: str, c: Comparison, source: str, saved_at: str) -> dict[str, 
         "card": card_name(c),
         "speedup": c.speedup,
         "ceiling": c.ceiling,
+        "block_limit": c.limit,
         "efficiency": c.efficiency,
         "stability": c.stability_text,
         "variant_set": c.variant_set,

@@ -84,14 +84,18 @@ ADDED = {
     "variant_set": "TEXT NOT NULL DEFAULT ''",  # the named set the run compared
     "sweep": "TEXT NOT NULL DEFAULT ''",  # the G/C sweep a point belongs to: its id, or ''
     "digest": "TEXT NOT NULL DEFAULT ''",  # the records' fingerprint: one result is stored once
+    "block_limit": "REAL",  # the headline's block limit, which its efficiency is the share of
+    "numbers": "INTEGER NOT NULL DEFAULT 0",  # the NUMBERS_VERSION its listed numbers were read by
 }
 COLUMNS = (
     "id, saved_at, started_at, user, host, source, preset, model, batch_size, precision, depth, "
-    "device, card, speedup, ceiling, efficiency, stability, variant_set, sweep"
+    "device, card, speedup, ceiling, block_limit, efficiency, stability, variant_set, sweep"
 )
-
-
-NUMBERS = ("speedup", "ceiling", "efficiency")
+# The listed numbers are read from each result when it is saved. When what they mean changes (1:
+# speedup as the ratio of the counted walls, efficiency against the block limit), a store's rows
+# are read again once, so the list never says another number than the run it opens.
+NUMBERS_VERSION = 1
+NUMBERS = ("speedup", "ceiling", "block_limit", "efficiency")
 
 
 def data_dir(override: str | Path | None = None) -> Path:
@@ -169,22 +173,43 @@ class History:
         result, so its runs show their set and an import of one of them is known as a duplicate."""
         have = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
         missing = [name for name in ADDED if name not in have]
-        if not missing:
+        if not missing and not self._stale(db):
             return
         db.execute("BEGIN IMMEDIATE")
         have = {row[1] for row in db.execute("PRAGMA table_info(runs)")}  # another process may have
         for name in ADDED:
             if name not in have:
                 db.execute(f"ALTER TABLE runs ADD COLUMN {name} {ADDED[name]}")
-        for run_id, text in db.execute("SELECT id, result_json FROM runs").fetchall():
+        stale = "SELECT id, result_json FROM runs WHERE numbers < ?"
+        for run_id, text in db.execute(stale, (NUMBERS_VERSION,)).fetchall():
             try:
                 c = parse_result(text, f"stored run {run_id}")
             except HistoryError:
                 continue  # left as it is; opening it says why
+            numbers = {k: _nan_none(v) for k, v in row_of(run_id, c, "", "").items() if k in NUMBERS}
             db.execute(
-                "UPDATE runs SET variant_set = ?, digest = ? WHERE id = ?", (c.variant_set, digest(c), run_id)
+                "UPDATE runs SET variant_set = :variant_set, digest = :digest, speedup = :speedup, "
+                "ceiling = :ceiling, block_limit = :block_limit, efficiency = :efficiency, "
+                "numbers = :numbers WHERE id = :id",
+                {
+                    **numbers,
+                    "variant_set": c.variant_set,
+                    "digest": digest(c),
+                    "numbers": NUMBERS_VERSION,
+                    "id": run_id,
+                },
             )
         db.execute("COMMIT")
+
+    @staticmethod
+    def _stale(db: sqlite3.Connection) -> bool:
+        """Whether some row's listed numbers were read by an older NUMBERS_VERSION. A damaged file
+        answers False here: the quick check that follows names the damage in its own words."""
+        try:
+            query = "SELECT 1 FROM runs WHERE numbers < ? LIMIT 1"
+            return db.execute(query, (NUMBERS_VERSION,)).fetchone() is not None
+        except sqlite3.DatabaseError:
+            return False
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -227,7 +252,7 @@ class History:
         self._writable()
         data = document(c)  # builds the summary: once, not once per use
         saved_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        extra = {"digest": digest(c), "sweep": sweep}
+        extra = {"digest": digest(c), "sweep": sweep, "numbers": NUMBERS_VERSION}
         with self._connect() as db:
             for attempt in range(6):
                 new_id = run_id if attempt == 0 and run_id else secrets.token_hex(4)
@@ -239,8 +264,9 @@ class History:
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     db.execute(
-                        f"INSERT INTO runs ({COLUMNS}, schema_version, result_json, digest) VALUES "
-                        f"({', '.join(':' + k for k in row)}, :schema_version, :result_json, :digest)",
+                        f"INSERT INTO runs ({COLUMNS}, schema_version, result_json, digest, numbers) "
+                        f"VALUES ({', '.join(':' + k for k in row)}, :schema_version, :result_json, "
+                        ":digest, :numbers)",
                         {**row, "schema_version": data["schema_version"], "result_json": text, **extra},
                     )
                 except sqlite3.IntegrityError:  # an id already taken: draw another

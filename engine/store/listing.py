@@ -13,7 +13,7 @@ def format_history(entries: Sequence[Entry], path: object) -> str:
     head = (
         f"{'id':<22} {'started (UTC)':<16} {'set':<8} {'user':<10} {'preset':<11} {'model/loop':<13} "
         f"{'batch':>5} "
-        f"{'card':<24} {'speedup':>8} {'ceiling':>8} {'eff':>5}  stability"
+        f"{'card':<24} {'speedup':>8} {'limit':>8} {'ceiling':>8} {'eff':>5}  stability"
     )
     lines = [f"history: {path}", head]
     for e in entries:
@@ -22,6 +22,7 @@ def format_history(entries: Sequence[Entry], path: object) -> str:
             f"{e.id:<22} {e.started_at[:16].replace('T', ' ') or 'recorded':<16} "
             f"{(e.variant_set or 'custom')[:8]:<8} {e.user[:10]:<10} "
             f"{preset[:11]:<11} {e.model[:13]:<13} {e.batch_size:>5} {e.card[:24]:<24} "
-            f"{fmt(e.speedup, 2):>8} {fmt(e.ceiling, 2):>8} {pct(e.efficiency):>5}  {e.stability}"
+            f"{fmt(e.speedup, 2):>8} {fmt(e.block_limit, 2):>8} {fmt(e.ceiling, 2):>8} "
+            f"{pct(e.efficiency):>5}  {e.stability}"
         )
     return "\n".join(lines)

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from engine.result.schedule import efficiency, predict
+from engine.model.ceiling import efficiency, predict
 
 
 def test_gpu_bound_prediction():

@@ -22,14 +22,15 @@ from engine.devices.cuda import CudaDevice
 from engine.measure.crossover import BATCHES, sweep_launches
 from engine.measure.protocol import compare
 from engine.read.box import box_ceiling, box_sentence
-from engine.read.crossover import format_crossover
-from engine.read.report import document
-from engine.read.rungs import format_rungs, rungs
-from engine.read.uploads import format_uploads
+from engine.read.document import document
+from engine.read.rungs import rungs
 from engine.result.comparison import Comparison
 from engine.spec.run_spec import RunSpec
 from engine.spec.sets import variant_set
 from engine.spec.workload import Workload, preset
+from engine.words.crossover import format_crossover
+from engine.words.uploads import format_uploads
+from engine.words.variants import format_rungs
 
 ARTICLE_SPEEDUP = 1.53  # the article's measured gain of the deque over the serial loop
 

@@ -19,7 +19,7 @@ from engine.devices.loops import registered_names
 from engine.errors import OverlapLabError
 from engine.measure.protocol import compare
 from engine.read.diagnosis import checks, miss_reasons
-from engine.read.report import document
+from engine.read.document import document
 from engine.result.comparison import Comparison
 from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload

@@ -16,7 +16,7 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app_kit import APP
+from tests.kits.app import APP
 
 
 def click() -> tuple[float, AppTest]:

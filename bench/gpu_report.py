@@ -23,7 +23,7 @@ from engine.host.fingerprint import fingerprint
 from engine.host.telemetry import Sampler
 from engine.measure.protocol import compare, open_device
 from engine.measure.runners import run_overlap, run_serial
-from engine.read.report import document
+from engine.read.document import document
 from engine.spec.postprocess import FixedWorkPost, iterations_for, ms_per_iteration, trig_loop
 from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload, preset

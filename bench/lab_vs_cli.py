@@ -28,12 +28,12 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 
 from engine.measure.estimate import standin_spec_s
-from engine.read.report import iterations_used
+from engine.read.document import iterations_used
 from engine.result.comparison import Comparison
 from engine.spec.run_spec import RunSpec
 from engine.spec.sets import SETS
 from engine.spec.workload import preset as preset_named
-from tests.browser_kit import launch_chromium, open_page, serve_app, set_rounds
+from tests.kits.browser import launch_chromium, open_page, serve_app, set_rounds
 
 RUN_TIMEOUT_MS = 600_000
 README = Path(__file__).resolve().parent.parent / "README.md"

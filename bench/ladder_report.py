@@ -19,7 +19,7 @@ from pathlib import Path
 from engine.host.trace import kernel_spans_ms, read
 from engine.measure.protocol import compare, open_device
 from engine.measure.rig import Rig
-from engine.read.report import document
+from engine.read.document import document
 from engine.read.rungs import rungs
 from engine.result.circumstances import Calibration
 from engine.result.comparison import Comparison
@@ -33,7 +33,7 @@ def _log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def _f(x: float, d: int = 2) -> str:
+def fmt(x: float, d: int = 2) -> str:
     return "n/a" if x != x else f"{x:.{d}f}"
 
 
@@ -48,10 +48,11 @@ def rung_table(c: Comparison, title: str) -> str:
     for r in rungs(c):
         eff = "-" if r.efficiency != r.efficiency else f"{r.efficiency:.0%}"
         lines.append(
-            f"| {r.label} | {_f(r.speedup)}x | {_f(r.limit)}x | {_f(r.ceiling)}x | {eff} | "
-            f"{_f(r.period_ms, 1)} | "
-            f"{_f(r.latency_p50_ms, 1)} | {_f(r.latency_p99_ms, 1)} | {_f(r.g_ms)} | {_f(r.l_ms)} | "
-            f"{_f(r.c_ms, 1)} | {r.bound} | {r.syncs} |"
+            f"| {r.label} | {fmt(r.speedup, 2)}x | {fmt(r.limit, 2)}x | {fmt(r.ceiling, 2)}x | {eff} | "
+            f"{fmt(r.period_ms, 1)} | "
+            f"{fmt(r.latency_p50_ms, 1)} | {fmt(r.latency_p99_ms, 1)} | {fmt(r.g_ms, 2)} | "
+            f"{fmt(r.l_ms, 2)} | "
+            f"{fmt(r.c_ms, 1)} | {r.bound} | {r.syncs} |"
         )
     lines.append("")
     lines.append(f"{c.rounds} rounds x {c.workload.steps} steps; {c.stability_text}; {c.contention.stamp}")
@@ -61,7 +62,7 @@ def rung_table(c: Comparison, title: str) -> str:
 def idle_table(c: Comparison) -> str:
     lines = ["| variant | launch | post-process | sync drain | other |", "|---|---|---|---|---|"]
     for r in rungs(c):
-        lines.append(f"| {r.name} | " + " | ".join(_f(v) for v in r.idle_ms.values()) + " |")
+        lines.append(f"| {r.name} | " + " | ".join(fmt(v, 2) for v in r.idle_ms.values()) + " |")
     return "\n".join(lines)
 
 

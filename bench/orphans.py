@@ -95,7 +95,7 @@ def server_trial(grace_s: float = 3.0, seed: int = 0) -> Trial:
     Chromium); its descendants, and which of them outlived it by grace_s."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser_kit import launch_chromium, open_page, serve_app
+    from tests.kits.browser import launch_chromium, open_page, serve_app
 
     folder = Path(tempfile.mkdtemp(prefix="overlap-lab-orphans-server-"))
     (folder / "locks").mkdir()

@@ -20,7 +20,7 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
-from tests.browser_kit import ROOT, history_dir, launch_chromium, serve_app
+from tests.kits.browser import ROOT, history_dir, launch_chromium, serve_app
 
 OUT = ROOT / "artifacts" / "screenshots" / "matrix"
 SIZES = ((1280, 720), (1920, 1080))

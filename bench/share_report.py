@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.pair_kit import finish, overlap_s, span_ns, start
+from tests.kits.pair import finish, overlap_s, span_ns, start
 
 
 def _summary(path: Path) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from engine.host.fingerprint import fingerprint
 from engine.measure.protocol import compare
-from engine.read.report import cv_text, document, iterations_used
+from engine.read.document import cv_text, document, iterations_used
 from engine.read.truth import blocks, limit_sentence
 from engine.read.verdict import verdict
 from engine.result.comparison import Comparison

@@ -5,41 +5,59 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from engine import cli_args
+from engine.api import (
+    FIELDS,
+    PRESET_NOTES,
+    CudaDevice,
+    Environment,
+    History,
+    LaunchPoint,
+    MissingRun,
+    NotYours,
+    Outcome,
+    OverlapLabError,
+    Progress,
+    ResultFile,
+    RunSpec,
+    SharedPathError,
+    SweepPoint,
+    Throttle,
+    Waiting,
+    Workload,
+    WorkloadError,
+    check_device,
+    check_storable,
+    document,
+    execute,
+    factory_of,
+    fingerprint,
+    format_comparison,
+    format_crossover,
+    format_history,
+    format_sweep,
+    from_text,
+    lock_name,
+    parse_result,
+    queue_for,
+    registry,
+    standin_spec_s,
+    sweep_dict,
+    sweep_launches,
+    user_name,
+    worker_core,
+)
 from engine.cli_args import EXIT_USAGE, Parser, flag
-from engine.devices.cuda import CudaDevice
-from engine.devices.loops import factory_of, registry
-from engine.devices.standin import worker_core
-from engine.errors import OverlapLabError, WorkloadError
-from engine.execute import Outcome, check_storable, execute
-from engine.host.fingerprint import fingerprint
-from engine.host.lock import Waiting, queue_for
-from engine.host.shared_dir import SharedPathError, user_name
-from engine.measure.crossover import sweep_launches
-from engine.measure.estimate import standin_spec_s
-from engine.measure.progress import Progress, Throttle
-from engine.measure.protocol import check_device, lock_name
-from engine.read.crossover import format_crossover
-from engine.read.report import document, format_comparison
-from engine.read.sweep import format_sweep, sweep_dict
-from engine.result.circumstances import Environment
-from engine.result.crossover import LaunchPoint
-from engine.result.sweep import SweepPoint
-from engine.spec.fields import from_text
-from engine.spec.run_spec import RunSpec
-from engine.spec.workload import FIELDS, PRESET_NOTES, Workload
-from engine.store.errors import MissingRun, NotYours
-from engine.store.history import History
-from engine.store.listing import format_history
-from engine.store.result_file import ResultFile
 
 EXIT_DEVICE = 1
 EXIT_INTERRUPTED = 130  # the shell's convention for a run ended by Ctrl-C (128 + SIGINT)
@@ -78,8 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("info", help="the environment, and which device a run would use")
     hist = sub.add_parser("history", help="the runs kept on this box, newest first, and the bundled examples")
     cli_args.add_data_dir_flag(hist)
-    show = sub.add_parser("show", help="one stored run's table, as `compare` printed it")
-    show.add_argument("id", help="a run id from `history` (8 hex digits, or an example's id)")
+    show = sub.add_parser(
+        "show",
+        help="one stored run's table, or a result file's (a `--json` or a download), as `compare` printed it",
+    )
+    show.add_argument(
+        "id",
+        metavar="ID_OR_FILE",
+        help="a run id from `history` (8 hex digits, or an example's id), or a result's JSON file, "
+        "which is read and shown without being stored",
+    )
     show.add_argument("--json", metavar="PATH", help="also write the full result there")
     cli_args.add_data_dir_flag(show)
     delete = sub.add_parser("delete", help="delete a stored run or sweep of yours, for every user of the box")
@@ -240,7 +266,10 @@ def _open_history(folder: str | None) -> History:
 
 
 def _browse(prog: str, args: argparse.Namespace) -> int:
-    """`history`, `show` and `delete`: the store only; nothing is measured."""
+    """`history`, `show` and `delete`: the store only; nothing is measured. `show FILE` reads a
+    result file through the same gate as an import and stores nothing."""
+    if args.command == "show" and (args.id.endswith(".json") or os.path.isfile(args.id)):
+        return _show_file(prog, args)
     try:
         store = _open_history(args.data_dir)
         if args.command == "delete":
@@ -276,6 +305,48 @@ def _browse(prog: str, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except OverlapLabError as exc:
         return _fail(prog, exc)
+
+
+def _show_file(prog: str, args: argparse.Namespace) -> int:
+    """A teammate's `--json` or a download from the lab, printed as `show ID` prints a stored run."""
+    try:
+        text = Path(args.id).read_bytes()
+    except OSError as exc:
+        print(f"{prog}: error: cannot read the result file {args.id}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    name = Path(args.id).name
+    try:
+        points = _sweep_points(text, name)
+        result = parse_result(text, f"file {name}") if points is None else None
+        out = ResultFile(args.json) if args.json is not None else None
+    except OverlapLabError as exc:
+        return _fail(prog, exc)
+    if points is not None:
+        text_out, data = format_sweep(points), sweep_dict(points)
+    else:
+        assert result is not None
+        text_out, data = format_comparison(result), document(result)
+    print(text_out)
+    if out is not None:
+        try:
+            print(f"wrote {out.write(json.dumps(data, indent=1))}")
+        except OverlapLabError as exc:
+            return _fail(prog, exc)
+    return 0
+
+
+def _sweep_points(text: bytes, name: str) -> list[SweepPoint] | None:
+    """A sweep's `--json` (its points' results under "results"), or None for any other file."""
+    try:
+        data = json.loads(text)
+    except (UnicodeDecodeError, ValueError):
+        return None  # parse_result says what is wrong with it
+    if not (isinstance(data, dict) and isinstance(data.get("results"), list) and "points" in data):
+        return None
+    results = [
+        parse_result(json.dumps(r), f"file {name}, point {i + 1}") for i, r in enumerate(data["results"])
+    ]
+    return [SweepPoint(c.workload.cpu_g_ratio, c) for c in results]
 
 
 def _loops(prog: str) -> int:

@@ -13,22 +13,29 @@ import re
 from collections.abc import Mapping
 from typing import NoReturn
 
-from engine.errors import MAX_ECHO_CHARS, shorten
-from engine.host.fingerprint import cuda_likely
-from engine.measure.crossover import BATCHES, STEPS
-from engine.spec.fields import FieldSpec, flag_of, from_text, kinds
-from engine.spec.run_spec import RUN_FIELDS, RunSpec, parse_ratios
-from engine.spec.workload import (
+from engine.api import (
+    BATCHES,
     FIELDS,
     GPU_PRESET,
     MAX_BATCH,
+    MAX_ECHO_CHARS,
     MODELS,
     PRECISIONS,
     PRESETS,
+    RUN_FIELDS,
     STANDIN_PRESET,
+    STEPS,
+    FieldSpec,
+    RunSpec,
     Workload,
     WorkloadError,
+    cuda_likely,
+    flag_of,
+    from_text,
+    kinds,
+    parse_ratios,
     preset,
+    shorten,
 )
 
 EXIT_USAGE = 2

@@ -21,7 +21,7 @@ from pathlib import Path
 from engine.errors import OverlapLabError, WorkloadError
 from engine.measure.progress import Progress, ProgressFn
 from engine.measure.protocol import Harness, compare
-from engine.read.report import document
+from engine.read.document import document
 from engine.result.comparison import Comparison
 from engine.result.sweep import SweepPoint
 from engine.spec.run_spec import RunSpec

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from ui import crossover_view, playground, shell, theme
-from ui.look import Look
+from ui import shell
+from ui.shell import theme
+from ui.shell.look import Look
+from ui.views import crossover_view, playground
 
 shell.require()
 theme.follow("")

@@ -6,9 +6,12 @@ delete a run. The page's link names what it shows (?run=ID or ?compare=A,B), so 
 
 import streamlit as st
 
-from ui import history_view, links, results, shell, side_by_side, sweep_view, theme
-from ui.look import Look, look_for
-from ui.plain import plain
+from ui import shell
+from ui.controls import links
+from ui.shell import theme
+from ui.shell.look import Look, look_for
+from ui.shell.plain import plain
+from ui.views import history_view, results, side_by_side, sweep_view
 
 shell.require()
 theme.follow("history")

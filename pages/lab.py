@@ -2,9 +2,12 @@
 
 import streamlit as st
 
-from ui import box, controls, links, results, run, shell, sweep_view, theme
-from ui.look import Look, look_for
-from ui.plain import plain
+from ui import controls, shell
+from ui.controls import links, run
+from ui.shell import box, theme
+from ui.shell.look import Look, look_for
+from ui.shell.plain import plain
+from ui.views import results, sweep_view
 
 shell.require()
 

@@ -6,7 +6,7 @@ import pytest
 
 from engine.devices.ideal import FakeClock, IdealDevice, fixed_post
 from engine.spec.workload import Workload
-from tests.ideal_kit import MS
+from tests.kits.ideal import MS
 
 
 @pytest.fixture(autouse=True)

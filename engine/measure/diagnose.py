@@ -27,7 +27,7 @@ from engine.devices.pool import ProcessPool
 from engine.errors import OverlapLabError
 from engine.host import syncs
 from engine.measure.runners import run_loop
-from engine.model.forecast import ProbeCosts, forecast_rungs, pool_size
+from engine.model.forecast import ProbeCosts, forecast_rungs, pool_size, readback_ms
 from engine.result.blocks import RunResult
 from engine.result.findings import SyncFinding
 from engine.result.forecast import Forecast, Skipped, first_fix
@@ -202,7 +202,7 @@ def diagnose(
         g,
         l_ms,
         c,
-        max(0.0, period - max(g, l_ms) - c),
+        readback_ms(period, g, l_ms, c),
         period,
         pre_ms,
         nbytes(outputs[0]),

@@ -9,6 +9,7 @@ Two limits, named apart because a card once quoted one and judged by the other:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -141,6 +142,18 @@ def predict(
     )
     variant = Terms(own, depth, workers, prefetch, drains, upload)
     return Prediction(variant, Terms(base), steps)
+
+
+def workers_to_keep_up(costs: Costs) -> int:
+    """The smallest pool whose C / k no longer exceeds what one batch holds the device or the
+    launching thread for: from there on, more workers buy nothing."""
+    return max(1, math.ceil(costs.c_ms / max(costs.device_ms, costs.l_ms, 1e-9)))
+
+
+def launch_gain(eager: Costs, graph: Costs) -> float:
+    """What replaying a captured forward gains a loop with nothing else to do: the deque's steady
+    period with eager launches over the same with graph replays, each at its own G and L."""
+    return steady(Terms(eager, depth=2)).period_ms / steady(Terms(graph, depth=2)).period_ms
 
 
 def efficiency(speedup: float, limit: float) -> float:

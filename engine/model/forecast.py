@@ -59,6 +59,12 @@ class RungForecast:
     bound: str  # what sets the period
 
 
+def readback_ms(serial_period_ms: float, g_ms: float, l_ms: float, c_ms: float) -> float:
+    """R from a serial period: whatever the period holds beyond the batch's hold on the device
+    (max(G, L)) and its post-processing."""
+    return max(0.0, serial_period_ms - max(g_ms, l_ms) - c_ms)
+
+
 def pool_size(p: ProbeCosts, most: int) -> int:
     """The smallest pool whose C / k sits well under the rest of the period, up to `most`."""
     if most < 1:

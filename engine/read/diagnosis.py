@@ -13,10 +13,9 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-from engine.model.forecast import forecast_rungs
+from engine.model.forecast import forecast_rungs, readback_ms
 from engine.read.truth import shortfall_reasons
 from engine.result.comparison import Comparison
-from engine.result.forecast import Forecast
 
 CLOSE = 0.05  # a forecast within this of the measured speedup is called right
 
@@ -72,7 +71,7 @@ def rule(c: Comparison, name: str) -> float:
         g_ms=g,
         l_ms=l_ms,
         c_ms=cc,
-        r_ms=max(0.0, period - max(g, l_ms) - cc),
+        r_ms=readback_ms(period, g, l_ms, cc),
         serial_period_ms=period,
         graph_g_ms=own.g.p50 if graph else f.probe.graph_g_ms,
         graph_l_ms=own.l.p50 if graph else f.probe.graph_l_ms,
@@ -104,91 +103,3 @@ def miss_reasons(c: Comparison, name: str) -> list[str]:
             out.append(_moved(what, probe, now, name))
     out += shortfall_reasons(c, name)
     return out or ["no measured cost moved by more than 5% since the probe: the schedule itself differed"]
-
-
-def format_forecast(f: Forecast) -> list[str]:
-    p = f.probe
-    graphs = (
-        f"; a graph replay: Gg {p.graph_g_ms:.2f} ms, Lg {p.graph_l_ms:.3f} ms"
-        if p.graph_g_ms is not None and p.graph_l_ms is not None
-        else ""
-    )
-    kernels = f"; {p.kernels_per_batch} GPU operations a forward" if p.kernels_per_batch >= 0 else ""
-    worker = (
-        f"; in a pool worker C is {p.pool_c_ms:.2f} ms, and handing it over (S) {p.ship_ms:.2f} ms"
-        if p.pool_c_ms is not None
-        else ""
-    )
-    lines = [
-        f"probe of {f.loop or 'the built-in loop'}: {p.batches} serial batches with the pinned readback",
-        f"  G {p.g_ms:.2f} ms   L {p.l_ms:.2f} ms (pre-processing {p.pre_ms:.2f})   C {p.c_ms:.2f} ms   "
-        f"R {p.r_ms:.2f} ms   serial period {p.serial_period_ms:.2f} ms",
-        f"  {p.bytes_per_batch / 1e6:.2f} MB read back a batch{worker}{kernels}{graphs}",
-    ]
-    if f.syncs:
-        lines.append("  hidden syncs in the loop's own code:")
-        lines += [f"    {s.where}  {s.code}  ({s.count}x: {s.what})" for s in f.syncs]
-    else:
-        lines.append("  hidden syncs in the loop's own code: none")
-    lines += [f"  skipped {s.rung}: {s.reason}" for s in f.skipped]
-    lines.append(f"first fix: {f.first_fix}")
-    return lines
-
-
-def format_checks(c: Comparison) -> list[str]:
-    f = c.forecast
-    if f is None:
-        return []
-    rows = checks(c)
-    lines = [
-        *format_forecast(f),
-        "",
-        f"forecast, then measured (blocks of {f.steps} batches, against {c.baseline.name}):",
-        f"  {'rung':<14} {'forecast':>8} {'measured':>8} {'error':>7} {'rule*':>7}  formula (ms)",
-    ]
-    for r in rows:
-        lines.append(
-            f"  {r.name:<14} {r.forecast:>7.2f}x {r.measured:>7.2f}x {r.error:>+7.1%} {r.rule:>6.2f}x  "
-            f"{r.formula}"
-        )
-    close = sum(r.close for r in rows)
-    held = sum(abs(r.measured / r.rule - 1) <= CLOSE for r in rows)
-    lines.append(
-        f"within {CLOSE:.0%}: {close} of {len(rows)} rungs; *the same rule on the costs the rounds "
-        f"measured is within {CLOSE:.0%} on {held}"
-    )
-    for r in rows:
-        if not r.close:
-            lines.append(f"  {r.name} missed by {r.error:+.1%}: " + "; ".join(miss_reasons(c, r.name)))
-    return lines
-
-
-def cost_rows(f: Forecast) -> list[dict[str, object]]:
-    """One serial batch of the probe as the parts of its period, in the order they happen:
-    launching, the rest of the forward, the copy home, the post-processing."""
-    p = f.probe
-    parts = [
-        ("L: launch", p.l_ms),
-        ("G beyond L: the forward", max(p.g_ms - p.l_ms, 0.0)),
-        ("R: readback home and read", p.r_ms),
-        ("C: post-processing", p.c_ms),
-    ]
-    return [{"part": name, "ms": ms, "order": i} for i, (name, ms) in enumerate(parts)]
-
-
-def check_rows(c: Comparison) -> list[dict[str, object]]:
-    """Each rung's forecast and measured speedup, its error and rule, for the lab's chart and table."""
-    return [
-        {
-            "rung": r.name,
-            "what": r.label,
-            "forecast": r.forecast,
-            "measured": r.measured,
-            "error": r.error,
-            "within 5%": r.close,
-            "rule on the rounds' costs": r.rule,
-            "formula (ms)": r.formula,
-            "set by": r.bound,
-        }
-        for r in checks(c)
-    ]

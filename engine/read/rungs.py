@@ -6,11 +6,10 @@ shown in one place is the number shown in the others.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from engine.read.box import box_ceiling, box_sentence
-from engine.read.gaps import CAUSES, idle_ms_per_batch
+from engine.read.box import box_ceiling
+from engine.read.gaps import idle_ms_per_batch
 from engine.result.comparison import Comparison
 
 
@@ -66,50 +65,3 @@ def rungs(c: Comparison) -> list[Rung]:
             )
         )
     return out
-
-
-def _f(x: float, digits: int = 2) -> str:
-    return "n/a" if math.isnan(x) else f"{x:,.{digits}f}"
-
-
-def name_width(c: Comparison) -> int:
-    """The name column's width: the longest name, and never under 12."""
-    return max(12, *(len(n) for n in c.variant_names))
-
-
-def format_rungs(c: Comparison) -> list[str]:
-    w = name_width(c)
-    head = (
-        f"  {'variant':<{w}} {'speedup':>8} {'limit':>8} {'ceiling':>8} {'eff':>5} {'of box':>6} "
-        f"{'period':>8} {'images/s':>9} {'e2e p50':>8} {'e2e p99':>8} {'L ms':>6}  bound"
-    )
-    lines = [
-        f"variants against {c.baseline.name} (ms unless marked; limit: what blocks of {c.workload.steps} "
-        "batches allow, eff: the share of its gain realised; period: wall / batches):",
-        head,
-    ]
-    for r in rungs(c):
-        eff = "-" if math.isnan(r.efficiency) else f"{r.efficiency:.0%}"
-        box = "-" if math.isnan(r.of_box) else f"{r.of_box:.0%}"
-        lines.append(
-            f"  {r.name:<{w}} {_f(r.speedup):>7}x {_f(r.limit):>7}x {_f(r.ceiling):>7}x {eff:>5} {box:>6} "
-            f"{_f(r.period_ms, 1):>8} {_f(r.throughput_ips, 1):>9} {_f(r.latency_p50_ms, 1):>8} "
-            f"{_f(r.latency_p99_ms, 1):>8} {_f(r.l_ms):>6}  {r.bound}"
-        )
-    lines += ["", "of box: " + box_sentence(c)]
-    lines += ["", "GPU idle per batch, by cause (ms): " + " / ".join(CAUSES)]
-    for r in rungs(c):
-        lines.append(f"  {r.name:<{w}} " + " / ".join(_f(ms) for ms in r.idle_ms.values()))
-    return lines
-
-
-def format_syncs(c: Comparison) -> list[str]:
-    if not c.syncs_checked:
-        return ["hidden syncs: not checked"]
-    if not c.syncs:
-        return ["hidden syncs: none found in any variant's loop"]
-    lines = ["hidden syncs found (a few untimed batches per variant, after the rounds):"]
-    for f in c.syncs:
-        lines.append(f"  {f.variant:<12} {f.count:>3}x  {f.where}  {f.code}")
-        lines.append(f"  {'':<12}       {f.what}")
-    return lines

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from engine.model.ceiling import Prediction
 from engine.model.terms import terms_of
+from engine.read.numbers import ms
 from engine.result.blocks import RunResult
 from engine.result.comparison import Comparison
 
@@ -80,11 +81,6 @@ def _pct(a: float, b: float) -> str:
     return f"{(a / b - 1):+.1%}"
 
 
-def _ms(x: float) -> str:
-    """A millisecond number with as many decimals as it needs to tell 0.1 from 0.14."""
-    return f"{x:.1f}" if abs(x) >= 1 else f"{x:.2f}" if abs(x) >= 0.1 else f"{x:.3f}"
-
-
 def noise_floor(c: Comparison, name: str) -> float:
     """How far from its limit a variant must be before the distance is more than noise."""
     cv = c.speedup_cv_of(name)
@@ -137,8 +133,8 @@ def shortfall_reasons(c: Comparison, name: str | None = None) -> list[str]:
     if worst is not None and worst.schedule_efficiency < LOOP_OK:
         reasons.append(
             f"the loop itself: round {worst.round_index + 1}'s {worst.mode} block ran at "
-            f"{worst.schedule_efficiency:.0%} of what its own costs allow ({_ms(worst.period_ms)} ms a batch "
-            f"measured, {_ms(worst.limit_period_ms)} ms allowed)"
+            f"{worst.schedule_efficiency:.0%} of what its own costs allow ({ms(worst.period_ms)} ms a batch "
+            f"measured, {ms(worst.limit_period_ms)} ms allowed)"
         )
     c_b, c_o = _mean([b.c_ms for b in theirs]), _mean([b.c_ms for b in ours])
     v = c.variant(name)
@@ -146,7 +142,7 @@ def shortfall_reasons(c: Comparison, name: str | None = None) -> list[str]:
         if c.workload.cpu_work == "article" and not v.is_serial:
             reasons.append(
                 f"unequal work: the article's overlap loop, run in the {name} blocks, costs "
-                f"{_pct(c_o, c_b)} per batch against the {base} blocks' loop ({_ms(c_o)} vs {_ms(c_b)} ms "
+                f"{_pct(c_o, c_b)} per batch against the {base} blocks' loop ({ms(c_o)} vs {ms(c_b)} ms "
                 "for the same iterations)"
             )
         elif v.workers and c_o > c_b:
@@ -157,20 +153,20 @@ def shortfall_reasons(c: Comparison, name: str | None = None) -> list[str]:
             )
             reasons.append(
                 f"a slower pool: {who} took C {_pct(c_o, c_b)} longer in the {name} blocks than the {base} "
-                f"loop did ({_ms(c_o)} vs {_ms(c_b)} ms){crowd}"
+                f"loop did ({ms(c_o)} vs {ms(c_b)} ms){crowd}"
             )
         else:
             c_all = [b.c_ms for b in ours + theirs]
             reasons.append(
                 f"host drift: C was {_pct(c_o, c_b)} in the {name} blocks against the {base} ones "
-                f"({_ms(c_o)} vs {_ms(c_b)} ms) and ranged from {_ms(min(c_all))} to {_ms(max(c_all))} ms "
+                f"({ms(c_o)} vs {ms(c_b)} ms) and ranged from {ms(min(c_all))} to {ms(max(c_all))} ms "
                 "across their blocks"
             )
     g_b, g_o = _mean([b.g_ms for b in theirs]), _mean([b.g_ms for b in ours])
     if g_b > 0 and abs(g_o / g_b - 1) > G_DRIFT and v.launches_like(c.baseline):
         reasons.append(
             f"G drift: the {name} blocks' G ran {_pct(g_o, g_b)} against the {base} blocks' "
-            f"({_ms(g_o)} vs {_ms(g_b)} ms)"
+            f"({ms(g_o)} vs {ms(g_b)} ms)"
         )
     cv = c.speedup_cv_of(name)
     if not math.isnan(cv) and cv > c.stability.cv_target:
@@ -203,9 +199,7 @@ def fast_block_sentences(c: Comparison, name: str | None = None) -> list[str]:
         if name is not None and r.mode != name:
             continue
         cs = [s.c_ms for s in r.steps]
-        spread = (
-            f"its C ranged from {_ms(min(cs))} to {_ms(max(cs))} ms around the {_ms(r.c_ms.mean)} ms mean"
-        )
+        spread = f"its C ranged from {ms(min(cs))} to {ms(max(cs))} ms around the {ms(r.c_ms.mean)} ms mean"
         what = (
             f"{spread} that its {r.workers} workers' schedule takes, and uneven finishes let a pool "
             "run ahead of one at the mean"
@@ -214,7 +208,7 @@ def fast_block_sentences(c: Comparison, name: str | None = None) -> list[str]:
         )
         out.append(
             f"round {r.round_index + 1}'s {r.mode} block ran at {eff:.0%} of what its own costs allow "
-            f"({_ms(r.period_ms)} ms a batch measured, {_ms(c.block_limit_ms(r))} ms allowed): "
+            f"({ms(r.period_ms)} ms a batch measured, {ms(c.block_limit_ms(r))} ms allowed): "
             f"faster than the model allows; {what}"
         )
     return out
@@ -231,17 +225,17 @@ def beyond_causes(c: Comparison, name: str) -> list[str]:
     if c_o < c_b * (1 - C_DRIFT):
         causes.append(
             f"the host ran C {1 - c_o / c_b:.0%} faster in the {name} blocks than in the {base} ones "
-            f"({_ms(c_o)} vs {_ms(c_b)} ms)"
+            f"({ms(c_o)} vs {ms(c_b)} ms)"
         )
     if g_o < g_b * (1 - G_DRIFT) and c.variant(name).launches_like(c.baseline):
-        causes.append(f"the GPU ran G {1 - g_o / g_b:.0%} faster in them ({_ms(g_o)} vs {_ms(g_b)} ms)")
+        causes.append(f"the GPU ran G {1 - g_o / g_b:.0%} faster in them ({ms(g_o)} vs {ms(g_b)} ms)")
     if causes:
         causes.append(f"at the costs its own blocks had, the limit is {own_limit(c, name):.2f}x")
     slow = _mean([b.schedule_efficiency for b in theirs])
     if slow < 1 - noise_floor(c, name):
         allowed, took = _mean([b.limit_period_ms for b in theirs]), _mean([b.period_ms for b in theirs])
         causes.append(
-            f"the {base} blocks took {_ms(took)} ms a batch where their own costs allow {_ms(allowed)} "
+            f"the {base} blocks took {ms(took)} ms a batch where their own costs allow {ms(allowed)} "
             f"({slow:.0%}): a baseline slower than its own costs lifts every ratio against it"
         )
     causes += fast_block_sentences(c, name)
@@ -262,7 +256,8 @@ def limit_sentence(c: Comparison, name: str | None = None) -> str:
     speedup, floor = c.speedup_of(name), noise_floor(c, name)
     limit = _limit_words(c, name)
     if where == AT:
-        return f"{name} at {speedup:.2f}x is at {limit}: within the rounds' noise of {floor:.1%}."
+        why = _spread_clause(c, name) if floor > NOISE_MIN and abs(over_limit(c, name)) > NOISE_MIN else ""
+        return f"{name} at {speedup:.2f}x is at {limit}: within the rounds' noise of {floor:.1%}{why}."
     if where == SHORT:
         eff = c.efficiency_of(name)
         share = "none" if math.isnan(eff) else "less than none" if eff < 0 else f"{eff:.0%}"
@@ -279,7 +274,29 @@ def limit_sentence(c: Comparison, name: str | None = None) -> str:
     )
 
 
+def _spread_clause(c: Comparison, name: str) -> str:
+    """What widened a variant's noise floor, where one of its own blocks shows it: a block that
+    lost time to the loop spreads the rounds, and "within the noise" alone would hide it."""
+    ours, _theirs = _sides(c, name)
+    worst = min(ours, key=lambda b: b.schedule_efficiency, default=None)
+    if worst is None or not worst.schedule_efficiency < LOOP_OK:
+        return ""
+    return (
+        f", which round {worst.round_index + 1}'s {name} block widened: it ran at "
+        f"{worst.schedule_efficiency:.0%} of what its own costs allow ({ms(worst.period_ms)} ms a batch "
+        f"measured, {ms(worst.limit_period_ms)} ms allowed)"
+    )
+
+
+OFF_LIMIT = 0.05  # a table row further than this from its limit always says why beside the table
+
+
 def rung_sentences(c: Comparison) -> list[str]:
-    """The sentence of each variant other than the headline that is not at its limit: a table row
-    short of or beyond its limit says why beside it, as the headline does in the card."""
-    return [limit_sentence(c, v.name) for v in c.variants[1:-1] if standing(c, v.name) in (SHORT, BEYOND)]
+    """The sentence of each variant other than the headline that is short of or beyond its limit,
+    or more than 5% from it within a wide noise floor: a table row says why beside it, as the
+    headline does in the card."""
+    return [
+        limit_sentence(c, v.name)
+        for v in c.variants[1:-1]
+        if standing(c, v.name) in (SHORT, BEYOND) or abs(over_limit(c, v.name)) > OFF_LIMIT
+    ]

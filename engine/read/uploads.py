@@ -14,7 +14,6 @@ import statistics
 from dataclasses import dataclass
 
 from engine.read.gaps import covered_ns
-from engine.read.rungs import name_width
 from engine.result.blocks import NS_PER_MS, RunResult
 from engine.result.comparison import Comparison
 from engine.spec.variants import Variant
@@ -99,22 +98,3 @@ def upload_sentence(c: Comparison) -> str:
         f"stream wins back {recovered:.0%} of it ({side.name} {side.period_ms:.2f} ms, "
         f"{side.overlapped:.0%} of its copy under compute)"
     )
-
-
-def format_uploads(c: Comparison) -> list[str]:
-    rows = upload_rows(c)
-    if not rows:
-        return []
-    w = name_width(c)
-    lines = [
-        "inputs uploaded per batch (ms; cost: 1 - the period with no upload over this one's):",
-        f"  {'variant':<{w}} {'copy X':>7} {'host':>7} {'under compute':>13} {'period':>8} {'cost':>6}",
-    ]
-    for r in rows:
-        cost = "-" if math.isnan(r.cost_share) else f"{r.cost_share:.0%}"
-        lines.append(
-            f"  {r.name:<{w}} {r.x_ms:>7.2f} {r.host_ms:>7.2f} {r.overlapped:>13.0%} "
-            f"{r.period_ms:>8.2f} {cost:>6}"
-        )
-    said = upload_sentence(c)
-    return lines + ([f"  {said}"] if said else [])

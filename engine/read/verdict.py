@@ -7,11 +7,10 @@ not a rule of thumb. The candidates are the techniques a reader can apply to the
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 
-from engine.model.ceiling import Prediction, predict
+from engine.model.ceiling import Prediction, predict, workers_to_keep_up
 from engine.result.comparison import Comparison
 from engine.spec.fields import flag_of
 from engine.spec.run_spec import RUN_FIELDS
@@ -64,8 +63,7 @@ class Verdict:
 
 def _pool_size(p: Prediction, cores: int) -> int:
     """Workers that bring C / k down to the device's pace, within the cores left to use."""
-    wanted = math.ceil(p.c_ms / max(p.g_ms, p.l_ms, 1e-9))
-    return max(2, min(wanted, cores - 2, MAX_POOL))
+    return max(2, min(workers_to_keep_up(p.terms.costs), cores - 2, MAX_POOL))
 
 
 def verdict(c: Comparison, words: Words = CLI) -> Verdict:
@@ -110,7 +108,7 @@ def _advice(c: Comparison, p: Prediction, words: Words) -> str:
         k = headline.workers
         return (
             f"more post-processing workers: C / {k} = {cc / k:.1f} ms sets the pace, against G "
-            f"{g:.1f} ms; with {math.ceil(cc / max(g, l_, 1e-9))} workers the device would set it instead"
+            f"{g:.1f} ms; with {workers_to_keep_up(p.terms.costs)} workers the device would set it instead"
         )
     if bound.startswith("launch-bound"):
         if headline.launch == "graph":

@@ -269,7 +269,7 @@ class Comparison:
         return self.efficiency_of(self.headline.name)
 
     def to_dict(self) -> dict[str, Any]:
-        """The data itself; engine/read/report.py's `document` puts a summary for people first."""
+        """The data itself; engine/read/document.py's `document` puts a summary for people first."""
         return {
             "schema_version": SCHEMA_VERSION,
             "provenance": asdict(self.provenance),

@@ -19,6 +19,9 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from engine.model.ceiling import launch_gain
+from engine.model.letters import Costs
+
 PAYS = 1.05  # a gain of 5% or more is graphs paying; below it the two are within noise
 
 
@@ -38,7 +41,9 @@ class LaunchPoint:
         cost model's period for a loop with nothing else to do. The eager G keeps what eager
         launching costs the device too (gaps between kernels: 7% at ViT-B/16 batch 8 on an H200),
         which a rule with the replay's G for both would miss."""
-        return max(self.eager_g_ms, self.eager_l_ms) / max(self.graph_g_ms, self.graph_l_ms)
+        return launch_gain(
+            Costs(self.eager_g_ms, self.eager_l_ms, 0.0), Costs(self.graph_g_ms, self.graph_l_ms, 0.0)
+        )
 
     @property
     def measured_gain(self) -> float:

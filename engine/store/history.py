@@ -35,8 +35,9 @@ from urllib.parse import quote
 
 from engine.errors import WorkloadError, shorten
 from engine.host.shared_dir import SharedPathError, open_shared_file, shared_folder
-from engine.read.report import document
+from engine.read.document import document
 from engine.result.comparison import Comparison
+from engine.result.crossover import Crossover
 from engine.store.entry import Entry, digest, group_sweeps, row_of
 from engine.store.errors import AlreadyStored, HistoryError, MissingRun, NotYours
 from engine.store.reading import parse_result
@@ -53,6 +54,7 @@ EXAMPLES = {  # id: (file, title); the card is read from the file itself
     "example-h200-readback": ("h200_readback.json", "recorded: naive against pinned readback, balanced"),
     "example-h200-ladder-box": ("h200_ladder_box.json", "recorded: the ladder up to bf16 and the box's pool"),
     "example-h200-uploads": ("h200_uploads.json", "recorded: input uploads, ViT-B/16 bf16 graphs"),
+    "example-h100-ladder30": ("h100_ladder30.json", "recorded: the ladder, 30-batch blocks, its limits"),
 }
 RUN_ID = re.compile(r"^[0-9a-f]{8}$")
 BUSY_TIMEOUT_S = 30.0
@@ -372,6 +374,11 @@ def _entry(row: tuple[Any, ...]) -> Entry:
     names = COLUMNS.split(", ")
     values: dict[str, Any] = {k: (math.nan if v is None and k in NUMBERS else v) for k, v in zip(names, row)}
     return Entry(**values)
+
+
+def recorded_crossovers() -> list[Crossover]:
+    """The crossover sweeps recorded on an H200 and shipped with the app, for the explainer."""
+    return [Crossover.from_dict(d) for d in json.loads((EXAMPLES_DIR / "h200_crossover.json").read_text())]
 
 
 @functools.cache

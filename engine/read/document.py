@@ -1,0 +1,124 @@
+"""A Comparison in words: the JSON summary and the CLI's table, built from one set of numbers.
+
+Nothing here measures or derives a statistic of its own: it reads properties of the result, the
+per-block truth and the verdict, and lays them out.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from typing import Any
+
+from engine.read.diagnosis import checks
+from engine.read.rungs import rungs
+from engine.read.truth import blocks, limit_sentence
+from engine.read.verdict import verdict
+from engine.result.comparison import Comparison
+
+
+def cv_text(c: Comparison) -> str:
+    return "n/a" if math.isnan(c.speedup_cv) else f"{c.speedup_cv:.1%}"
+
+
+def limit_text(limit: float, ceiling: float) -> str:
+    """A block limit, with the steady ceiling beside it where the two read differently."""
+    text = f"{limit:.2f}x limit"
+    return text if f"{limit:.2f}" == f"{ceiling:.2f}" else f"{text} (ceiling {ceiling:.2f}x)"
+
+
+def gain_text(c: Comparison) -> str:
+    """The headline's gain against its block limit, with the steady ceiling beside it where the two
+    read differently, naming the variant it speaks of."""
+    return f"{c.headline.name}: {c.speedup:.2f}x of its {limit_text(c.limit, c.ceiling)}"
+
+
+def headline_text(c: Comparison) -> str:
+    """The one line a reader takes away: speedup against ceiling, with its trust stamps."""
+    return f"{gain_text(c)} · {c.stability_text} · {c.contention.stamp}"
+
+
+def change_text(ratio: float) -> str:
+    return "n/a" if math.isnan(ratio) else f"{ratio - 1:+.0%}"
+
+
+def card_text(c: Comparison) -> str:
+    """The message at a glance: gain against its ceiling, what it did to throughput and latency,
+    and whether the number can be trusted.
+
+    Every number is a median of per-round paired ratios: the throughput change is the speedup
+    itself (a block's wall over the same work), and the latency change pairs each round's p50s.
+    Pooled throughput once put "1.71x · throughput +53%" in one line."""
+    state = {"n/a": "one round, spread unknown"}.get(c.stability_state, c.stability_state)
+    parts = [
+        gain_text(c),
+        f"throughput {change_text(c.speedup)}",
+        f"end-to-end latency {change_text(c.latency_ratio_of(c.headline.name))}",
+        state,
+    ]
+    if c.contention.contended:
+        parts.append("contended")
+    return " · ".join(parts)
+
+
+def iterations_used(c: Comparison) -> dict[str, float]:
+    """Loop iterations per batch as actually run, per mode (fixed duration runs vary per batch)."""
+    out = {}
+    for mode in c.variant_names:
+        counts = [s.post_iterations for r in c.mode_runs(mode) for s in r.steps if s.post_iterations >= 0]
+        out[mode] = sum(counts) / len(counts) if counts else float("nan")
+    return out
+
+
+def headline_numbers(c: Comparison) -> dict[str, float | str]:
+    """The numbers a reader looks at first; stored in the JSON for people, never read back."""
+    b, h, p = c.baseline_summary, c.headline_summary, c.prediction
+    return {
+        "baseline": c.baseline.name,
+        "headline": c.headline.name,
+        "speedup": c.speedup,
+        "speedup_cv": c.speedup_cv,
+        "stability": c.stability_state,
+        "limit": c.limit,
+        "ceiling": c.ceiling,
+        "efficiency": c.efficiency,
+        "g_ms": b.g.mean,
+        "l_ms": b.l.mean,
+        "c_ms": b.c.mean,
+        "steady_baseline_period_ms": p.baseline_period_ms,
+        "steady_headline_period_ms": p.period_ms,
+        "limit_baseline_period_ms": p.baseline_limit_period_ms,
+        "limit_headline_period_ms": p.limit_period_ms,
+        "baseline_period_ms": b.period_ms,
+        "headline_period_ms": h.period_ms,
+        "baseline_latency_p50_ms": b.latency.p50,
+        "headline_latency_p50_ms": h.latency.p50,
+        "baseline_throughput_ips": b.throughput_ips,
+        "headline_throughput_ips": h.throughput_ips,
+    }
+
+
+def summary(c: Comparison) -> dict[str, Any]:
+    """What the JSON puts first: the headline numbers, the verdict, the stamps, per-block truth."""
+    v = verdict(c)
+    return {
+        "line": headline_text(c),
+        "card": card_text(c),
+        **headline_numbers(c),
+        "stability_text": c.stability_text,
+        "contention": c.contention.stamp,
+        "verdict": v.line,
+        "standing": limit_sentence(c),
+        "cpu_iterations_per_batch": iterations_used(c),
+        "counted_rounds": [i + 1 for i in c.counted_rounds],
+        "blocks": [asdict(b) for b in blocks(c)],
+        "variants": [asdict(r) for r in rungs(c)],
+        "forecast_checks": [{**asdict(r), "error": r.error, "close": r.close} for r in checks(c)],
+    }
+
+
+def document(c: Comparison, run_id: str | None = None) -> dict[str, Any]:
+    """A result as a file holds it: the summary first, so a person opening it reads the answer
+    before the records, then the data that `Comparison.from_dict` reads back. A stored result
+    carries its run id, so an import on another box keeps it and the sender's links still work."""
+    return {"summary": summary(c), **({"run_id": run_id} if run_id else {}), **c.to_dict()}

@@ -1,0 +1,27 @@
+"""Numbers as people read them, in one place: the CLI's tables, the lab's captions and every
+sentence of the read side format a millisecond, a share or a ratio the same way.
+
+"C 9% faster (0.1 vs 0.1 ms)" once put two different numbers behind one printed value: `ms` keeps
+as many decimals as a value needs to be told apart from its neighbour.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def fmt(x: float | None, digits: int = 1) -> str:
+    """A number with a thousands separator, or n/a where there is none."""
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.{digits}f}"
+
+
+def pct(x: float) -> str:
+    """A share as a whole percent, or n/a."""
+    return "n/a" if math.isnan(x) else f"{x:.0%}"
+
+
+def ms(x: float) -> str:
+    """Milliseconds with the decimals a value needs: 131.0, 8.7, 0.35, 0.052."""
+    if math.isnan(x):
+        return "n/a"
+    return f"{x:,.1f}" if abs(x) >= 1 else f"{x:.2f}" if abs(x) >= 0.1 else f"{x:.3f}"

@@ -1,0 +1,40 @@
+"""One loop, one name: the CLI table, the lab's views, the JSON summary, the side-by-side numbers and
+the summary image all call a ladder's and a readback set's variants the same."""
+
+import json
+import re
+
+import pytest
+
+from engine.frames import results as frames
+from engine.frames import variants as variant_frames
+from engine.read.document import document
+from engine.store.history import load_example
+from engine.words.comparison import format_comparison
+from ui.shell import exports
+from ui.views import side_by_side
+
+NAMES = {
+    "example-h200-ladder": ["serial", "naive", "pinned", "pool8", "graphs"],
+    "example-h200-readback": ["serial", "deque", "naive", "pinned"],
+    "example-h200-balanced": ["serial", "deque"],
+}
+
+
+@pytest.mark.parametrize("run_id", sorted(NAMES))
+def test_every_view_names_the_variants_as_the_cli_table_does(run_id):
+    c = load_example(run_id)
+    names = NAMES[run_id]
+    table = format_comparison(c)
+    listed = re.search(r"^variants: (.*)$", table, re.M).group(1)
+    assert [part.split(" (")[0] for part in listed.split(", ")] == names  # the CLI table
+    assert list(variant_frames.variants_frame(c)["variant"]) == names  # the lab's variants table
+    assert [v["name"] for v in document(c)["summary"]["variants"]] == names  # exports, History's JSON
+    assert set(frames.paired_frame(c)["mode"]) == {names[0], names[-1]}  # the card's paired chart
+    assert set(frames.timeline_frame(frames.round_runs(c, 0), 0, 8)["mode"]) == set(names)
+    assert set(frames.blocks_frame(c)["mode"]) == set(names)  # per-block truth
+    card = exports.summary_chart(c).to_dict()  # the summary image for a slide
+    lines = [v["line"] for d in card["vconcat"][:1] for v in d["data"]["values"]]
+    assert lines[0].startswith(f"{names[-1]}: ")
+    assert side_by_side.numbers(c)["variants"].startswith(f"{names[-1]} (")  # the side-by-side table
+    assert "overlap" not in json.dumps(document(c)["summary"]["variants"])

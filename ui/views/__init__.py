@@ -1,0 +1,1 @@
+"""Views: one results view for any set, and the pages' other panels."""

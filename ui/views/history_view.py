@@ -1,0 +1,118 @@
+"""The History page's reading of the store: opening it, the table of runs, loading, importing and
+deleting, each failure said on the page in one line rather than raised."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from engine.api import (
+    AlreadyStored,
+    Comparison,
+    Entry,
+    History,
+    OverlapLabError,
+    SweepPoint,
+    example_entries,
+    user_name,
+)
+from ui.controls import run
+from ui.shell.plain import plain
+
+
+def open_store() -> History:
+    """The box's history; the page stops, saying why, when it cannot be opened."""
+    try:
+        return run.store()
+    except OverlapLabError as exc:
+        st.error(f"The history cannot be opened: {plain(exc)}")
+        st.stop()
+        raise  # st.stop() does not return
+
+
+def listed(store: History) -> list[Entry]:
+    """The store's runs and the examples. A damaged or unreadable store is said in one line, and
+    the bundled examples are still listed, so the page stays usable."""
+    if problem := store.problem():
+        st.warning(
+            f"{plain(problem)}. Runs are not being stored; their results go to files whose paths are given."
+        )
+    try:
+        return store.entries()
+    except OverlapLabError as exc:
+        st.error(f"The stored runs cannot be listed: {plain(exc)}")
+        return list(example_entries())
+
+
+def entries_frame(entries: Sequence[Entry]) -> pd.DataFrame:
+    """What a person scans for first leads (id, time, set, speedup, limit), so it fits 1280 px
+    without a horizontal scroll; who, what and where follow."""
+    return pd.DataFrame(
+        [
+            {
+                "id": e.id,
+                "time (UTC)": e.started_at[:16].replace("T", " ") or "recorded",
+                "set": e.variant_set or "custom",
+                "speedup": e.speedup,
+                "limit": e.block_limit,
+                "stability": e.stability,
+                "preset": e.preset,
+                "batch": e.batch_size,
+                "device": e.card,
+                "who": e.user,
+            }
+            for e in entries
+        ]
+    )
+
+
+def load(store: History, run_id: str) -> Comparison | None:
+    """A stored run, or None after saying why it could not be opened."""
+    try:
+        return store.load(run_id)
+    except OverlapLabError as exc:
+        st.error(f"Run {run_id} could not be opened: {plain(exc)}")  # it may quote the run's text
+        return None
+
+
+def load_sweep(store: History, sweep_id: str) -> tuple[list[SweepPoint], list[str | None]] | None:
+    """A stored sweep's points and their run ids, or None after saying why it could not be opened."""
+    try:
+        pairs = store.load_sweep(sweep_id)
+    except OverlapLabError as exc:
+        st.error(f"Sweep {sweep_id} could not be opened: {plain(exc)}")
+        return None
+    return [SweepPoint(c.workload.cpu_g_ratio, c) for _, c in pairs], [i for i, _ in pairs]
+
+
+def import_file(store: History, data: bytes, name: str) -> str | None:
+    """Store an uploaded result; its id (the one it was saved with, when free), the stored run's
+    id when it is there already, or None after saying why it was refused."""
+    try:
+        return store.import_json(data, name)
+    except AlreadyStored as exc:
+        st.info(f"{plain(name)}: {exc}; it is opened below.")
+        return exc.run_id
+    except OverlapLabError as exc:
+        st.error(f"{plain(name)} was not imported: {plain(exc)}")  # both quote the sender's text
+        return None
+
+
+def others_of(store: History, run_id: str) -> list[str]:
+    """The users other than this server's who ran a stored run (or a sweep's points)."""
+    try:
+        return sorted(store.owners(run_id) - {user_name()})
+    except OverlapLabError:
+        return []
+
+
+def delete(store: History, run_id: str, others: bool = False) -> str:
+    """Delete a run of this server's user, or, with `others`, another user's too (the page asks
+    for that in so many words); what went wrong, or "" when it is gone."""
+    try:
+        store.delete(run_id, by=None if others else user_name())
+    except OverlapLabError as exc:
+        return str(exc)
+    return ""

@@ -7,15 +7,14 @@ breaches (relative imports, read/ reaching devices/, ui/ reaching 33 engine modu
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.kits.house import violations
+from tests.kits.notorch import NoTorch
 
 pytestmark = pytest.mark.house
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,30 +125,24 @@ def test_no_test_module_imports_another():
     assert found == []
 
 
-BLOCK_TORCH = """
-import importlib.abc, sys
-
-class _NoTorch(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("torch", "torchvision"):
-            raise ImportError(f"a unit test imported {name}: unit tests run on the ideal device alone")
-        return None
-
-sys.meta_path.insert(0, _NoTorch())
-"""
+def test_a_unit_test_that_reaches_for_torch_fails(pytester_torch_check):
+    """tests/unit/conftest.py hides torch for every unit test: an import of it there is an error."""
+    assert pytester_torch_check == "ImportError: a unit test imported torch"
 
 
-def test_the_unit_tests_run_without_torch(tmp_path):
-    """tests/unit holds the pure tests: the ideal device, recorded results, arithmetic. They run
-    with torch made unimportable, so they stay fast and a machine without it can run them."""
-    (tmp_path / "sitecustomize.py").write_text(BLOCK_TORCH)
-    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", "tests/unit"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout[-3000:]
+@pytest.fixture
+def pytester_torch_check() -> str:
+    finder = NoTorch()
+    saved = {k: m for k, m in sys.modules.items() if k.split(".")[0] == "torch"}
+    for k in saved:
+        del sys.modules[k]
+    sys.meta_path.insert(0, finder)
+    try:
+        import torch  # noqa: F401
+
+        return "imported"
+    except ImportError as exc:
+        return f"ImportError: {str(exc).split(':')[0]}"
+    finally:
+        sys.meta_path.remove(finder)
+        sys.modules.update(saved)

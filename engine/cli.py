@@ -51,6 +51,7 @@ from engine.api import (
     parse_result,
     queue_for,
     registry,
+    standard_json,
     standin_spec_s,
     sweep_dict,
     sweep_launches,
@@ -229,7 +230,7 @@ def _report(
     if out is not None:
         data = sweep_dict(outcome.points) if outcome.sweep else document(outcome.result, outcome.run_id)
         try:
-            print(f"wrote {out.write(json.dumps(data, indent=1))}")
+            print(f"wrote {out.write(standard_json(data, indent=1))}")
         except OverlapLabError as exc:
             status = _fail(prog, exc)
     ids = [i for i in outcome.run_ids if i is not None]
@@ -295,7 +296,7 @@ def _browse(prog: str, args: argparse.Namespace) -> int:
             raise
         print(text)
         if out is not None:
-            print(f"wrote {out.write(json.dumps(data, indent=1))}")
+            print(f"wrote {out.write(standard_json(data, indent=1))}")
         return 0
     except MissingRun as exc:
         print(f"{prog}: error: {exc} ({exc.where})", file=sys.stderr)
@@ -329,7 +330,7 @@ def _show_file(prog: str, args: argparse.Namespace) -> int:
     print(text_out)
     if out is not None:
         try:
-            print(f"wrote {out.write(json.dumps(data, indent=1))}")
+            print(f"wrote {out.write(standard_json(data, indent=1))}")
         except OverlapLabError as exc:
             return _fail(prog, exc)
     return 0
@@ -404,7 +405,7 @@ def _crossover(prog: str, args: argparse.Namespace) -> int:
     print(format_crossover(result))
     if out is not None:
         try:
-            print(f"wrote {out.write(json.dumps(result.to_dict(), indent=1))}")
+            print(f"wrote {out.write(standard_json(result.to_dict(), indent=1))}")
         except OverlapLabError as exc:
             return _fail(prog, exc)
     return 0

@@ -11,7 +11,6 @@ history lists them as one entry and one link reopens them all.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import tempfile
 import threading
@@ -21,7 +20,7 @@ from pathlib import Path
 from engine.errors import OverlapLabError, WorkloadError
 from engine.measure.progress import Progress, ProgressFn
 from engine.measure.protocol import Harness, compare
-from engine.read.document import document
+from engine.read.document import document, standard_json
 from engine.result.comparison import Comparison
 from engine.result.sweep import SweepPoint
 from engine.spec.run_spec import RunSpec
@@ -177,7 +176,7 @@ def _keep(store: History | None, result: Comparison, source: str, sweep: str = "
         return store.save(result, source, sweep=sweep), ""
     except OverlapLabError as exc:
         try:
-            where = rescue(json.dumps(document(result), indent=1))
+            where = rescue(standard_json(document(result), indent=1))
         except (OSError, OverlapLabError) as lost:
             return None, f"{exc}; writing it to a file failed too ({lost})"
         return None, f"{exc}; the result was written to {where}"

@@ -6,6 +6,7 @@ per-block truth and the verdict, and lays them out.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict
 from typing import Any
@@ -122,3 +123,36 @@ def document(c: Comparison, run_id: str | None = None) -> dict[str, Any]:
     before the records, then the data that `Comparison.from_dict` reads back. A stored result
     carries its run id, so an import on another box keeps it and the sender's links still work."""
     return {"summary": summary(c), **({"run_id": run_id} if run_id else {}), **c.to_dict()}
+
+
+# Why a number a person would look for is null in a file: JSON has no NaN, and other tools refuse it.
+NULL_REASONS = {
+    "efficiency": "too little gain allowed to share out (the baseline, or a limit within 2% of 1x)",
+    "speedup_cv": "one round: no spread to judge",
+    "of_box": "no speedup to set against the box",
+    "ms_per_iteration": "the post-processing's loop length was not recorded",
+    "cpu_iterations_per_batch": "the post-processing's loop length was not recorded",
+    "error": "no forecast to hold the measurement against",
+}
+
+
+def standard_json(data: Any, indent: int | None = None) -> str:
+    """A document as standard JSON: every number that is not a number (no gain to share, no
+    spread from one round) becomes null, and the summary's `nulls` says why each one is."""
+    nulls: dict[str, str] = {}
+
+    def clean(x: Any, path: str) -> Any:
+        if isinstance(x, float) and not math.isfinite(x):
+            key = next((k for k in reversed(path.replace("[", ".").split(".")) if k in NULL_REASONS), "")
+            nulls[path] = NULL_REASONS.get(key, "not measured")
+            return None
+        if isinstance(x, dict):
+            return {k: clean(v, f"{path}.{k}" if path else str(k)) for k, v in x.items()}
+        if isinstance(x, list | tuple):
+            return [clean(v, f"{path}[{i}]") for i, v in enumerate(x)]
+        return x
+
+    out = clean(data, "")
+    if nulls and isinstance(out, dict) and isinstance(out.get("summary"), dict):
+        out["summary"]["nulls"] = nulls
+    return json.dumps(out, indent=indent, allow_nan=False)

@@ -30,12 +30,16 @@ from engine.spec.sets import SETS
 from engine.spec.variants import MAX_DEPTH, MAX_WORKERS
 
 # Control characters would rewrite a terminal (`show` prints stored text) or break a one-line message;
-# a tab does neither, and a line of source code may hold one.
-CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# a tab does neither, and a line of source code may hold one. The bidirectional overrides and
+# isolates would reorder what a terminal or a page shows around them.
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 MAX_TEXT_CHARS = 1000  # a free-text field: a user, a host, a command line, a GPU's name, a line of code
 MAX_ROWS = 200_000  # batches in one block, or telemetry samples: hours of a run
 MAX_BLOCKS = 10_000
 MAX_CORES = 1024
+MAX_NS = 2**62  # a step's nanoseconds and counts: about 146 years of a clock, and any real count
+MAX_INT = 2**63  # a whole number anywhere else: what every reader of the file can hold
+MAX_FLOAT_INT = 2**1023  # a whole number where a float belongs: past it no float holds it
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 DEVICE_KINDS = ("cuda", "standin", "ideal")
 
@@ -78,6 +82,8 @@ def check_document(d: dict[str, Any]) -> None:
     for i, v in enumerate(_list(d, "variants", 64)):
         if not isinstance(v, dict) or not isinstance(v.get("name"), str):
             raise Refused(f"variants[{i}]", v, "an object with a name")
+        if v["name"] in names:
+            raise Refused(f"variants[{i}].name", v["name"], "a name no other variant of the result has")
         names.add(v["name"])
     started = d.get("provenance", {}).get("started_at", "")
     if started and not ISO_TIME.match(started):
@@ -139,9 +145,17 @@ def _block(r: Any, where: str, names: set[str]) -> None:
             raise Refused(
                 f"{where}.steps[{j}]", row, f"a list of {len(fields)} whole numbers, one per step_fields name"
             )
-        if not all(type(v) is int for v in row):
-            name, value = next((n, v) for n, v in zip(fields, row, strict=True) if type(v) is not int)
-            raise Refused(f"{where}.steps[{j}].{name}", value, "a whole number (nanoseconds, or a count)")
+        if not all(type(v) is int for v in row) or min(row) < -1 or max(row) > MAX_NS:
+            name, value = next(
+                (n, v)
+                for n, v in zip(fields, row, strict=True)
+                if type(v) is not int or not -1 <= v <= MAX_NS
+            )
+            raise Refused(
+                f"{where}.steps[{j}].{name}",
+                value,
+                f"a whole number from -1 to {MAX_NS:,} (nanoseconds, or a count)",
+            )
         for a, b, start, end in spans:
             if row[b] < row[a] and not (start == "read_start_ns" and row[a] < 0):  # -1: no readback
                 raise Refused(f"{where}.steps[{j}].{end}", row[b], f"at or after {start} ({row[a]})")
@@ -189,10 +203,10 @@ def _value(hint: Any, value: Any, where: str) -> None:
         if not isinstance(value, bool):
             raise Refused(where, value, "true or false")
     elif hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise Refused(where, value, "a whole number")
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_INT:
+            raise Refused(where, value, f"a whole number of at most {MAX_INT:,} either way")
     elif hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isinf(value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
             raise Refused(where, value, "a finite number")
     elif origin is list:
         if not isinstance(value, list) or len(value) > MAX_ROWS:
@@ -221,7 +235,20 @@ def _all_of(kind: Any, items: list[Any]) -> bool:
     if kind not in NUMBER_TYPES:
         return False
     allowed = NUMBER_TYPES[kind]
-    return all(type(x) in allowed for x in items) and (kind is int or not any(map(math.isinf, items)))
+    if not all(type(x) in allowed for x in items):
+        return False
+    if kind is int:
+        return all(abs(x) <= MAX_INT for x in items)
+    return all(map(_finite, items))
+
+
+def _finite(x: int | float) -> bool:
+    """A number a float can hold, and a number: an integer past float's range is refused here,
+    where `math.isinf` would raise, and NaN, which no writer of a result puts in its data (only
+    the summary's derived numbers may be undefined, and they are written as null)."""
+    if isinstance(x, int):
+        return abs(x) <= MAX_FLOAT_INT
+    return math.isfinite(x)
 
 
 def _list(d: dict[str, Any], key: str, most: int, where: str = "") -> list[Any]:

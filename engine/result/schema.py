@@ -28,7 +28,7 @@ def upgrade(d: dict[str, Any]) -> dict[str, Any]:
     """A stored result raised to the current schema, one version step at a time; the input is
     left as it was."""
     version = d.get("schema_version")
-    if version not in READABLE_SCHEMAS:
+    if type(version) is not int or version not in READABLE_SCHEMAS:  # true is not version 1
         raise ValueError(
             f"schema_version={shorten(version)} is not allowed: one of "
             + ", ".join(map(str, READABLE_SCHEMAS))

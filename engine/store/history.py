@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 from engine.errors import WorkloadError, shorten
 from engine.host.shared_dir import SharedPathError, open_shared_file, shared_folder
-from engine.read.document import document
+from engine.read.document import document, standard_json
 from engine.result.comparison import Comparison
 from engine.result.crossover import Crossover
 from engine.store.entry import Entry, digest, group_sweeps, row_of
@@ -98,6 +98,7 @@ COLUMNS = (
 # are read again once, so the list never says another number than the run it opens.
 NUMBERS_VERSION = 1
 NUMBERS = ("speedup", "ceiling", "block_limit", "efficiency")
+TAKEN = "SELECT 1 FROM runs WHERE id = ? OR sweep = ? LIMIT 1"  # one id space for runs and sweeps
 
 
 def data_dir(override: str | Path | None = None) -> Path:
@@ -260,10 +261,13 @@ class History:
                 new_id = run_id if attempt == 0 and run_id else secrets.token_hex(4)
                 row = {**row_of(new_id, c, source, saved_at), "sweep": sweep}
                 row = {k: _nan_none(v) if k in NUMBERS else v for k, v in row.items()}
-                text = json.dumps({**data, "run_id": new_id})
+                text = standard_json({**data, "run_id": new_id})
                 if attempt == 0:  # the gate and size limit every read applies: nothing unreadable is stored
                     parse_result(text, "result, as stored,")
                 db.execute("BEGIN IMMEDIATE")
+                if db.execute(TAKEN, (new_id, new_id)).fetchone() is not None:
+                    db.execute("ROLLBACK")  # a run's or a sweep's id already: draw another
+                    continue
                 try:
                     db.execute(
                         f"INSERT INTO runs ({COLUMNS}, schema_version, result_json, digest, numbers) "
@@ -285,8 +289,7 @@ class History:
         with self._connect() as db:
             while True:
                 sweep_id = secrets.token_hex(4)
-                taken = "SELECT 1 FROM runs WHERE id = ? OR sweep = ? LIMIT 1"
-                if db.execute(taken, (sweep_id, sweep_id)).fetchone() is None:
+                if db.execute(TAKEN, (sweep_id, sweep_id)).fetchone() is None:
                     return sweep_id
 
     def import_json(self, text: str | bytes, name: str = "file") -> str:
@@ -355,7 +358,9 @@ class History:
         if by is not None and owners - {by}:
             raise NotYours(run_id, sorted(owners - {by}))
         with self._connect() as db:  # a sweep's id deletes all its points, in one statement
-            gone = db.execute("DELETE FROM runs WHERE id = ? OR sweep = ?", (run_id, run_id)).rowcount
+            run = db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is not None
+            where = "id = ?" if run else "sweep = ?"  # ids never collide: exactly what the id names
+            gone = db.execute(f"DELETE FROM runs WHERE {where}", (run_id,)).rowcount
             give_back(db)
         if not gone:
             raise MissingRun(run_id, self.path)

@@ -29,6 +29,8 @@ def parse_result(text: str | bytes, what: str = "file") -> Comparison:
         data = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise HistoryError(f"the {what} is not JSON ({shorten(str(exc))})") from None
+    except ValueError as exc:  # a number past Python's 4,300 digits
+        raise HistoryError(f"the {what} holds a number too long to read ({shorten(str(exc))})") from None
     except RecursionError:
         raise HistoryError(f"the {what} nests deeper than a result ever does") from None
     if not isinstance(data, dict) or "runs" not in data or "workload" not in data:

@@ -142,6 +142,15 @@ def test_the_downloads_carry_provenance_and_the_summary_image_renders():
     header = csv.splitlines()[0].split(",")
     assert header[:5] == ["started_at", "host", "user", "version", "command"]
     assert json.loads(json.dumps(c.to_dict()))["provenance"]["host"] == "vm"
+    from engine.read.document import document, standard_json
+
+    def strict(name: str) -> None:
+        raise AssertionError(f"{name} in the download: not standard JSON")
+
+    ladder = load_example("example-h200-ladder")  # efficiencies with no gain to share: null, and why
+    sent = json.loads(standard_json(document(ladder)), parse_constant=strict)
+    assert sent["summary"]["variants"][0]["efficiency"] is None
+    assert sent["summary"]["nulls"]["summary.variants[0].efficiency"].startswith("too little gain")
 
 
 def test_after_a_stop_the_result_on_screen_is_labelled_as_the_earlier_run():

@@ -11,6 +11,10 @@ import pytest
 from engine.spec.sets import box_workers, usable_cores
 
 
+def _not_json(name: str) -> None:
+    raise AssertionError(f"{name} in an export: not standard JSON")
+
+
 def cli(*args, timeout=300):
     return subprocess.run(
         [sys.executable, "-m", "engine", *args], capture_output=True, text=True, timeout=timeout
@@ -167,7 +171,7 @@ def test_compare_on_the_standin_prints_a_table_and_writes_json(tmp_path):
         assert label in r.stdout
     assert "uncontended" in r.stdout or "· contended: " in r.stdout  # CI's box varies
     assert "round 2/2" in r.stderr and "done" in r.stderr  # progress went to stderr
-    data = json.loads(out.read_text())
+    data = json.loads(out.read_text(), parse_constant=_not_json)  # standard JSON: no NaN
     assert list(data)[0] == "summary"
     assert data["workload"]["model"] == "mobilenet_v3_small" and data["workload"]["steps"] == 16
     assert (data["workload"]["cpu_work"], data["workload"]["cpu_fixed"]) == ("match_g", "duration")
@@ -181,7 +185,7 @@ def test_compare_on_the_standin_prints_a_table_and_writes_json(tmp_path):
     shown = cli("show", run_id, "--json", str(tmp_path / "again.json"))
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.splitlines()[0] == r.stdout.splitlines()[0]  # the same table, from the store
-    assert json.loads((tmp_path / "again.json").read_text())["runs"] == data["runs"]
+    assert json.loads((tmp_path / "again.json").read_text(), parse_constant=_not_json)["runs"] == data["runs"]
     listed = cli("history")
     assert listed.stdout.splitlines()[2].startswith(run_id) and "mobilenet" in listed.stdout
 
@@ -321,7 +325,7 @@ def test_a_sweep_prints_each_point_and_writes_json(tmp_path):
     assert shown.stdout.splitlines()[:3] == lines[:3]  # the same table, read back from the history
     listed = cli("history").stdout
     assert sum(sweep_id in line and " sweep " in line for line in listed.splitlines()) == 1
-    data = json.loads(out.read_text())
+    data = json.loads(out.read_text(), parse_constant=_not_json)
     assert [p["ratio"] for p in data["points"]] == [0.5, 3.0]
     # Every point is held for a fixed duration at its ratio of host work to device work.
     assert [r["workload"]["cpu_g_ratio"] for r in data["results"]] == [0.5, 3.0]

@@ -23,6 +23,7 @@ from engine.result.schema import upgrade
 from engine.spec.sets import SETS, set_for
 from engine.store.errors import AlreadyStored, HistoryError, MissingRun
 from engine.store.history import EXAMPLES, EXAMPLES_DIR, History, data_dir, load_example
+from engine.store.history import RUN_ID as RUN_ID_PATTERN
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_V1 = """CREATE TABLE runs (id TEXT PRIMARY KEY, saved_at TEXT NOT NULL, started_at TEXT NOT NULL,
@@ -315,3 +316,21 @@ def test_a_sweeps_points_are_one_entry_and_one_delete(store):
     assert store.count() == 1 and not store.is_sweep(sweep)
     with pytest.raises(MissingRun):
         store.load_sweep(sweep)
+
+
+def test_an_import_never_takes_a_sweeps_id_and_a_delete_removes_exactly_what_its_id_names(store, seed):
+    point = load_example("example-h200-balanced")
+    sweep = store.new_sweep()
+    for ratio in (0.5, 1.0):
+        store.save(dataclasses.replace(point, workload=point.workload.at_ratio(ratio)), "lab", sweep=sweep)
+    # a file that was stored under the id this box's sweep has
+    sent = json.loads(json.dumps(document(seed, sweep)))
+    assert sent["run_id"] == sweep
+    imported = store.import_json(json.dumps(sent), "sent.json")
+    assert imported != sweep and RUN_ID_PATTERN.match(imported)
+    ids = [e.id for e in store.entries() if e.source != "example"]
+    assert ids.count(sweep) == 1 and imported in ids
+    store.delete(imported)  # the import alone
+    assert store.is_sweep(sweep) and len(store.load_sweep(sweep)) == 2
+    store.delete(sweep)  # the sweep's points alone
+    assert store.count() == 0

@@ -125,6 +125,23 @@ def broken() -> dict[str, tuple[bytes, str]]:
             _set(s, ("provenance", "user"), "\x1b[2J\x1b]0;owned\x07root"),
             "provenance.user",
         ),
+        "an integer past float's range": (
+            _set(s, ("contention", "load_avg_max"), 10**400),
+            "contention.load_avg_max",
+        ),
+        "a 5,000-digit integer": (
+            json.dumps(_set(s, ("contention", "cores"), "__big__")).replace('"__big__"', "9" * 5000),
+            "a number too long to read",
+        ),
+        "two variants of one name": (
+            _set(s, ("variants", 1, "name"), s["variants"][0]["name"]),
+            "variants[1].name",
+        ),
+        "a version that is true": (_set(s, ("schema_version",), True), "schema_version=True"),
+        "a right-to-left override": (
+            _set(s, ("provenance", "user"), "root\u202egnp.exe"),
+            "provenance.user",
+        ),
         "too big to show": (
             " " * (MAX_IMPORT_BYTES + 1) + json.dumps(s),
             "MB; the app shows results of at most 10 MB",

@@ -9,13 +9,12 @@ needs a width of its own, so `fixed` gives it one.
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 import altair as alt
 import streamlit as st
 
-from engine.api import LAB, Comparison, card_text, document, frames, verdict
+from engine.api import LAB, Comparison, card_text, document, frames, standard_json, verdict
 from ui import charts
 from ui.shell.look import Look
 
@@ -119,7 +118,7 @@ def downloads(c: Comparison, look: Look) -> None:
     cols = st.columns(3)
     cols[0].download_button(
         "Result (JSON)",
-        lambda: json.dumps(document(c, look.run_id)),
+        lambda: standard_json(document(c, look.run_id)),
         f"{look.name}.json",
         "application/json",
         on_click="ignore",

@@ -41,6 +41,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=500)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--blocks", type=int, default=9000, help="blocks in the big file an import is timed on")
     args = ap.parse_args()
     c = load_example("example-h200-balanced")
     folder = Path(tempfile.mkdtemp(prefix="overlap-lab-store-cost-"))
@@ -82,7 +83,25 @@ def main() -> int:
         f"| read one run (gate) | {gate_s * 1e3:.1f} ms | {plain_s * 1e3:.1f} ms | {gate_s / plain_s:.2f} |"
     )
     print(f"gate alone, parse included: {check_only * 1e3:.1f} ms")
+    big = _big_file(args.blocks)
+    t0 = time.perf_counter()
+    History(Path(tempfile.mkdtemp(prefix="overlap-lab-import-"))).import_json(big, "big.json")
+    took_s = time.perf_counter() - t0
+    print(f"import of a file of {args.blocks:,} blocks ({len(big) / 1e6:.1f} MB): {took_s:.1f} s")
     return 0
+
+
+def _big_file(blocks: int) -> str:
+    """The recorded seed pair's rounds repeated as later rounds, four batches a block, so that a file
+    of thousands of blocks stays under the 10 MB an import may be."""
+    d = json.loads(json.dumps(load_example("example-h100-seed").to_dict()))
+    runs = [{**r, "steps": r["steps"][:4]} for r in d["runs"]]
+    rounds = len({r["round_index"] for r in runs})
+    out = list(runs)
+    while len(out) < blocks:
+        shift = len(out) // len(runs) * rounds
+        out += [{**r, "round_index": r["round_index"] + shift} for r in runs]
+    return json.dumps({**d, "runs": out[:blocks]})
 
 
 if __name__ == "__main__":

@@ -42,12 +42,15 @@ st.caption(
 )
 with st.expander("Import a result file (JSON)"):
     upload = st.file_uploader("A file written by `--json` or the lab's download", type=["json"])
+    if upload is None:
+        st.session_state[history_view.NOTICE] = None
     if upload is not None and st.session_state.get("_imported") != upload.file_id:
         new_id = history_view.import_file(store, upload.getvalue(), upload.name)
         if new_id is not None:
             st.session_state["_imported"] = upload.file_id
             st.session_state[PICK] = [new_id]
             st.rerun()
+    history_view.import_notice()
 
 
 table = history_view.entries_frame(list(entries.values()))

@@ -44,6 +44,7 @@ if note:
     st.caption(note)
 if problem:
     st.warning(plain(problem))  # it quotes the link, which anyone can write
+run.settle_interrupted()
 running = run.is_running()
 if not running:  # a theme switch reruns the page, which would stop a run
     theme.follow("lab")

@@ -81,7 +81,11 @@ def _worker_main(workload: dict[str, Any], core: int | None, commands: Any, resu
     except LoopError as exc:
         with contextlib.suppress(Exception):
             results.send(("error", -1, 0, 0, str(exc)))
-    except (EOFError, KeyboardInterrupt, BrokenPipeError):
+    except (EOFError, BrokenPipeError):
+        # The parent is gone (a kill -9 closes its end of the pipe): leave at once. A normal exit
+        # tears torch down first, which kept a killed run's worker alive for a second more.
+        os._exit(0)
+    except KeyboardInterrupt:
         return
     except BaseException as exc:  # report anything else to the parent instead of dying silently
         with contextlib.suppress(Exception):

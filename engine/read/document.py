@@ -118,6 +118,13 @@ def summary(c: Comparison) -> dict[str, Any]:
     }
 
 
+def stored_document(c: Comparison) -> dict[str, Any]:
+    """A result as the history keeps it: the data, and only the card's line before it. Every view
+    and export builds the full summary from the data again, so the store need not hold it, and a
+    result imported near the size limit is not pushed past it by a summary of its every block."""
+    return {"summary": {"line": headline_text(c), "card": card_text(c)}, **c.to_dict()}
+
+
 def document(c: Comparison, run_id: str | None = None) -> dict[str, Any]:
     """A result as a file holds it: the summary first, so a person opening it reads the answer
     before the records, then the data that `Comparison.from_dict` reads back. A stored result

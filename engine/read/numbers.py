@@ -25,3 +25,13 @@ def ms(x: float) -> str:
     if math.isnan(x):
         return "n/a"
     return f"{x:,.1f}" if abs(x) >= 1 else f"{x:.2f}" if abs(x) >= 0.1 else f"{x:.3f}"
+
+
+def gain_share(efficiency: float, speedup: float, baseline: str = "") -> str:
+    """A variant's share of the gain its limit allows, in words where a number would mislead: no
+    gain to share is a dash, a variant slower than the baseline says so instead of "-82%"."""
+    if math.isnan(speedup):
+        return "—"
+    if speedup < 1:
+        return f"slower than {baseline}" if baseline else "slower"
+    return "—" if math.isnan(efficiency) else f"{efficiency:.0%}"

@@ -6,7 +6,7 @@ Kept apart from the comparison so that the runners, which produce blocks, need n
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -183,10 +183,22 @@ class RunResult:
         """The input's pre-processing per batch; empty where the block had none."""
         return summarize([r.p_ms for r in self.steps if r.pre_start_ns >= 0])
 
-    @property
+    @cached_property
     def costs(self) -> Costs:
-        """This block's own mean costs by letter, as the cost model takes them."""
-        return costs_of(self.g_ms, self.l_ms, self.c_ms, self.x_ms, self.p_ms)
+        """This block's own mean costs by letter, as the cost model takes them: means only, so no
+        percentile is computed for a block that thousands of others stand beside."""
+        steps = self.steps
+
+        def mean(xs: list[float]) -> float:
+            return sum(xs) / len(xs) if xs else 0.0
+
+        return Costs(
+            max(0.0, mean([s.g_ms for s in steps])),
+            max(0.0, mean([s.l_ms for s in steps])),
+            max(0.0, mean([s.c_ms for s in steps])),
+            x_ms=max(0.0, mean([s.x_ms for s in steps if s.copy_start_ns >= 0])),
+            p_ms=max(0.0, mean([s.p_ms for s in steps if s.pre_start_ns >= 0])),
+        )
 
     @property
     def steady_pace_ms(self) -> float:
@@ -204,9 +216,12 @@ class RunResult:
         return sum(r.c_ms for r in known) / iterations if iterations else float("nan")
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["steps"] = [list(asdict(r).values()) for r in self.steps]
-        d["step_fields"] = list(StepRecord.__dataclass_fields__)
+        """The block as a file holds it: each batch a row of numbers in step_fields' order (a
+        recursive asdict of every batch cost seconds on a file of thousands of blocks)."""
+        d = {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "steps"}
+        names = list(StepRecord.__dataclass_fields__)
+        d["steps"] = [[getattr(r, n) for n in names] for r in self.steps]
+        d["step_fields"] = names
         return d
 
     @classmethod

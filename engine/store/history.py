@@ -35,13 +35,13 @@ from urllib.parse import quote
 
 from engine.errors import WorkloadError, shorten
 from engine.host.shared_dir import SharedPathError, open_shared_file, shared_folder
-from engine.read.document import document, standard_json
+from engine.read.document import standard_json, stored_document
 from engine.result.comparison import Comparison
 from engine.result.crossover import Crossover
 from engine.store.entry import Entry, digest, group_sweeps, row_of
 from engine.store.errors import AlreadyStored, HistoryError, MissingRun, NotYours
 from engine.store.reading import parse_result
-from engine.store.upkeep import give_back, journal_hint, quick_check
+from engine.store.upkeep import blocked_by, give_back, journal_hint, journal_of, quick_check, shared_journal
 
 ENV_VAR = "OVERLAP_LAB_DATA_DIR"
 DEFAULT_DIR = Path("/var/tmp/overlap-lab")  # per box, shared by its users, kept across reboots
@@ -139,10 +139,15 @@ class History:
                 raise
             self.folder, self.read_only = where, str(exc)
         self._checked: tuple[int, int] | None = None
+        self.keep_journal = False
         if not self.read_only:
             try:
+                owner = self.folder.stat().st_uid == os.geteuid()
+            except OSError:
+                owner = False
+            self.keep_journal = shared_journal(self.path, owner)
+            try:
                 with self._connect() as db:
-                    db.execute("PRAGMA journal_mode=DELETE")
                     db.execute(SCHEMA)
                     self._migrate(db)
             except HistoryError as exc:
@@ -161,6 +166,11 @@ class History:
         damaged. The quick check runs again only when the file changed since it last ran."""
         if self.read_only:
             return f"the history is read-only for this user: {self.read_only}"
+        if who := blocked_by(self.path):
+            return (
+                f"the history is blocked: {journal_of(self.path)} holds a write of {who}'s that was "
+                f"interrupted, which only {who} may finish: ask {who} to run `python -m engine history` once"
+            )
         stamp = self._stamp()
         if stamp != self._checked:
             try:
@@ -229,6 +239,9 @@ class History:
         except sqlite3.Error as exc:
             raise HistoryError(f"the history at {self.path} could not be opened: {exc}") from None
         try:
+            if not self.read_only:
+                # per connection: the kept journal (see shared_journal), else SQLite's own
+                db.execute(f"PRAGMA journal_mode={'TRUNCATE' if self.keep_journal else 'DELETE'}")
             yield db
         except sqlite3.Error as exc:
             raise HistoryError(
@@ -253,7 +266,7 @@ class History:
         process there to show that an interrupted write leaves no partial run.
         """
         self._writable()
-        data = document(c)  # builds the summary: once, not once per use
+        data = stored_document(c)
         saved_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         extra = {"digest": digest(c), "sweep": sweep, "numbers": NUMBERS_VERSION}
         with self._connect() as db:

@@ -10,7 +10,7 @@ import math
 
 from engine.read.box import box_sentence
 from engine.read.gaps import CAUSES
-from engine.read.numbers import fmt
+from engine.read.numbers import fmt, gain_share
 from engine.read.rungs import rungs
 from engine.result.comparison import Comparison
 
@@ -18,20 +18,21 @@ from engine.result.comparison import Comparison
 def format_rungs(c: Comparison) -> list[str]:
     w = name_width(c)
     head = (
-        f"  {'variant':<{w}} {'speedup':>8} {'limit':>8} {'ceiling':>8} {'eff':>5} {'of box':>6} "
+        f"  {'variant':<{w}} {'speedup':>8} {'limit':>8} {'ceiling':>8} {'eff':>6} {'of box':>6} "
         f"{'period':>8} {'images/s':>9} {'e2e p50':>8} {'e2e p99':>8} {'L ms':>6}  bound"
     )
     lines = [
         f"variants against {c.baseline.name} (ms unless marked; limit: what blocks of {c.workload.steps} "
-        "batches allow, eff: the share of its gain realised; period: wall / batches):",
+        f"batches allow; eff: the share of its gain realised, slower: below {c.baseline.name}; period: "
+        "wall / batches):",
         head,
     ]
     for r in rungs(c):
-        eff = "-" if math.isnan(r.efficiency) else f"{r.efficiency:.0%}"
+        eff = gain_share(r.efficiency, r.speedup)
         box = "-" if math.isnan(r.of_box) else f"{r.of_box:.0%}"
         lines.append(
             f"  {r.name:<{w}} {fmt(r.speedup, 2):>7}x {fmt(r.limit, 2):>7}x {fmt(r.ceiling, 2):>7}x "
-            f"{eff:>5} {box:>6} "
+            f"{eff:>6} {box:>6} "
             f"{fmt(r.period_ms, 1):>8} {fmt(r.throughput_ips, 1):>9} {fmt(r.latency_p50_ms, 1):>8} "
             f"{fmt(r.latency_p99_ms, 1):>8} {fmt(r.l_ms, 2):>6}  {r.bound}"
         )

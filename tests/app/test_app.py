@@ -4,6 +4,8 @@ import pytest
 
 from engine.read.document import card_text
 from engine.result.comparison import Comparison
+from engine.spec.run_spec import RunSpec
+from engine.spec.workload import Workload
 from engine.store.history import History
 from tests.kits.app import app, as_shown, charts, fields, has_cuda, marks, metrics, page
 from tests.kits.ideal import ideal_compare
@@ -184,3 +186,20 @@ def test_the_lab_says_how_long_a_standin_run_takes_before_it_starts():
     said = [c.value for c in at.caption if c.value.endswith("s on the CPU stand-in.")]
     assert len(said) == 1 and said[0].startswith("About ")
     assert 5 <= int(said[0].split()[1]) <= 30  # cpu-demo, 3 rounds: 11 s measured on 2 cores
+
+
+def test_a_run_whose_script_was_ended_under_it_is_said_to_be_stopped_and_never_started_again():
+    """The request is taken when its run starts; a script ended under the run (the header's Stop, a
+    click's rerun, a reload) leaves only the mark that it was running, which the next script run
+    turns into a message. Nothing is measured again."""
+    from ui.controls.run import ACTIVE_KEY, REQUEST_KEY, RunRequest
+
+    at = app()
+    at.switch_page("pages/lab.py").run()
+    at.session_state[ACTIVE_KEY] = RunRequest(Workload(), RunSpec())
+    at.run()
+    assert REQUEST_KEY not in at.session_state or at.session_state[REQUEST_KEY] is None
+    assert at.session_state[ACTIVE_KEY] is None
+    assert any(w.value.startswith("Run stopped before it finished") for w in at.warning)
+    assert [b.label for b in at.button if b.key == "run_stop"] == ["Run"]
+    assert "result" not in at.session_state or at.session_state["result"] is None

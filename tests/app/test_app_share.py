@@ -169,3 +169,13 @@ def test_after_a_stop_the_result_on_screen_is_labelled_as_the_earlier_run():
     at.session_state["run_stopped"] = False
     at.run()
     assert any(x.value.startswith("This run 0123abcd, started") for x in at.caption)
+
+
+def test_a_link_to_a_card_this_box_has_not_is_named_and_auto_used():
+    """?device=cuda:99 passes the link's own check (it is a device's name), but no box has it: the
+    lab says so at the device control and runs on auto, instead of dropping it without a word."""
+    at = page("lab", device="cuda:99")
+    said = [as_shown(w.value) for w in at.warning if "cuda:99" in as_shown(w.value)]
+    assert len(said) == 1 and said[0].startswith("Device: cuda:99 is not allowed: one of auto, cpu")
+    assert said[0].endswith(" on this box; auto is used")
+    assert at.session_state["w_device"] == "auto"

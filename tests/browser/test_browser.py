@@ -148,7 +148,14 @@ def test_history_imports_a_result_and_refuses_a_file_that_is_not_one(server, bro
     page.locator('input[type="file"]').set_input_files(str(good))
     page.get_by_text("Link to this run in the lab: ?run=").wait_for(timeout=30_000)
     page.wait_for_url(re.compile(r"/history\?run=[0-9a-f]{8}$"), timeout=10_000)
+    page.get_by_text(re.compile(r"h100\.json is stored as run [0-9a-f]{8}")).wait_for(timeout=10_000)
     page.screenshot(path=str(SHOTS / "history-imported.png"))
+    again = tmp_path / "again.json"  # the same result under another name: named, and the message stays
+    again.write_text(good.read_text())
+    page.locator('input[type="file"]').set_input_files(str(again))
+    page.get_by_text(re.compile(r"this result is already stored as run [0-9a-f]{8}")).wait_for(timeout=30_000)
+    page.wait_for_timeout(3000)  # the page reruns to open it; the message outlives that
+    assert page.get_by_text(re.compile(r"already stored as run")).count() == 1
     page.close()
 
 
@@ -219,6 +226,30 @@ def test_stop_frees_the_device_within_a_second(server, browser, when, waiting_fo
     assert page.get_by_text("Latency distributions").count() == 0, "a stopped run must not produce a result"
     assert server["history"].count() == stored, "a stopped run is never stored"
     page.screenshot(path=str(SHOTS / f"lab-stopped-{when.replace(' ', '-')}.png"))
+    page.close()
+
+
+def test_the_headers_stop_is_not_offered_and_a_run_it_ends_never_comes_back(server, browser):
+    """Streamlit's own Stop in the header ended a run without the page knowing: the page stayed in
+    its running look, and the next click anywhere started the stopped run again and stored it. It is
+    not shown now; pressed all the same (from a script), the next click says the run was stopped
+    and starts nothing."""
+    stored = server["history"].count()
+    page = open_page(browser, server["url"], lab=True)
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text(re.compile(r"round 1/\d+: serial")).first.wait_for(timeout=60_000)
+    header_stop = page.locator('[data-testid="stStatusWidget"] button', has_text="Stop")
+    assert header_stop.count() == 1 and not header_stop.is_visible(), "only the page's own Stop is offered"
+    header_stop.dispatch_event("click")
+    assert _seconds_until_free(server) < 5.0 and _lock_is_free(server["lock"])
+    page.get_by_text("Presentation mode").first.click()  # any click reruns the page
+    page.get_by_text("Run stopped before it finished").wait_for(timeout=10_000)
+    page.wait_for_timeout(4000)
+    assert page.get_by_text(re.compile(r"round \d+/\d+")).count() == 0, "the stopped run started again"
+    assert _workers(server["proc"]) == [] and _lock_is_free(server["lock"])
+    assert page.get_by_role("button", name="Run", exact=True).is_enabled()
+    assert server["history"].count() == stored, "a stopped run is never stored"
+    page.screenshot(path=str(SHOTS / "lab-stopped-from-the-header.png"))
     page.close()
 
 

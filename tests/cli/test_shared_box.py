@@ -11,6 +11,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import textwrap
 import threading
@@ -125,6 +126,7 @@ def test_a_second_user_writes_to_the_history_the_first_created(box):
         f"""
         import sqlite3
         db = sqlite3.connect({str(store.path)!r}, isolation_level=None)
+        db.execute("PRAGMA journal_mode=TRUNCATE")  # as the store's own connections do
         db.execute("BEGIN IMMEDIATE")
         db.execute("UPDATE runs SET user = 'nobody-was-here' WHERE id = ?", ({first!r},))
         db.execute("COMMIT")
@@ -161,3 +163,96 @@ def test_a_folder_the_second_user_cannot_write_is_named_with_the_fix(box):
         f"the device lock folder {locked} is not writable by this user; ask its owner to run "
         f"`chmod 1777 {locked}`, or point OVERLAP_LAB_LOCK_DIR at a folder you can write"
     ), err
+
+
+PROTECTED = Path("/proc/sys/fs/protected_regular")
+
+
+@pytest.fixture(params=[0, 1, 2])
+def protected_regular(request):
+    """The box's fs.protected_regular, set for the test where this sandbox allows it."""
+    try:
+        before = PROTECTED.read_text().strip()
+        PROTECTED.write_text(str(request.param))
+    except OSError:
+        pytest.skip("fs.protected_regular cannot be set here")
+    yield request.param
+    PROTECTED.write_text(before)
+
+
+def _writer_as_nobody(box: Path, store: History, sql: str, die: bool) -> subprocess.CompletedProcess:
+    """A write by the other account, on a connection set up as the store sets its own up; killed
+    with -9 inside its transaction when `die`."""
+    mode = "TRUNCATE" if store.keep_journal else "DELETE"
+    code = f"""
+        import os, sqlite3
+        db = sqlite3.connect({str(store.path)!r}, isolation_level=None, timeout=5)
+        db.execute("PRAGMA journal_mode={mode}")
+        db.execute("BEGIN IMMEDIATE")
+        db.execute({sql!r})
+        {"os.kill(os.getpid(), 9)" if die else 'db.execute("COMMIT"); print("committed", flush=True)'}
+        """
+    proc = _as_nobody(box, code)
+    out, err = proc.communicate(timeout=30)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def test_a_write_killed_by_one_account_never_blocks_anothers_save(box, protected_regular):
+    """A write killed between its INSERT and its COMMIT leaves a journal behind. Made by each
+    writer and deleted at its end, it belonged to the killed writer, and in the shared sticky folder
+    no other account could remove it: every other account's saves then failed, root's too under
+    protected_regular 1. The journal is now one file, made by the folder's owner and emptied at the
+    end of each write, which every account may roll back."""
+    seed = load_example("example-h100-seed")
+    store = History(box / "data")  # root makes the folder, the store and its journal
+    first = store.save(seed, "cli")
+    assert store.keep_journal
+    journal = store.path.with_name(store.path.name + "-journal")
+    # the other account's write dies inside its transaction: its half-write is in the journal
+    killed = _writer_as_nobody(
+        box, store, f"UPDATE runs SET user = 'half-done' WHERE id = '{first}'", die=True
+    )
+    assert killed.returncode == -9, killed.stderr
+    assert journal.stat().st_size > 0, "a write killed inside its transaction leaves a journal"
+    assert store.problem() == ""
+    second = store.save(seed.__class__.from_dict(seed.to_dict()), "cli", run_id="abcdef01")  # root saves
+    assert second == "abcdef01" and "half-done" not in {e.user for e in store.entries()}
+    # root's write dies inside its transaction, in a process of its own; the other account saves
+    code = (
+        "import os; from engine.store.history import History, load_example; "
+        f"History({str(store.folder)!r}).save(load_example('example-h100-seed'), 'cli', run_id='abcdef02', "
+        "before_commit=lambda: os.kill(os.getpid(), 9))"
+    )
+    died = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert died.returncode == -9, died.stderr
+    copy = (
+        "INSERT INTO runs SELECT 'abcdef03', saved_at, started_at, 'nobody', host, source, preset, model, "
+        "batch_size, precision, depth, device, card, speedup, ceiling, efficiency, stability, "
+        "schema_version, result_json, variant_set, sweep, '', block_limit, numbers FROM runs "
+        f"WHERE id = '{first}'"
+    )
+    saved = _writer_as_nobody(box, store, copy, die=False)
+    assert saved.returncode == 0 and saved.stdout.strip() == "committed", saved.stderr
+    ids = {e.id for e in store.entries() if e.source != "example"}
+    assert ids == {first, "abcdef01", "abcdef03"}  # root's killed write left nothing behind
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_journal_only_its_maker_may_remove_is_named_before_a_run(box):
+    """Where a store is blocked all the same (a journal with a write in it, made by another account
+    than the folder's owner in a sticky folder), the run is warned before it starts, by name."""
+    store = History(box / "data")
+    store.save(load_example("example-h100-seed"), "cli")
+    journal = store.path.with_name(store.path.name + "-journal")
+    journal.unlink()
+    made = _as_nobody(
+        box,
+        f"""
+        open({str(journal)!r}, "wb").write(b"not empty")
+        """,
+    )
+    assert made.wait(30) == 0, made.stderr.read() if made.stderr else ""
+    said = store.problem()  # as the store already open in the lab would, before a run
+    assert said.startswith("the history is blocked: ") and "nobody" in said
+    assert "ask nobody to run `python -m engine history` once" in said

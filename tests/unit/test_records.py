@@ -1,5 +1,6 @@
 """Comparison statistics on known runs, and the JSON round trip."""
 
+import dataclasses
 import json
 import math
 
@@ -60,9 +61,7 @@ def test_rounds_alternate_their_order():
 def test_noise_flag_uses_the_round_spread():
     c = _ideal_comparison(rounds=2)
     serial = c.mode_runs("serial")[0]
-    slow = type(serial)(
-        **{**serial.__dict__, "end_ns": serial.start_ns + 2 * (serial.end_ns - serial.start_ns)}
-    )
+    slow = dataclasses.replace(serial, end_ns=serial.start_ns + 2 * (serial.end_ns - serial.start_ns))
     noisy = Comparison(c.workload, c.device_kind, (slow,) + c.runs[1:], c.calibration)
     assert noisy.noisy and noisy.speedup_cv > 0.05
     assert noisy.stability_text == f"unstable: CV {noisy.speedup_cv:.1%} > 3%"

@@ -110,14 +110,16 @@ def test_a_missing_shared_file_is_made_once_even_when_two_race(tmp_path, monkeyp
 
 
 def test_the_store_keeps_no_side_files_another_user_could_be_refused(tmp_path, seed):
-    """WAL's -wal and -shm are opened with O_CREAT by every reader; the rollback journal exists
-    only while a write commits."""
+    """WAL's -wal and -shm are opened with O_CREAT by every reader. The rollback journal is one
+    file, made by the folder's owner (whom `fs.protected_regular` lets every account open), open to
+    every account's writes, and empty between writes."""
     store = History(tmp_path)
     store.save(seed, "cli")
     store.entries()
-    with sqlite3.connect(store.path) as db:
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.sqlite3"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.sqlite3", "history.sqlite3-journal"]
+    journal = tmp_path / "history.sqlite3-journal"
+    st = journal.stat()
+    assert st.st_size == 0 and st.st_uid == tmp_path.stat().st_uid and stat.S_IMODE(st.st_mode) == 0o666
 
 
 def test_a_store_made_in_wal_mode_is_switched_on_open(tmp_path, seed):

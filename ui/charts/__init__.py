@@ -320,7 +320,8 @@ def paired_chart(
         .encode(
             y=alt.Y("measure:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.25)),
             yOffset=alt.YOffset("mode:N", sort=names),
-            x=alt.X("value_ms:Q", title="milliseconds", axis=alt.Axis(format=",~g")),  # 0.5, not 0
+            # ~f: 0.5 keeps its decimal, and 100 never reads 1e+2 as ~g wrote it
+            x=alt.X("value_ms:Q", title="milliseconds", axis=alt.Axis(format=",~f")),
             color=variant_color(frame, variants),
             tooltip=["measure", "mode", alt.Tooltip("value_ms:Q", format=",.1f", title="ms")],
         )

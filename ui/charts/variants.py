@@ -1,4 +1,4 @@
-"""Charts of a set of variants: each against its ceiling, where the GPU idled, depth against
+"""Charts of a set of variants: each against its limit, where the GPU idled, depth against
 latency, a pool's size against its gain, and a sweep. Pure: variant frames in, Altair charts out."""
 
 from __future__ import annotations
@@ -52,17 +52,18 @@ def bars_and_ticks(
 
 
 def variants_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
-    """Each variant's measured speedup as a bar, its ceiling as a tick across it, one row each in
-    the comparison's order: the distance from bar end to tick is the gain left on the table."""
+    """Each variant's measured speedup as a bar, its block limit as a tick across it, one row each
+    in the comparison's order: the distance from bar end to tick is the gain left on the table."""
     tooltip = [
         "variant",
         "what",
         alt.Tooltip("speedup:Q", format=".2f"),
+        alt.Tooltip("limit:Q", format=".2f"),
         alt.Tooltip("ceiling:Q", format=".2f"),
         alt.Tooltip("of the gain:Q", format=".0%"),
         "bound",
     ]
-    return bars_and_ticks(frame, "variant", "speedup", "ceiling", tooltip, style)
+    return bars_and_ticks(frame, "variant", "speedup", "limit", tooltip, style)
 
 
 def idle_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.Chart:
@@ -73,7 +74,7 @@ def idle_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("variant:N", sort=order, title=None),
-            x=alt.X("ms:Q", title="GPU idle per batch (ms)", stack="zero"),
+            x=alt.X("ms:Q", title="GPU idle per batch (ms)", stack="zero", axis=alt.Axis(format=",~f")),
             color=alt.Color("cause:N", scale=IDLE_SCALE, title="cause"),
             tooltip=["variant", "cause", alt.Tooltip("ms:Q", format=".2f")],
         )
@@ -96,7 +97,7 @@ def depth_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
         .mark_line(point=True, strokeWidth=3)
         .encode(
             x=x,
-            y=alt.Y("value:Q", title="end-to-end latency (ms)"),
+            y=alt.Y("value:Q", title="end-to-end latency (ms)", axis=alt.Axis(format=",~f")),
             strokeDash=alt.StrokeDash(
                 "series:N",
                 title=None,
@@ -186,7 +187,7 @@ def cost_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
         alt.Chart(frame)
         .mark_bar(height=2 * style.font + 16)
         .encode(
-            x=alt.X("ms:Q", title="one serial batch (ms)", stack="zero"),
+            x=alt.X("ms:Q", title="one serial batch (ms)", stack="zero", axis=alt.Axis(format=",~f")),
             color=alt.Color("part:N", scale=COST_SCALE, title=None),
             order=alt.Order("order:Q"),
             tooltip=["part", alt.Tooltip("ms:Q", format=".2f")],

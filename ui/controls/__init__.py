@@ -42,6 +42,7 @@ from ui.controls import run_controls
 from ui.controls.links import Setup
 from ui.controls.refusal import in_lab
 from ui.controls.run import RunRequest
+from ui.shell.plain import plain
 
 CUSTOM = "custom"
 BUILT_IN = "built-in model and CPU work"
@@ -220,10 +221,14 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> Workload | None
     _choice("precision", PRECISIONS, disabled or mine)
     _number("steps", disabled, whole=True)
     _number("warmup_steps", disabled, whole=True)
-    if st.session_state[_key("device")] not in devices:
+    asked = st.session_state[_key("device")]
+    if asked not in devices:  # a link's cuda:99, or a card this box does not have
         st.session_state[_key("device")] = "auto"
     _choice("device", devices, disabled)
     device_msg = st.empty()
+    if asked not in devices:
+        allowed = "one of " + ", ".join(devices) + " on this box; auto is used"
+        device_msg.warning(plain(in_lab(WorkloadError("device", asked, allowed))))
     st.radio(
         FIELDS["cpu_work"].label,
         CPU_WORK_KINDS,

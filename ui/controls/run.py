@@ -42,7 +42,8 @@ from ui.controls.refusal import in_lab
 from ui.shell.look import Look
 from ui.shell.plain import plain
 
-REQUEST_KEY = "run_request"
+REQUEST_KEY = "run_request"  # a run asked for and not yet started: taken by the script run that starts it
+ACTIVE_KEY = "run_active"  # the run a script run took and is measuring, until it ends on its own terms
 CANCEL_KEY = "run_cancel"  # a threading.Event the running comparison looks at on every step
 RESULT_KEY = "result"
 ERROR_KEY = "run_error"
@@ -137,6 +138,7 @@ def request_stop() -> None:
     while the stopped one is still unwinding, so the request is cleared here, or the new run
     would see it and start the comparison again."""
     st.session_state[REQUEST_KEY] = None
+    st.session_state[ACTIVE_KEY] = None
     st.session_state[STOPPED_KEY] = True
     cancel = st.session_state.get(CANCEL_KEY)
     if cancel is not None:
@@ -150,9 +152,31 @@ def is_running() -> bool:
     return st.session_state.get(REQUEST_KEY) is not None
 
 
+INTERRUPTED = (
+    "Run stopped before it finished: something other than this page's Stop ended it (a click "
+    "elsewhere on the page, a reload, or a closed tab). Nothing was stored, and its worker, sampler "
+    "and device lock are released as it unwinds. Press Run to measure again."
+)
+
+
+def settle_interrupted() -> None:
+    """Called first by the lab's every script run. A run that an earlier script run took and never
+    finished (the script was ended under it: a rerun from another click, a reload, a closed tab)
+    is said to be stopped here, and never started again: its request was taken when it began."""
+    if st.session_state.get(ACTIVE_KEY) is not None and st.session_state.get(REQUEST_KEY) is None:
+        st.session_state[ACTIVE_KEY] = None
+        st.session_state[STOPPED_KEY] = True
+        st.session_state[NOTICE_KEY] = INTERRUPTED
+
+
 def run_pending(area: Any) -> None:
-    """Run the requested comparison, drawing progress into `area`; always clears the request."""
+    """Run the requested comparison, drawing progress into `area`. The request is taken as the run
+    starts, so whatever ends this script run (a Stop, another click's rerun, a reload, an error) a
+    later one never starts it again; ACTIVE stays set only where the script was ended under the
+    run, and the next script run says so (`settle_interrupted`)."""
     req: RunRequest = st.session_state[REQUEST_KEY]
+    st.session_state[REQUEST_KEY] = None
+    st.session_state[ACTIVE_KEY] = req
     bar = area.progress(0.0, text="starting: waiting for the device")
     line = area.empty()
     live = area.empty()
@@ -179,8 +203,9 @@ def run_pending(area: Any) -> None:
         pass  # Stop already said so
     except OverlapLabError as exc:
         st.session_state[ERROR_KEY] = in_lab(exc)
-    finally:
-        st.session_state[REQUEST_KEY] = None
+    # Ended on its own terms (done, stopped by the page's Stop, or refused). A script ended under
+    # it leaves ACTIVE set instead, for the next script run to say what happened.
+    st.session_state[ACTIVE_KEY] = None
     st.rerun()
 
 

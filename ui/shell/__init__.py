@@ -30,6 +30,14 @@ _local = threading.local()
 
 
 PRESENT_KEY = "present"
+# Streamlit's own Stop in the page's header ends a script without the run's own Stop (which also
+# tells the engine to stop at once and says so on the page): a run stopped that way left the page
+# frozen in its running look. The page's Stop is the one Stop.
+HEADER_CSS = """
+<style>
+[data-testid="stStatusWidget"] button { display: none; }
+</style>
+"""
 PRESENT_CSS = """
 <style>
 html { font-size: 24px; }
@@ -44,6 +52,7 @@ def running() -> Iterator[None]:
     """app.py wraps the page it runs in this, so the page knows the shell is there."""
     _local.active = True
     try:
+        st.html(HEADER_CSS)
         presentation()
         yield
     finally:

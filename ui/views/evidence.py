@@ -6,6 +6,7 @@ Each panel reads frames built by the engine's read side; none computes a statist
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 
 import streamlit as st
@@ -81,6 +82,11 @@ def distributions(c: Comparison, look: Look) -> None:
     order = c.variant_names
     for metric, title in frames.METRICS.items():
         view = frames.distribution_view(c, metric)
+        if not math.isfinite(view.hi_ms) or not math.isfinite(view.lo_ms):
+            # one batch a block has no gap between launches: nothing to draw, and an empty range
+            # once reached the browser as a chart error
+            st.caption(f"{title}: no samples to draw (a block of one batch has no gap between launches).")
+            continue
         left, right = columns(look)
         with left:
             exports.show(

@@ -87,17 +87,35 @@ def load_sweep(store: History, sweep_id: str) -> tuple[list[SweepPoint], list[st
     return [SweepPoint(c.workload.cpu_g_ratio, c) for _, c in pairs], [i for i, _ in pairs]
 
 
+NOTICE = "_import_notice"  # what the last import said: kept until the file is taken away
+
+
 def import_file(store: History, data: bytes, name: str) -> str | None:
     """Store an uploaded result; its id (the one it was saved with, when free), the stored run's
-    id when it is there already, or None after saying why it was refused."""
+    id when it is there already, or None when it was refused. What it says is kept in the session
+    (`import_notice` shows it), so the page's rerun to open the run does not wipe it."""
+    run_id, kind, said = imported(store, data, name)
+    st.session_state[NOTICE] = (kind, said)
+    return run_id
+
+
+def imported(store: History, data: bytes, name: str) -> tuple[str | None, str, str]:
+    """(run id or None, how to show it, what to say) of one upload; both texts quote the sender's."""
     try:
-        return store.import_json(data, name)
+        run_id = store.import_json(data, name)
+        return run_id, "success", f"{plain(name)} is stored as run {run_id}; it is opened below."
     except AlreadyStored as exc:
-        st.info(f"{plain(name)}: {exc}; it is opened below.")
-        return exc.run_id
+        return exc.run_id, "info", f"{plain(name)}: {plain(exc)}; it is opened below."
     except OverlapLabError as exc:
-        st.error(f"{plain(name)} was not imported: {plain(exc)}")  # both quote the sender's text
-        return None
+        return None, "error", f"{plain(name)} was not imported: {plain(exc)}"
+
+
+def import_notice() -> None:
+    """The last import's message, for as long as its file stays picked."""
+    kept = st.session_state.get(NOTICE)
+    if kept is not None:
+        kind, text = kept
+        {"success": st.success, "info": st.info, "error": st.error}[kind](text)
 
 
 def others_of(store: History, run_id: str) -> list[str]:

@@ -31,7 +31,7 @@ from engine.model.ceiling import predict
 from engine.read.box import box_sentence
 from engine.read.diagnosis import CLOSE, checks, miss_reasons
 from engine.read.document import card_text, cv_text, document, iterations_used, standard_json
-from engine.read.numbers import gain_share
+from engine.read.numbers import gain_share, plural, size_text
 from engine.read.sweep import sweep_dict
 from engine.read.truth import LOOP_OK, TOO_FAST, fast_block_sentences, limit_sentence, rung_sentences
 from engine.read.uploads import upload_sentence
@@ -75,6 +75,8 @@ from engine.words.sweep import format_sweep
 from engine.words.variants import format_syncs
 
 __all__ = [
+    "plural",
+    "size_text",
     "gain_share",
     "standard_json",
     "parse_result",

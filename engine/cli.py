@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     runs = {
-        "compare": "serial vs overlap (or another set of variants), rotating rounds, a table",
+        "compare": "the serial loop against the deque (or another set), in rotating rounds: a table",
         "ladder": "the technique ladder: every rung against one serial baseline",
         "sweep": "speedup against the predicted ceiling over a range of (L + C) / G",
     }

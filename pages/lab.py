@@ -21,8 +21,8 @@ elif not on_gpu:
     st.info(
         "No CUDA GPU here, so runs use the **CPU stand-in**: a worker process on its own core runs real "
         "forward passes of the model and plays the GPU, while this process post-processes. The overlap "
-        "is real; the absolute times are a CPU's, not a GPU's. Choose the cpu-demo preset for a run "
-        "that takes seconds, or open a recorded GPU run from the History page."
+        "is real; the absolute times are a CPU's, not a GPU's. The cpu-demo preset (the default here) "
+        "runs in seconds; a recorded GPU run opens from the History page."
     )
     if env.cpu_cores_usable < controls.STANDIN_CORES_WITH_BROWSER:
         st.warning(

@@ -35,3 +35,16 @@ def gain_share(efficiency: float, speedup: float, baseline: str = "") -> str:
     if speedup < 1:
         return f"slower than {baseline}" if baseline else "slower"
     return "—" if math.isnan(efficiency) else f"{efficiency:.0%}"
+
+
+def size_text(n_bytes: int) -> str:
+    """Bytes as a person reads them: 2 KB, not 0.00 MB."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:,.1f} {unit}"
+    return f"{n_bytes:,} bytes"
+
+
+def plural(n: int, word: str) -> str:
+    """1 round, 3 rounds."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

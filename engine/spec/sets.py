@@ -170,7 +170,7 @@ SETS: dict[str, VariantSet] = {
         ),
         VariantSet(
             "depth",
-            "depth 1 to 8",
+            "deque depths 2 to 8",
             "deque (depth 2) and deque3 to deque8 against serial: throughput against end-to-end latency",
             lambda _depth, _gpu, _cores: depths(),
         ),

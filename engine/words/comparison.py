@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from engine.read.document import iterations_used
-from engine.read.numbers import fmt, pct
+from engine.read.numbers import fmt, pct, plural
 from engine.read.truth import blocks, fast_block_sentences, limit_sentence, rung_sentences
 from engine.read.verdict import verdict
 from engine.result.comparison import Comparison
@@ -54,7 +54,8 @@ def format_comparison(c: Comparison) -> str:
     lines = [
         w.describe(),
         f"variants: {', '.join(f'{v.name} ({v.label})' for v in c.variants)}",
-        f"device: {env.device or c.device_kind} ({where}); {c.rounds} rounds x {w.steps} steps per variant",
+        f"device: {env.device or c.device_kind} ({where}); {plural(c.rounds, 'round')} x {w.steps} steps "
+        "per variant",
         *([] if w.loop else ["loop iterations per batch as run: " + ", ".join(used_text)]),
         "",
         *(format_checks(c) + [""] if c.forecast is not None else []),

@@ -4,6 +4,7 @@ where each miss went."""
 from __future__ import annotations
 
 from engine.read.diagnosis import CLOSE, checks, miss_reasons
+from engine.read.numbers import size_text
 from engine.result.comparison import Comparison
 from engine.result.forecast import Forecast
 
@@ -25,7 +26,7 @@ def format_forecast(f: Forecast) -> list[str]:
         f"probe of {f.loop or 'the built-in loop'}: {p.batches} serial batches with the pinned readback",
         f"  G {p.g_ms:.2f} ms   L {p.l_ms:.2f} ms (pre-processing {p.pre_ms:.2f})   C {p.c_ms:.2f} ms   "
         f"R {p.r_ms:.2f} ms   serial period {p.serial_period_ms:.2f} ms",
-        f"  {p.bytes_per_batch / 1e6:.2f} MB read back a batch{worker}{kernels}{graphs}",
+        f"  {size_text(p.bytes_per_batch)} read back a batch{worker}{kernels}{graphs}",
     ]
     if f.syncs:
         lines.append("  hidden syncs in the loop's own code:")

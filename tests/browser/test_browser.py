@@ -172,14 +172,14 @@ def test_two_sessions_run_one_after_the_other(server, browser):
         queued = next((p for p in pages if p.get_by_text("waiting for the device").count()), None)
         pages[0].wait_for_timeout(100)
     assert queued is not None, "neither session showed its place in the queue"
-    queued.get_by_text(re.compile(r"running now: .*: lab: preset cpu-demo, 1 rounds")).first.wait_for(
+    queued.get_by_text(re.compile(r"running now: .*: lab: preset cpu-demo, 1 round")).first.wait_for(
         timeout=15_000
     )
     queued.screenshot(path=str(SHOTS / "lab-queued.png"))
     # A teammate who only looks sees who holds the device, what runs and how far it is.
     onlooker = open_page(browser, server["url"], lab=True)
     onlooker.get_by_text(
-        re.compile(r"cpu is in use by .*: lab: preset cpu-demo, 1 rounds, .*% done")
+        re.compile(r"cpu is in use by .*: lab: preset cpu-demo, 1 round, .*% done")
     ).first.wait_for(timeout=20_000)
     onlooker.screenshot(path=str(SHOTS / "lab-in-use.png"))
     onlooker.close()

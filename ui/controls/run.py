@@ -35,6 +35,7 @@ from engine.api import (
     execute,
     fingerprint,
     frames,
+    plural,
 )
 from ui import shell
 from ui.charts import rounds as round_charts
@@ -66,7 +67,7 @@ class RunRequest:
         how = (
             f"until stable (at most {s.planned_rounds} rounds)"
             if s.until_stable
-            else f"{s.planned_rounds} rounds"
+            else plural(s.planned_rounds, "round")
         )
         what = "" if s.variants == "pair" else f"variants {s.variants}, "
         return f"lab: preset {self.preset or 'custom'}, {what}{how}, telemetry {s.telemetry}"

@@ -93,7 +93,7 @@ def presentation() -> bool:
         "Presentation mode",
         key=PRESENT_KEY,
         help="Large type, one chart per row at full width, the sidebar folded when a link opens "
-        "with ?present=1. Light and dark themes are in the menu (top right), under Settings.",
+        "with ?present=1. The light and dark themes are in the menu at the top right.",
     )
     if on:
         st.set_page_config(initial_sidebar_state="collapsed")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine.api import CLOSE, Comparison, check_rows, checks, cost_rows, miss_reasons
+from engine.api import CLOSE, Comparison, check_rows, checks, cost_rows, miss_reasons, size_text
 from ui.charts import variants as variant_charts
 from ui.shell import exports
 from ui.shell.look import Look
@@ -35,7 +35,7 @@ def render(c: Comparison, look: Look) -> None:
     ops = f"; {p.kernels_per_batch} GPU operations a forward" if p.kernels_per_batch >= 0 else ""
     st.caption(
         f"The probe: {p.batches} serial batches with the pinned readback. G {p.g_ms:.2f} ms, L "
-        f"{p.l_ms:.2f} ms, R {p.r_ms:.2f} ms, C {p.c_ms:.2f} ms; {p.bytes_per_batch / 1e6:.2f} MB read "
+        f"{p.l_ms:.2f} ms, R {p.r_ms:.2f} ms, C {p.c_ms:.2f} ms; {size_text(p.bytes_per_batch)} read "
         f"back a batch{ops}."
     )
     frame = pd.DataFrame(check_rows(c))

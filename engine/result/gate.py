@@ -27,7 +27,8 @@ from engine.result.circumstances import Calibration, Contention, Environment, Pr
 from engine.result.findings import SyncFinding
 from engine.result.forecast import Forecast, Skipped
 from engine.spec.sets import SETS
-from engine.spec.variants import MAX_DEPTH, MAX_WORKERS
+from engine.spec.variants import MAX_DEPTH, MAX_WORKERS, Variant
+from engine.spec.workload import Workload
 
 # Control characters would rewrite a terminal (`show` prints stored text) or break a one-line message;
 # a tab does neither, and a line of source code may hold one. The bidirectional overrides and
@@ -42,6 +43,8 @@ MAX_INT = 2**63  # a whole number anywhere else: what every reader of the file c
 MAX_FLOAT_INT = 2**1023  # a whole number where a float belongs: past it no float holds it
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 DEVICE_KINDS = ("cuda", "standin", "ideal")
+WORKLOAD_KEYS = tuple(f.name for f in dataclasses.fields(Workload))
+VARIANT_KEYS = tuple(f.name for f in dataclasses.fields(Variant))
 
 # The parts of a result written from dataclasses, checked field by field against their types.
 PARTS: dict[str, type] = {
@@ -69,6 +72,15 @@ class Refused(ValueError):
 
 def check_document(d: dict[str, Any]) -> None:
     """Check an upgraded result's dict; raises Refused naming the first field that is wrong."""
+    for key in ("workload", *(f"variants[{i}]" for i in range(len(_list(d, "variants", 64))))):
+        part = d["workload"] if key == "workload" else d["variants"][int(key[9:-1])]
+        known = WORKLOAD_KEYS if key == "workload" else VARIANT_KEYS
+        if not isinstance(part, dict):
+            raise Refused(key, part, "an object")
+        if unknown := sorted(k for k in part if k not in known):
+            odd = unknown[0]  # a sender's key: said as it is only when it is a plain name
+            name = odd if odd.isidentifier() and len(odd) <= 40 else shorten(odd)
+            raise Refused(f"{key}.{name}", part[odd], "a field of it: " + ", ".join(known))
     if d.get("device_kind") not in DEVICE_KINDS:
         raise Refused("device_kind", d.get("device_kind"), "one of " + ", ".join(DEVICE_KINDS))
     if d.get("variant_set", "") not in ("", *SETS):

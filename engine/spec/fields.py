@@ -84,7 +84,8 @@ def check(table: Mapping[str, FieldSpec], name: str, value: Any, kind: str) -> N
     assert spec.low is not None and spec.high is not None
     types: tuple[type, ...] = (int,) if kind.startswith("int") else (int, float)
     number = isinstance(value, types) and not isinstance(value, bool)
-    raise_unless(number and spec.low <= float(value) <= spec.high, name, value, spec.allowed)
+    # compared as it is: float() of an integer past a float's range raises instead of refusing
+    raise_unless(number and spec.low <= value <= spec.high, name, value, spec.allowed)
 
 
 def raise_unless(ok: bool, name: str, value: Any, allowed: str) -> None:

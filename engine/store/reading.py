@@ -40,6 +40,11 @@ def parse_result(text: str | bytes, what: str = "file") -> Comparison:
         )
     try:
         upgraded = upgrade(data)
+    except ValueError as exc:  # a version this code cannot read, named with the ones it can
+        raise HistoryError(f"the {what} is refused: {exc}") from None
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise HistoryError(f"the {what} is not a readable result: {shorten(str(exc))}") from None
+    try:
         check_document(upgraded)
         return Comparison.from_dict(upgraded)
     except WorkloadError as exc:

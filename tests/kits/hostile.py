@@ -133,6 +133,15 @@ def broken() -> dict[str, tuple[bytes, str]]:
             json.dumps(_set(s, ("contention", "cores"), "__big__")).replace('"__big__"', "9" * 5000),
             "a number too long to read",
         ),
+        "a workload field of 400 digits": (_set(s, ("workload", "steps"), 10**400), "steps=1000"),
+        "a workload that is not an object": (
+            _set(s, ("workload",), 7),
+            "workload=7 is not allowed: an object",
+        ),
+        "a field a workload does not have": (
+            _set(s, ("workload", "colour"), "red"),
+            "workload.colour='red' is not allowed: a field of it",
+        ),
         "two variants of one name": (
             _set(s, ("variants", 1, "name"), s["variants"][0]["name"]),
             "variants[1].name",

@@ -1,5 +1,5 @@
 """Mutated results that pass the gate open in the History page without an exception: the same
-fuzzer's files (tests/kits/mutate.py), the first 24 that are read, each stored and opened by link."""
+fuzzer's files (tests/kits/mutate.py), the first 12 that are read, each stored and opened by link."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from engine.store.reading import parse_result
 from tests.kits.app import page
 from tests.kits.mutate import corpus
 
-SHOWN = 24
+SHOWN = 12
 
 
 def test_every_mutated_result_the_gate_reads_opens_in_the_history_page():

@@ -109,16 +109,20 @@ def test_lab_run_in_the_browser_draws_the_results_and_survives_a_reload(server, 
     page.close()
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
-@pytest.mark.parametrize(
-    "where",
-    [
+# Every page at the small screen, plain and presenting; the pair at the large one too (the
+# screenshot matrix of bench.screens covers every combination).
+FITS = [
+    ((1280, 720), where, present)
+    for where in (
         "lab?run=example-h200-balanced",
         "history?compare=example-h100-seed,example-h200-balanced",
         "lab?run=example-h200-ladder",
-    ],
-)
-@pytest.mark.parametrize("present", [False, True])
+    )
+    for present in (False, True)
+] + [((1920, 1080), "lab?run=example-h200-balanced", present) for present in (False, True)]
+
+
+@pytest.mark.parametrize(("size", "where", "present"), FITS)
 def test_charts_fit_the_screen_at_both_sizes(server, browser, size, where, present):
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.goto(f"{server['url']}/{where}" + ("&present=1" if present else ""))

@@ -113,6 +113,7 @@ def shoot(page: Any, name: str) -> None:
 def fits(page: Any) -> None:
     """No chart runs off the right edge of the page."""
     right = page.viewport_size["width"]
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=30_000)  # a busy host draws late
     boxes = [c.bounding_box() for c in page.locator('[data-testid="stVegaLiteChart"]').all()]
     boxes = [b for b in boxes if b and b["width"] > 0]
     assert boxes, "no chart drawn"

@@ -9,7 +9,7 @@ PORT    ?= 8501
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-compile -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 run: $(STAMP)

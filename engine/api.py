@@ -32,8 +32,15 @@ from engine.read.box import box_sentence
 from engine.read.diagnosis import CLOSE, checks, miss_reasons
 from engine.read.document import card_text, cv_text, document, iterations_used, standard_json
 from engine.read.numbers import gain_share, plural, size_text
-from engine.read.sweep import sweep_dict
-from engine.read.truth import LOOP_OK, TOO_FAST, fast_block_sentences, limit_sentence, rung_sentences
+from engine.read.sweep import missed_aims, sweep_dict
+from engine.read.truth import (
+    LOOP_OK,
+    TOO_FAST,
+    best_rung_sentence,
+    fast_block_sentences,
+    limit_sentence,
+    rung_sentences,
+)
 from engine.read.uploads import upload_sentence
 from engine.read.verdict import LAB, verdict
 from engine.result.circumstances import Environment
@@ -42,7 +49,7 @@ from engine.result.crossover import PAYS, Crossover, LaunchPoint
 from engine.result.sweep import SweepPoint
 from engine.spec.fields import FLAGS, FLAGS_ALLOWED, FieldSpec, flag_of, from_text, kinds
 from engine.spec.run_spec import DEFAULT_ROUNDS, RUN_FIELDS, STABLE_WINDOW, RunSpec, parse_ratios
-from engine.spec.sets import SETS
+from engine.spec.sets import SETS, crowded, usable_cores
 from engine.spec.variants import DEQUE, POOL, Variant
 from engine.spec.workload import (
     CPU_FIXED_HELP,
@@ -172,6 +179,10 @@ __all__ = [
     "standin_spec_s",
     "STEPS",
     "sweep_dict",
+    "missed_aims",
+    "crowded",
+    "best_rung_sentence",
+    "usable_cores",
     "sweep_launches",
     "SweepPoint",
     "Throttle",

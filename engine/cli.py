@@ -38,6 +38,7 @@ from engine.api import (
     WorkloadError,
     check_device,
     check_storable,
+    crowded,
     document,
     execute,
     factory_of,
@@ -55,6 +56,7 @@ from engine.api import (
     standin_spec_s,
     sweep_dict,
     sweep_launches,
+    usable_cores,
     user_name,
     worker_core,
 )
@@ -193,7 +195,9 @@ def _run(prog: str, args: argparse.Namespace, argv: Sequence[str] | None) -> int
         if args.preset is None and on_gpu != cli_args.cuda_likely():
             workload = cli_args.workload(args, on_gpu)  # the driver's files guessed wrong
             on_gpu = check_device(workload).startswith("cuda")
-        spec.variants_for(on_gpu)  # a set this device cannot run is refused by its name
+        variants = spec.variants_for(on_gpu)  # a set this device cannot run is refused by its name
+        if (said := crowded(variants, usable_cores(), on_gpu)) and not args.quiet:
+            print(f"note: {said}", file=sys.stderr)
         if store is not None:
             check_storable(workload, spec)  # before the estimate: a run too big to store never starts
         if not on_gpu and not args.quiet:

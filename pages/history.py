@@ -66,11 +66,10 @@ st.dataframe(
     },
 )
 st.session_state[PICK] = [i for i in st.session_state.get(PICK, []) if i in entries]
-picked = st.multiselect(
+picked = history_view.pick(
     "Open one run, or pick two to compare side by side",
     list(entries),
     format_func=lambda i: entries[i].label,
-    max_selections=2,
     key=PICK,
 )
 

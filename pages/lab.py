@@ -50,7 +50,7 @@ if not running:  # a theme switch reruns the page, which would stop a run
     theme.follow("lab")
 workload = controls.render(disabled=running, devices=run.device_choices(env), on_gpu=on_gpu)
 if not running:  # while this session runs, its progress says it all, and no timer reruns the page
-    box.in_use()
+    box.in_use(run.stopping)
     if trouble := run.store_problem():
         st.warning(
             f"Runs are not being stored in the history: {plain(trouble)}. A finished run is still shown, "
@@ -73,10 +73,10 @@ else:
     )
     if estimate := controls.standin_estimate(workload):
         st.caption(estimate)
+    if crowded := controls.crowding(workload):
+        st.caption(crowded)
 status = st.container()
 shown = run.shown()
-if running:
-    run.run_pending(status)
 if st.session_state.get(run.ERROR_KEY):
     st.error(plain(st.session_state[run.ERROR_KEY]))  # it may quote a link's or a stored run's text
 if st.session_state.get(run.NOTICE_KEY):
@@ -91,7 +91,8 @@ if sweep is not None:
 elif shown is not None:
     st.divider()
     st.caption(run.origin_line(shown, earlier=running or bool(st.session_state.get(run.STOPPED_KEY))))
-    results.render(shown.comparison, look_for(shown.comparison, shown.run_id, shell.presenting()))
+    look = look_for(shown.comparison, shown.run_id, shell.presenting(), either_theme=running)
+    results.render(shown.comparison, look)
 if shown is not None and (trace := run.trace_of(shown)) is not None:
     st.download_button(
         "Profiler trace (Chrome/Perfetto JSON)",
@@ -113,3 +114,8 @@ written = links.encode(
 if written != query:
     st.query_params.from_dict(written)
 st.session_state["_link_written"] = written
+# Last: the earlier result is drawn first, labelled as such, and the run's progress goes into the
+# status area above it. Run before it, the run kept the previous script run's drawing on screen,
+# which still called it "Stored run" for as long as the run lasted.
+if running:
+    run.run_pending(status)

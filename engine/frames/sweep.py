@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from engine.model.ceiling import predict
+from engine.read.numbers import gain_share
 from engine.result.sweep import SweepPoint
 
 
@@ -22,9 +23,10 @@ def points_frame(points: Sequence[SweepPoint], run_ids: Sequence[str | None] = (
                 "(L + C)/G aimed": pt.ratio,
                 "measured (L + C)/G": pt.measured_ratio,
                 "G (ms)": pt.result.baseline_summary.g.mean,
+                "limit": pt.result.limit,
                 "ceiling": pt.result.ceiling,
                 "speedup": pt.result.speedup,
-                "of the gain": pt.result.efficiency,
+                "of the gain": gain_share(pt.result.efficiency, pt.result.speedup, pt.result.baseline.name),
                 "stability": pt.result.stability_text,
                 "run": run_id or "",
             }

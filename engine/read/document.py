@@ -47,9 +47,9 @@ def card_text(c: Comparison) -> str:
     """The message at a glance: gain against its ceiling, what it did to throughput and latency,
     and whether the number can be trusted.
 
-    Every number is a median of per-round paired ratios: the throughput change is the speedup
-    itself (a block's wall over the same work), and the latency change pairs each round's p50s.
-    Pooled throughput once put "1.71x · throughput +53%" in one line."""
+    The throughput change is the speedup itself (the ratio of the counted walls over the same
+    work), so the two can never disagree, as "1.71x · throughput +53%" once did; the latency change
+    pairs each round's p50s."""
     state = {"n/a": "one round, spread unknown"}.get(c.stability_state, c.stability_state)
     parts = [
         gain_text(c),

@@ -260,9 +260,11 @@ def limit_sentence(c: Comparison, name: str | None = None) -> str:
         return f"{name} at {speedup:.2f}x is at {limit}: within the rounds' noise of {floor:.1%}{why}."
     if where == SHORT:
         eff = c.efficiency_of(name)
-        share = "none" if math.isnan(eff) else "less than none" if eff < 0 else f"{eff:.0%}"
+        share = "none" if speedup < 1 or math.isnan(eff) else f"{eff:.0%}"
+        slower = f" (it ran slower than {c.baseline.name})" if speedup < 1 else ""
+        reached = f"reached {share} of the gain over {c.baseline.name} of {limit}{slower}"
         return (
-            f"{name} at {speedup:.2f}x reached {share} of the gain over {c.baseline.name} of {limit}, "
+            f"{name} at {speedup:.2f}x {reached}, "
             f"short by more than the rounds' noise of {floor:.1%}. Where the rest went: "
             + "; ".join(shortfall_reasons(c, name))
             + "."
@@ -300,3 +302,31 @@ def rung_sentences(c: Comparison) -> list[str]:
         for v in c.variants[1:-1]
         if standing(c, v.name) in (SHORT, BEYOND) or abs(over_limit(c, v.name)) > OFF_LIMIT
     ]
+
+
+def best_rung_sentence(c: Comparison) -> str:
+    """Where a rung below the headline measured more than the headline, past both their noise
+    floors, the card names it and says why the top rung lost: its own limit was lower at these
+    costs (a pool on too few cores, a hand-over that costs more than it hides), or it fell short of
+    a limit that was higher. "" where the headline is the best rung, within the noise."""
+    head = c.headline.name
+    lower = [v.name for v in c.variants[1:-1] if math.isfinite(c.speedup_of(v.name))]
+    if not lower or not math.isfinite(c.speedup_of(head)):
+        return ""
+    best = max(lower, key=c.speedup_of)
+    s_best, s_head = c.speedup_of(best), c.speedup_of(head)
+    floor = max(noise_floor(c, best), noise_floor(c, head))
+    if not s_best > s_head * (1 + floor):
+        return ""
+    l_best, l_head = c.limit_of(best), c.limit_of(head)
+    if l_head < l_best * (1 - NOISE_MIN):
+        steady = c.prediction_of(head).steady
+        why = (
+            f"at the costs this run measured, {head}'s own limit is {l_head:.2f}x against {best}'s "
+            f"{l_best:.2f}x; its period is {steady.numbers}, {steady.bound}"
+        )
+    elif standing(c, head) == SHORT:
+        why = f"{head} fell short of its own {l_head:.2f}x limit, as its sentence says"
+    else:
+        why = f"{best} ran above its own {l_best:.2f}x limit, as its row says"
+    return f"The best rung of this run is {best} at {s_best:.2f}x, not {head} at {s_head:.2f}x: {why}."

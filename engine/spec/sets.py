@@ -10,7 +10,7 @@ read it, and a sweep is the entry whose `ratios` are not empty.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from engine.errors import WorkloadError
@@ -40,6 +40,23 @@ def box_workers(cores: int, on_gpu: bool) -> int:
     """The pool this box allows: one worker per core, less the launching thread's core and, on the
     stand-in, the core its model runs on. At least one, so the rung still runs on two cores."""
     return max(1, min(MAX_WORKERS, cores - 1 - (0 if on_gpu else 1)))
+
+
+def crowded(variants: Sequence[Variant], cores: int, on_gpu: bool) -> str:
+    """One sentence, before a run, where a variant asks for more helper processes than the box has
+    spare cores: they then share cores, its C / k does not shrink as k grows, and its limit (which
+    assumes a core each) reads beyond what the run can reach. Empty where every variant fits."""
+    spare = cores - 1 - (0 if on_gpu else 1)
+    over = [v for v in variants if v.workers + v.prefetch > max(spare, 1)]
+    if not over:
+        return ""
+    names = ", ".join(f"{v.name} ({v.workers + v.prefetch})" for v in over)
+    beside = "the launching thread" if on_gpu else "the launching thread and the stand-in's model"
+    return (
+        f"{names} {'asks' if len(over) == 1 else 'ask'} for more helper processes than this box's "
+        f"{cores} cores have room for ({max(spare, 1)} beside {beside}): they will share cores, "
+        "so expect less than the limit a core each would allow."
+    )
 
 
 def ladder(on_gpu: bool, workers: int, precise: bool = True) -> tuple[Variant, ...]:

@@ -26,7 +26,7 @@ import os
 import re
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -320,10 +320,12 @@ class History:
         return self.save(c, "import", run_id=kept if isinstance(kept, str) and RUN_ID.match(kept) else None)
 
     def entries(self) -> list[Entry]:
-        """Stored runs, newest first, each G/C sweep as one entry, then the bundled examples."""
+        """Stored runs by when they ran, newest first, each G/C sweep as one entry, then the bundled
+        examples the same way. An import is listed when it ran, not when it arrived: a teammate's
+        run from last week sorts among last week's."""
         with self._connect() as db:
             rows = db.execute(f"SELECT {COLUMNS} FROM runs ORDER BY saved_at DESC, rowid DESC").fetchall()
-        return group_sweeps([_entry(r) for r in rows]) + list(example_entries())
+        return newest_first(group_sweeps([_entry(r) for r in rows])) + newest_first(example_entries())
 
     def is_sweep(self, sweep_id: str) -> bool:
         with self._connect() as db:
@@ -385,6 +387,12 @@ class History:
     def count(self) -> int:
         with self._connect() as db:
             return int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+
+def newest_first(entries: Sequence[Entry]) -> list[Entry]:
+    """By start time, newest first; one with no start time last; ties keep the order they came in
+    (the newest saved first)."""
+    return sorted(entries, key=lambda e: e.started_at or "", reverse=True)
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:

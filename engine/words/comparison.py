@@ -11,7 +11,7 @@ import math
 
 from engine.read.document import iterations_used
 from engine.read.numbers import fmt, pct, plural
-from engine.read.truth import blocks, fast_block_sentences, limit_sentence, rung_sentences
+from engine.read.truth import best_rung_sentence, blocks, fast_block_sentences, limit_sentence, rung_sentences
 from engine.read.verdict import verdict
 from engine.result.comparison import Comparison
 from engine.words.diagnosis import format_checks
@@ -91,5 +91,5 @@ def format_comparison(c: Comparison) -> str:
         f"verdict: {v.bounds}",
         f"most help: {v.advice}",
     ]
-    lines += [x for x in (limit_sentence(c),) if x]
+    lines += [x for x in (best_rung_sentence(c), limit_sentence(c)) if x]
     return "\n".join(lines)

@@ -68,6 +68,7 @@ def test_lab_rejects_a_run_that_would_take_too_long_on_the_standin():
     assert at.session_state["preset"] == "custom"
 
 
+@pytest.mark.quiet  # its speedup needs both cores
 def test_lab_runs_cpu_demo_for_real_stores_it_and_a_link_reopens_it():
     at = app()
     at.switch_page("pages/lab.py").run()
@@ -188,6 +189,16 @@ def test_the_lab_says_how_long_a_standin_run_takes_before_it_starts():
     assert 5 <= int(said[0].split()[1]) <= 30  # cpu-demo, 3 rounds: 11 s measured on 2 cores
 
 
+@pytest.mark.skipif(has_cuda(), reason="the stand-in's pool set; a GPU box has its own cores")
+def test_the_lab_says_when_a_set_asks_for_more_workers_than_the_box_has_cores():
+    from engine.spec.sets import SETS, crowded, usable_cores
+
+    expected = crowded(SETS["pool"].variants(2, False, usable_cores()), usable_cores(), on_gpu=False)
+    said = [c.value for c in page("lab", variants="pool").caption if "helper processes" in c.value]
+    assert said == ([expected] if expected else [])
+    assert not [c.value for c in page("lab").caption if "helper processes" in c.value]  # the pair
+
+
 def test_a_run_whose_script_was_ended_under_it_is_said_to_be_stopped_and_never_started_again():
     """The request is taken when its run starts; a script ended under the run (the header's Stop, a
     click's rerun, a reload) leaves only the mark that it was running, which the next script run
@@ -203,3 +214,30 @@ def test_a_run_whose_script_was_ended_under_it_is_said_to_be_stopped_and_never_s
     assert any(w.value.startswith("Run stopped before it finished") for w in at.warning)
     assert [b.label for b in at.button if b.key == "run_stop"] == ["Run"]
     assert "result" not in at.session_state or at.session_state["result"] is None
+
+
+def test_right_after_a_stop_the_box_panel_says_the_run_is_letting_go_not_in_use():
+    """The stopped run unwinds in this server for a moment after Stop and still holds its lock; the
+    panel says so instead of naming this server's user as someone using the device. Another run,
+    or the same lock without a Stop, is shown in use."""
+    import time
+
+    from engine.host.lock import DeviceQueue
+    from ui.controls.run import STOPPING_KEY
+
+    command = "lab: preset cpu-demo, 3 rounds, telemetry process"
+    with DeviceQueue("cpu", label="cpu").hold(what=command):
+        at = app()
+        at.switch_page("pages/lab.py").run()
+        assert [m.value for m in at.info if m.value.startswith("**cpu** is in use by ")]
+        at.session_state[STOPPING_KEY] = (command, time.monotonic())
+        at.run()
+        assert not at.exception, at.exception
+        assert not [m.value for m in at.info if "is in use by" in m.value]
+        assert "cpu is being released by the run you stopped." in [c.value for c in at.caption]
+        at.session_state[STOPPING_KEY] = ("lab: preset seed, 1 round, telemetry off", time.monotonic())
+        at.run()
+        assert [m.value for m in at.info if m.value.startswith("**cpu** is in use by ")]
+        at.session_state[STOPPING_KEY] = (command, time.monotonic() - 60)  # long ago: in use again
+        at.run()
+        assert [m.value for m in at.info if m.value.startswith("**cpu** is in use by ")]

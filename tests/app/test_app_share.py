@@ -19,13 +19,13 @@ def test_history_lists_the_bundled_gpu_runs_and_opens_one_with_the_labs_charts()
     at = page("history")
     table = at.dataframe[0].value
     assert list(table["id"]) == [
-        "example-h100-seed",
-        "example-h200-balanced",
-        "example-h200-ladder",
-        "example-h200-readback",
-        "example-h200-ladder-box",
-        "example-h200-uploads",
         "example-h100-ladder30",
+        "example-h200-uploads",
+        "example-h200-ladder-box",
+        "example-h200-readback",
+        "example-h200-ladder",
+        "example-h200-balanced",
+        "example-h100-seed",
     ]
     # What a person scans for leads, so it fits 1280 px without scrolling; the rest follows.
     assert list(table.columns) == [
@@ -40,8 +40,12 @@ def test_history_lists_the_bundled_gpu_runs_and_opens_one_with_the_labs_charts()
         "device",
         "who",
     ]
-    assert list(table["set"][-7:]) == ["pair", "pair", "ladder", "readback", "ladder", "uploads", "ladder"]
-    at.multiselect(key="h_pick").set_value(["example-h200-balanced"]).run()
+    # by when they ran, newest first; the one recorded without a time last
+    assert list(table["set"][-7:]) == ["ladder", "uploads", "ladder", "readback", "ladder", "pair", "pair"]
+    assert list(table["time (UTC)"])[-1] == "recorded"
+    picker = at.multiselect(key="h_pick")
+    assert picker.proto.HasField("select_all") and picker.proto.select_all == 0  # no "Select all"
+    picker.set_value(["example-h200-balanced"]).run()
     assert at.query_params["run"] == "example-h200-balanced"
     assert (
         "## deque: 1.91x of its 1.92x limit (ceiling 1.96x) · throughput +91% · end-to-end latency +2% "

@@ -69,6 +69,7 @@ def test_explainer_slider_moves_the_numbers(server, browser):
     page.close()
 
 
+@pytest.mark.quiet  # its speedup needs both cores
 def test_lab_run_in_the_browser_draws_the_results_and_survives_a_reload(server, browser):
     page = open_page(browser, server["url"], lab=True)
     page.get_by_text("Lab: overlap, measured").wait_for()
@@ -106,6 +107,16 @@ def test_lab_run_in_the_browser_draws_the_results_and_survives_a_reload(server, 
     page.reload()
     page.get_by_text(f"Stored run {run_id}").wait_for(timeout=60_000)
     assert page.get_by_role("heading", name=re.compile(rf"^deque: {re.escape(speedup)} of its")).count() == 1
+    # A second run: for as long as it goes, the result on screen is the earlier run, said so; a
+    # Stop's message goes when the next Run starts.
+    for _second_then_third in range(2):
+        page.get_by_role("button", name="Run", exact=True).click()
+        page.get_by_text(re.compile(r"round 1/\d+: serial")).first.wait_for(timeout=60_000)
+        assert page.get_by_text(f"Earlier run {run_id}").count() == 1, "the earlier result is labelled"
+        assert page.get_by_text(f"Stored run {run_id}").count() == 0
+        assert page.get_by_text("Run stopped.").count() == 0, "the last Stop's message is gone"
+        page.locator(".st-key-run_stop").get_by_role("button", name="Stop").click()
+        page.get_by_text("Run stopped.").first.wait_for(timeout=30_000)
     page.close()
 
 
@@ -207,6 +218,7 @@ def _seconds_until_free(server, limit_s: float = 15.0) -> float:
     return time.monotonic() - t0
 
 
+@pytest.mark.quiet  # the device's release is timed
 @pytest.mark.parametrize(
     ("when", "waiting_for"),
     [("mid-run", r"round 1/\d+: serial"), ("during start-up", r"loading the model in the worker")],
@@ -233,6 +245,7 @@ def test_stop_frees_the_device_within_a_second(server, browser, when, waiting_fo
     page.close()
 
 
+@pytest.mark.quiet  # the device's release is timed
 def test_the_headers_stop_is_not_offered_and_a_run_it_ends_never_comes_back(server, browser):
     """Streamlit's own Stop in the header ended a run without the page knowing: the page stayed in
     its running look, and the next click anywhere started the stopped run again and stored it. It is

@@ -7,7 +7,7 @@ import pytest
 
 from bench.orphans import server_trial
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.quiet]  # a helper's end is timed
 
 
 def test_a_server_killed_mid_run_leaves_no_process_behind():

@@ -133,6 +133,7 @@ def test_help_says_which_cpu_work_is_which_and_why_both_exist():
     assert "--until-stable" in text
 
 
+@pytest.mark.quiet  # its blocks' schedule efficiency is read against the box's two cores
 def test_compare_on_the_standin_prints_a_table_and_writes_json(tmp_path):
     # No --preset: without CUDA the CLI starts from cpu-demo, as `make cli` does.
     out = tmp_path / "r.json"
@@ -228,7 +229,7 @@ def test_no_save_keeps_the_history_as_it_was(own_history):
     r = cli("compare", "--preset", "cpu-demo", "--steps", "4", "--rounds", "1", "--no-save", "--quiet")
     assert r.returncode == 0, r.stderr
     assert "saved as run" not in r.stdout
-    assert "example-h100-seed" in cli("history").stdout.splitlines()[2]  # nothing stored above it
+    assert "example-h100-ladder30" in cli("history").stdout.splitlines()[2]  # nothing stored above it
 
 
 def test_show_of_a_result_file_prints_it_as_show_of_its_id_does_and_stores_nothing(own_history, tmp_path):
@@ -316,17 +317,21 @@ def test_a_sweep_prints_each_point_and_writes_json(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "point 1/2, (L + C)/G = 0.5" in r.stderr and "point 2/2, (L + C)/G = 3" in r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].split()[:2] == ["(L+C)/G", "aimed"] and len(lines) == 5
-    assert lines[3] == f"wrote {out}" and lines[4].startswith("saved as sweep ")  # one entry, 2 runs
-    sweep_id = lines[4].split()[3]
-    assert "(2 points)" in lines[4] and f"/lab?sweep={sweep_id}" in lines[4]
+    assert lines[0].startswith("G/C sweep, 2 points: ") and lines[1].startswith("device: cpu")
+    head = next(i for i, line in enumerate(lines) if line.split()[:2] == ["(L+C)/G", "aimed"])
+    wrote = lines.index(f"wrote {out}")
+    missed = lines[head + 3 : wrote]  # a line for each point that missed its aim, none otherwise
+    assert all(line.startswith("The point aimed at") for line in missed)
+    assert lines[wrote + 1].startswith("saved as sweep ") and len(lines) == wrote + 2  # one entry, 2 runs
+    sweep_id = lines[wrote + 1].split()[3]
+    assert "(2 points)" in lines[wrote + 1] and f"/lab?sweep={sweep_id}" in lines[wrote + 1]
     shown = cli("show", sweep_id)
     assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.splitlines()[:3] == lines[:3]  # the same table, read back from the history
+    assert shown.stdout.splitlines()[:wrote] == lines[:wrote]  # the same text, read back from the history
     listed = cli("history").stdout
     assert sum(sweep_id in line and " sweep " in line for line in listed.splitlines()) == 1
     data = json.loads(out.read_text(), parse_constant=_not_json)
-    assert [p["ratio"] for p in data["points"]] == [0.5, 3.0]
+    assert [p["ratio"] for p in data["points"]] == [0.5, 3.0] and data["missed_aims"] == missed
     # Every point is held for a fixed duration at its ratio of host work to device work.
     assert [r["workload"]["cpu_g_ratio"] for r in data["results"]] == [0.5, 3.0]
     assert {r["workload"]["cpu_fixed"] for r in data["results"]} == {"duration"}

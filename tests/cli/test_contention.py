@@ -5,8 +5,12 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from engine.host.contention import ContentionWatch
 from engine.result.circumstances import Contention
+
+pytestmark = pytest.mark.quiet  # other tests' processes would be this box's other work
 
 SPIN = "import time\nend = time.monotonic() + {s}\nwhile time.monotonic() < end: pass\n"
 

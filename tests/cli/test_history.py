@@ -75,8 +75,10 @@ def test_a_saved_run_loads_with_the_same_numbers_and_a_row_to_scan(store, seed):
 
 
 def test_the_bundled_gpu_results_are_listed_and_open_anywhere(store):
-    ids = [e.id for e in store.entries()]
-    assert ids == list(EXAMPLES)  # an empty store still has the two recorded runs
+    entries = store.entries()
+    assert sorted(e.id for e in entries) == sorted(EXAMPLES)  # an empty store still has the recorded runs
+    starts = [e.started_at for e in entries]  # by when they ran, newest first; the untimed one last
+    assert starts == sorted(starts, reverse=True) and starts[-1] == ""
     cards = {e.id: e.card for e in store.entries()}
     assert cards == {
         "example-h100-seed": "NVIDIA H100 80GB HBM3",
@@ -334,3 +336,19 @@ def test_an_import_never_takes_a_sweeps_id_and_a_delete_removes_exactly_what_its
     assert store.is_sweep(sweep) and len(store.load_sweep(sweep)) == 2
     store.delete(sweep)  # the sweep's points alone
     assert store.count() == 0
+
+
+def test_runs_are_listed_by_when_they_ran_not_when_they_arrived(store):
+    """A teammate's run from last week, imported today, sorts among last week's runs."""
+    point = load_example("example-h200-balanced")
+
+    def at(when: str) -> Comparison:
+        return dataclasses.replace(point, provenance=dataclasses.replace(point.provenance, started_at=when))
+
+    today = store.save(at("2026-12-07T10:00:00+00:00"), "lab")
+    last_week = store.import_json(json.dumps(document(at("2026-11-30T10:00:00+00:00"))), "old.json")
+    yesterday = store.save(at("2026-12-06T10:00:00+00:00"), "cli")
+    stored = [e.id for e in store.entries() if e.source != "example"]
+    assert stored == [today, yesterday, last_week]
+    examples = [e.started_at for e in store.entries() if e.source == "example"]
+    assert examples == sorted(examples, key=lambda s: s or "", reverse=True)

@@ -7,6 +7,8 @@ import pytest
 
 from bench.orphans import trial
 
+pytestmark = pytest.mark.quiet  # a helper's end is timed against a grace period
+
 
 @pytest.mark.parametrize("variants", ["pair", "pool"])
 def test_a_cli_run_killed_mid_round_leaves_no_process_behind(variants):

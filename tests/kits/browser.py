@@ -110,6 +110,29 @@ def shoot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / name), full_page=True)
 
 
+# What a slide must never show: an axis label in exponent notation (1e+2), and a table cell that
+# reads None, nan or NaN where a number is missing. Axis labels are SVG text; a dataframe's cells are
+# drawn on a canvas, and its grid keeps their text for screen readers in cells of role gridcell.
+SLIDE_TEXT = """() => {
+  const out = [];
+  for (const t of document.querySelectorAll('[data-testid=stVegaLiteChart] g.role-axis-label text')) {
+    if (/\\d[eE][+-]?\\d/.test(t.textContent)) out.push('axis label ' + t.textContent);
+  }
+  const cells = document.querySelectorAll(
+    '[data-testid=stDataFrame] [role=gridcell], [data-testid=stTable] td, [data-testid=stTable] th');
+  for (const c of cells) {
+    const text = c.textContent.trim();
+    if (/^(None|nan|NaN|-?inf)$/.test(text)) out.push('table cell ' + text);
+  }
+  return out;
+}"""
+
+
+def slide_grade(page: Any) -> list[str]:
+    """Each exponent on an axis and each None in a table on the page, as found."""
+    return page.evaluate(SLIDE_TEXT)
+
+
 def fits(page: Any) -> None:
     """No chart runs off the right edge of the page."""
     right = page.viewport_size["width"]

@@ -14,6 +14,8 @@ from engine.devices.standin import StandinDevice
 from engine.measure.protocol import compare
 from engine.spec.run_spec import RunSpec
 
+pytestmark = pytest.mark.quiet  # the overlap needs both cores to itself to show
+
 
 @pytest.fixture(scope="module")
 def standin_result(tiny_workload_module):

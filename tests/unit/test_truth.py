@@ -278,3 +278,58 @@ def test_a_rung_beyond_its_limit_says_why_beside_the_table():
     (said,) = rung_sentences(c)
     assert said.startswith(f"deque at {c.speedup_of('deque'):.2f}x is ")
     assert "the host ran C 10% faster in the deque blocks than in the serial ones" in said
+
+
+def _ladder(pool_c_ms: float = 24.0, bf16_g_ms: float = 4.0) -> Comparison:
+    """The ladder on a box of two cores (a pool of one under the top three rungs): G 10 ms, L 2 ms,
+    C 24 ms on the launching thread, `pool_c_ms` in a worker, G `bf16_g_ms` for the bf16 copy."""
+    from engine.devices.ideal import FakePool, fixed_post
+
+    clock = FakeClock()
+    device = IdealDevice(
+        clock, g_ns=10 * MS, l_ns=2 * MS, graph_l_ns=MS // 20, precision_g_ns={"bf16": round(bf16_g_ms * MS)}
+    )
+    pool = FakePool(clock, 1, round(pool_c_ms * MS))
+    harness = Harness(device, fixed_post(clock, 24 * MS), clock, pool, 2, None, None)
+    w = Workload(model="resnet18", steps=40, warmup_steps=1, cpu_work="ms", cpu_ms=24.0, device="cpu")
+    return compare(w, RunSpec(variants="ladder", rounds=2, telemetry="off"), harness=harness)
+
+
+def test_the_card_names_the_best_rung_where_the_top_rungs_own_limit_was_lower():
+    """A bf16 copy slower than fp32 (a card without fast bf16): the top rung's limit is below
+    pinned's at these costs, and the card says so with the term that set its pace."""
+    from engine.read.truth import best_rung_sentence
+    from engine.words.comparison import format_comparison
+
+    c = _ladder(bf16_g_ms=40.0)
+    assert c.variant_names == ["serial", "naive", "pinned", "pool1", "graphs", "graphs-bf16"]
+    pinned, top = c.speedup_of("graphs"), c.speedup_of("graphs-bf16")
+    best = max(c.variant_names[1:-1], key=c.speedup_of)
+    said = best_rung_sentence(c)
+    assert top == pytest.approx(c.limit_of("graphs-bf16"), rel=0.01) and top < 1  # G 40 ms a batch
+    assert said.startswith(
+        f"The best rung of this run is {best} at {c.speedup_of(best):.2f}x, not graphs-bf16 at {top:.2f}x: "
+    )
+    limits = f"{c.limit_of('graphs-bf16'):.2f}x against {best}'s {c.limit_of(best):.2f}x"
+    assert f"graphs-bf16's own limit is {limits}" in said and "G 40.00" in said
+    assert said in format_comparison(c).splitlines()
+    assert pinned > top
+
+
+def test_the_card_names_the_best_rung_where_the_top_rung_fell_short_of_its_limit():
+    """Workers twice as slow as the launching thread at the same post-processing: the pool rungs'
+    limits (at the baseline's C) stand, and they fall short of them, which their sentences explain."""
+    from engine.read.truth import SHORT, best_rung_sentence
+
+    c = _ladder(pool_c_ms=72.0)
+    top, pinned = c.speedup_of("graphs-bf16"), c.speedup_of("pinned")
+    assert pinned == pytest.approx(c.limit_of("pinned"), rel=0.01) and top < 0.6 < 1.2 < pinned
+    assert standing(c, "graphs-bf16") == SHORT
+    said = best_rung_sentence(c)
+    assert said.startswith(
+        f"The best rung of this run is pinned at {pinned:.2f}x, not graphs-bf16 at {top:.2f}x: "
+    )
+    assert said.endswith(
+        f"graphs-bf16 fell short of its own {c.limit_of('graphs-bf16'):.2f}x limit, as its sentence says."
+    )
+    assert best_rung_sentence(_ladder()) == ""  # a pool that pays keeps the headline: nothing more said

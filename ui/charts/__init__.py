@@ -73,8 +73,11 @@ Chart = TypeVar("Chart", alt.Chart, alt.LayerChart, alt.VConcatChart)
 AnyChart = alt.Chart | alt.LayerChart | alt.VConcatChart
 
 
-INK = {False: "#111111", True: "#f2f2f2"}  # text on the light and the dark theme
-GRID = {False: "#dddddd", True: "#3a4150"}
+# Text and grid on the light theme (False), the dark one (True), and either (None): a chart drawn
+# while a run holds the page cannot be drawn again when the viewer switches theme, so it takes a
+# mid grey that reads on both until the run's end draws it in the theme's own ink.
+INK = {False: "#111111", True: "#f2f2f2", None: "#8c929c"}
+GRID = {False: "#dddddd", True: "#3a4150", None: "rgba(140, 146, 156, 0.35)"}
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ class Style:
     theme from here instead."""
 
     font: int = FONT
-    dark: bool = False
+    dark: bool | None = False  # None: ink that reads on either theme
 
     @property
     def ink(self) -> str:

@@ -29,8 +29,10 @@ from engine.api import (
     RunSpec,
     Workload,
     WorkloadError,
+    crowded,
     listed,
     standin_spec_s,
+    usable_cores,
 )
 from engine.api import (
     GPU_PRESET as GPU_PRESET,
@@ -276,6 +278,20 @@ def standin_estimate(workload: Workload | None) -> str:
     if workload is None or (st.session_state.get(ON_GPU_KEY) and workload.device != "cpu"):
         return ""
     return f"About {standin_spec_s(workload, run_controls.spec()):.0f} s on the CPU stand-in."
+
+
+def crowding(workload: Workload | None) -> str:
+    """What the lab says before a run whose set asks for more helper processes than the box has
+    cores for (the CLI prints the same sentence), or "" where every variant fits."""
+    if workload is None:
+        return ""
+    on_gpu = bool(st.session_state.get(ON_GPU_KEY)) and workload.device != "cpu"
+    spec = run_controls.spec()
+    try:
+        variants = spec.variants_for(on_gpu)
+    except WorkloadError:  # a set this device cannot run is refused by its own control
+        return ""
+    return crowded(variants, usable_cores(), on_gpu)
 
 
 def _within_standin_time(workload: Workload, spec: RunSpec, where: Any) -> Workload | None:

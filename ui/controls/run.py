@@ -14,6 +14,7 @@ speedup as it lands, by redrawing one placeholder: nothing else on the page reru
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,8 @@ NOTICE_KEY = "run_notice"
 STOPPED_KEY = "run_stopped"  # the last run was stopped: what is on screen is an earlier one
 TRACE_KEY = "run_trace"  # (run id, trace bytes) of this session's last traced run
 SWEEP_KEY = "sweep_result"  # the G/C sweep on screen: a ShownSweep
+STOPPING_KEY = "run_stopping"  # (command, monotonic time) of the run this session's Stop ended
+STOPPING_S = 10.0  # how long after a Stop the device may still be held by that run's unwinding
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,9 @@ def request_stop() -> None:
     """Runs first in the script run that the click starts. With fast reruns, that run begins
     while the stopped one is still unwinding, so the request is cleared here, or the new run
     would see it and start the comparison again."""
+    active = st.session_state.get(ACTIVE_KEY)
+    if active is not None:
+        st.session_state[STOPPING_KEY] = (active.command, time.monotonic())
     st.session_state[REQUEST_KEY] = None
     st.session_state[ACTIVE_KEY] = None
     st.session_state[STOPPED_KEY] = True
@@ -147,6 +153,16 @@ def request_stop() -> None:
     st.session_state[NOTICE_KEY] = (
         "Run stopped. Its worker, sampler and device lock are released as it unwinds."
     )
+
+
+def stopping() -> str:
+    """The command of the run this session stopped in the last few seconds, whose unwinding may
+    still hold the device; "" otherwise. The box panel says that lock is this session's run
+    letting go, not someone's run in use."""
+    kept = st.session_state.get(STOPPING_KEY)
+    if kept is None or time.monotonic() - kept[1] > STOPPING_S:
+        return ""
+    return str(kept[0])
 
 
 def is_running() -> bool:

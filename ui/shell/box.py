@@ -7,6 +7,9 @@ without reloading the page and without the page rerunning.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+
 import streamlit as st
 
 from engine.api import holders
@@ -16,7 +19,14 @@ REFRESH_S = 3
 
 
 @st.fragment(run_every=REFRESH_S)
-def in_use() -> None:
-    """A line per held device, this session's own run included."""
+def in_use(stopping: Callable[[], str] = str) -> None:
+    """A line per held device. The run this session has just stopped (`stopping()`: its command,
+    asked on every refresh) may hold its device for a moment while it unwinds; that lock is said
+    to be letting go, never shown as a run in use."""
+    own = stopping()
     for h in holders():
-        st.info(f"**{plain(h.device or 'a device')}** is in use by {plain(h.text)}.", icon=":material/group:")
+        where = plain(h.device or "a device")
+        if own and h.pid == os.getpid() and h.what == own:
+            st.caption(f"{where} is being released by the run you stopped.")
+        else:
+            st.info(f"**{where}** is in use by {plain(h.text)}.", icon=":material/group:")

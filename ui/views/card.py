@@ -15,9 +15,11 @@ from engine.api import (
     LAB,
     Comparison,
     Variant,
+    best_rung_sentence,
     card_text,
     cv_text,
     frames,
+    gain_share,
     iterations_used,
     limit_sentence,
     verdict,
@@ -46,6 +48,8 @@ def summary_card(c: Comparison) -> None:
         f"{_named(c.headline)} against {_named(c.baseline)}.  \n"
         f"**Verdict.** {plain(v.bounds)}.  \n**Most help:** {plain(v.advice)}."
     )
+    if best := best_rung_sentence(c):
+        box.markdown(plain(best))
     why = limit_sentence(c)
     if why:
         box.markdown(plain(why))
@@ -79,9 +83,10 @@ def headline(c: Comparison) -> None:
         help=f"The best speedup blocks of {c.workload.steps} batches allow at {base}'s costs, fill and "
         f"drain included. Steady ceiling: {_x(c.ceiling)}, {p.baseline_steady.formula} over {p.formula}.",
     )
-    eff = "n/a" if math.isnan(c.efficiency) else f"{c.efficiency:.0%}"
     cols[2].metric(
-        "Efficiency", eff, help="(speedup - 1) / (limit - 1): the share of the allowed gain realised"
+        "Efficiency",
+        gain_share(c.efficiency, c.speedup, base),
+        help="(speedup - 1) / (limit - 1): the share of the allowed gain realised",
     )
     pooled = "All counted blocks pooled; the card's throughput change is the speedup itself."
     cols[3].metric(f"{base} images/s", f"{b.throughput_ips:,.1f}", help=pooled)

@@ -3,7 +3,8 @@ deleting, each failure said on the page in one line rather than raised."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -134,3 +135,12 @@ def delete(store: History, run_id: str, others: bool = False) -> str:
     except OverlapLabError as exc:
         return str(exc)
     return ""
+
+
+def pick(label: str, options: list[str], format_func: Callable[[str], str], key: str) -> list[str]:
+    """One run to open or two to compare. Streamlit's multiselect offers "Select all" in its recent
+    versions; with two allowed it picked the first two and opened a comparison nobody asked for, so it
+    is turned off where this Streamlit has the switch (and older ones have no such option)."""
+    multiselect: Callable[..., list[str]] = st.multiselect
+    no_select_all = {"select_all": False} if "select_all" in inspect.signature(multiselect).parameters else {}
+    return multiselect(label, options, format_func=format_func, max_selections=2, key=key, **no_select_all)

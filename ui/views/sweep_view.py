@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.api import SweepPoint, curve_frame, points_frame
+from engine.api import SweepPoint, curve_frame, missed_aims, points_frame
 from ui.charts import variants as variant_charts
 from ui.shell import exports
 from ui.shell.look import Look
@@ -23,6 +23,8 @@ def render(points: list[SweepPoint], run_ids: list[str | None], look: Look) -> N
         "The ceiling peaks where the host's work equals the device's (L + C = G) and falls away on "
         "both sides: with less host work there is little to hide, with more the host sets the pace."
     )
+    for said in missed_aims(points):
+        box.warning(said)
     chart = variant_charts.sweep_chart(table, curve_frame(points), look.style)
     exports.show(chart, f"{look.name}-sweep", f"{look.key}_sweep")
     st.caption(
@@ -34,8 +36,11 @@ def render(points: list[SweepPoint], run_ids: list[str | None], look: Look) -> N
         table,
         hide_index=True,
         column_config={
-            "of the gain": st.column_config.NumberColumn(format="percent"),
-            "speedup": st.column_config.NumberColumn(format="%.3fx"),
-            "ceiling": st.column_config.NumberColumn(format="%.3fx"),
+            "(L + C)/G aimed": st.column_config.NumberColumn(format="%g"),
+            "measured (L + C)/G": st.column_config.NumberColumn(format="%.2f"),
+            "G (ms)": st.column_config.NumberColumn(format="%.1f"),
+            "speedup": st.column_config.NumberColumn(format="%.2fx"),
+            "limit": st.column_config.NumberColumn(format="%.2fx"),
+            "ceiling": st.column_config.NumberColumn(format="%.2fx"),
         },
     )

@@ -1,8 +1,10 @@
-"""Screenshots of what a room sees: a pair, a ladder and a G/C sweep, at 1280x720 and 1920x1080,
-light and dark, with presentation mode off and on, every folded section opened.
+"""Screenshots of what a room sees: a pair, a ladder, a G/C sweep, History and the explainer, at
+1280x720 and 1920x1080, light and dark, with presentation mode off and on, every folded section
+opened.
 
 Each page is also checked: no chart, legend or axis runs past its chart's edge or the screen's,
-and History's table needs no horizontal scroll at 1280 px. The PNGs land in
+no axis label is in exponent notation and no table cell reads None (tests/kits/browser.py), and
+History's table needs no horizontal scroll at 1280 px. The PNGs land in
 artifacts/screenshots/matrix/ for a person to open; the checks print as a table.
 
     python -m bench.screens
@@ -20,7 +22,7 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
-from tests.kits.browser import ROOT, history_dir, launch_chromium, serve_app
+from tests.kits.browser import ROOT, history_dir, launch_chromium, serve_app, slide_grade
 
 OUT = ROOT / "artifacts" / "screenshots" / "matrix"
 SIZES = ((1280, 720), (1920, 1080))
@@ -102,6 +104,7 @@ def main() -> int:
             "ladder": "lab?run=example-h200-ladder",
             "sweep": f"lab?sweep={sweep}",
             "history": "history",
+            "explainer": "explainer",
         }
         browser = launch_chromium(pw)
         try:
@@ -117,16 +120,16 @@ def main() -> int:
                             page = context.new_page()
                             sep = "&" if "?" in where else "?"
                             page.goto(f"{url}/{where}" + (f"{sep}present=1" if present else ""))
-                            page.wait_for_timeout(6000 if name != "history" else 4000)
+                            page.wait_for_timeout(4000 if name == "history" else 6000)
                             file = f"{name}-{theme.lower()}-{'present-' if present else ''}{w}x{h}"
                             heading = page.get_by_role("heading", name=re.compile(r"x ceiling|G.C sweep"))
-                            if name != "history" and heading.count():
+                            if name not in ("history", "explainer") and heading.count():
                                 heading.first.scroll_into_view_if_needed()
                                 page.wait_for_timeout(500)
                             page.screenshot(path=str(OUT / f"{file}-top.png"))
                             _open_all(page)
                             t0 = time.monotonic()
-                            clipped = page.evaluate(CLIPPED)
+                            clipped = page.evaluate(CLIPPED) + slide_grade(page)
                             scroll = page.evaluate(HSCROLL) if name == "history" else []
                             _whole(page, OUT / f"{file}-whole.png")
                             rows.append((file, clipped, scroll, time.monotonic() - t0))
@@ -137,17 +140,22 @@ def main() -> int:
             server.terminate()
             server.wait(15)
             log.close()
-    print("\n### screenshots: chart parts past their chart's right edge, History's horizontal scroll\n")
+    print(
+        "\n### screenshots: chart parts past their chart's right edge, exponents on axes, None in "
+        "tables, History's horizontal scroll\n"
+    )
     print(
         "History's leading columns (id, time, set, speedup, ceiling) are checked by eye in the PNGs; "
         "the scroll is what the trailing ones need.\n"
     )
-    print("| screenshot | clipped parts | History scroll px |")
+    print("| screenshot | clipped parts, exponents, None | History scroll px |")
     print("|---|---|---|")
     for file, clipped, scroll, _ in rows:
         print(f"| {file} | {', '.join(clipped) or 'none'} | {', '.join(map(str, scroll)) or '-'} |")
     bad = [r for r in rows if r[1]]
-    print(f"\n{2 * len(rows)} screenshots in {OUT}; {len(bad)} pages with a chart part clipped")
+    print(
+        f"\n{2 * len(rows)} screenshots in {OUT}; {len(bad)} pages with a part clipped, an exponent or a None"
+    )
     return 1 if bad else 0
 
 

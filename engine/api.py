@@ -23,7 +23,7 @@ from engine.host.lock import Waiting, holders, queue_for
 from engine.host.loop_files import listed
 from engine.host.shared_dir import SharedPathError, user_name
 from engine.measure.crossover import BATCHES, STEPS, sweep_launches
-from engine.measure.estimate import standin_spec_s
+from engine.measure.estimate import busy_text, other_load, pace_of, standin_spec_s
 from engine.measure.progress import Cancelled, Progress, Throttle
 from engine.measure.protocol import check_device, lock_name
 from engine.measure.simulate import simulate
@@ -49,7 +49,7 @@ from engine.result.crossover import PAYS, Crossover, LaunchPoint
 from engine.result.sweep import SweepPoint
 from engine.spec.fields import FLAGS, FLAGS_ALLOWED, FieldSpec, flag_of, from_text, kinds
 from engine.spec.run_spec import DEFAULT_ROUNDS, RUN_FIELDS, STABLE_WINDOW, RunSpec, parse_ratios
-from engine.spec.sets import SETS, crowded, usable_cores
+from engine.spec.sets import SETS, colour_slots, crowded, usable_cores
 from engine.spec.variants import DEQUE, POOL, Variant
 from engine.spec.workload import (
     CPU_FIXED_HELP,
@@ -177,10 +177,14 @@ __all__ = [
     "STABLE_WINDOW",
     "STANDIN_PRESET",
     "standin_spec_s",
+    "busy_text",
+    "other_load",
+    "pace_of",
     "STEPS",
     "sweep_dict",
     "missed_aims",
     "crowded",
+    "colour_slots",
     "best_rung_sentence",
     "usable_cores",
     "sweep_launches",

@@ -36,6 +36,7 @@ from engine.api import (
     Waiting,
     Workload,
     WorkloadError,
+    busy_text,
     check_device,
     check_storable,
     crowded,
@@ -49,6 +50,8 @@ from engine.api import (
     format_sweep,
     from_text,
     lock_name,
+    other_load,
+    pace_of,
     parse_result,
     queue_for,
     registry,
@@ -201,7 +204,7 @@ def _run(prog: str, args: argparse.Namespace, argv: Sequence[str] | None) -> int
         if store is not None:
             check_storable(workload, spec)  # before the estimate: a run too big to store never starts
         if not on_gpu and not args.quiet:
-            _say_estimate(workload, spec)
+            _say_estimate(workload, spec, store)
         printer = None if args.quiet else Throttle(_ProgressPrinter(sys.stderr))
         command = "python -m engine " + shlex.join(sys.argv[1:] if argv is None else argv)
         outcome = execute(
@@ -252,13 +255,15 @@ def _report(
     return status
 
 
-def _say_estimate(workload: Workload, spec: RunSpec) -> None:
-    est = standin_spec_s(workload, spec)
+def _say_estimate(workload: Workload, spec: RunSpec, store: History | None) -> None:
+    """A long stand-in run says how long before it starts, at the pace this box's history gives,
+    and a busy box says what its other work will add."""
+    pace = pace_of(store.newest_standin(workload.loop or workload.model)) if store is not None else 1.0
+    est = standin_spec_s(workload, spec, pace=pace)
     if est > ESTIMATE_NOTE_S:
-        print(
-            f"on the CPU stand-in this takes about {est / 60:.1f} minutes (a rough estimate)",
-            file=sys.stderr,
-        )
+        print(f"on the CPU stand-in this takes about {est:.0f} s on an idle box", file=sys.stderr)
+    if busy := busy_text(est, other_load(), usable_cores()):
+        print(busy, file=sys.stderr)
 
 
 def _open_history(folder: str | None) -> History:

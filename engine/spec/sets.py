@@ -9,6 +9,7 @@ read it, and a sweep is the entry whose `ratios` are not empty.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -275,3 +276,41 @@ def set_for(variants: tuple[Variant, ...]) -> str:
                 if built == variants or (not exact and _any_pool(built) == _any_pool(variants)):
                     return s.name
     return ""
+
+
+SLOTS = 9  # colours a chart can tell apart; no named set holds more variants
+
+
+@functools.cache
+def _named_slots() -> dict[str, int]:
+    """A slot for every variant name the named sets give, on a GPU box and the stand-in, on boxes
+    of 2 to 17 cores: the first slot no name it shares a set with has taken. So a variant keeps
+    one colour in every set (pinned is pinned in the ladder and in the readbacks) and no two
+    variants of one set share one."""
+    groups = [
+        [v.name for v in s.variants(2, gpu, cores)]
+        for s in SETS.values()
+        for gpu in (True, False)
+        if gpu or not s.gpu_only
+        for cores in range(2, 18)
+    ]
+    slots: dict[str, int] = {}
+    for group in groups:
+        for name in group:
+            if name not in slots:
+                taken = {slots[m] for g in groups if name in g for m in g if m in slots}
+                slots[name] = next(i for i in range(SLOTS) if i not in taken)
+    return slots
+
+
+def colour_slots(order: Sequence[str]) -> dict[str, int]:
+    """Each variant's colour slot in a comparison of `order`: a named set's variant keeps its own
+    in every set; any other (a box-sized pool of another size, a diagnosis's rungs) takes the first
+    slot the comparison's other variants leave free."""
+    named = _named_slots()
+    out = {n: named[n] for n in order if n in named}
+    for n in order:
+        if n not in out:
+            used = set(out.values())
+            out[n] = next((i for i in range(SLOTS) if i not in used), len(out) % SLOTS)
+    return out

@@ -25,6 +25,7 @@ import math
 import os
 import re
 import secrets
+import socket
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from engine.errors import WorkloadError, shorten
+from engine.errors import OverlapLabError, WorkloadError, shorten
 from engine.host.shared_dir import SharedPathError, open_shared_file, shared_folder
 from engine.read.document import standard_json, stored_document
 from engine.result.comparison import Comparison
@@ -326,6 +327,20 @@ class History:
         with self._connect() as db:
             rows = db.execute(f"SELECT {COLUMNS} FROM runs ORDER BY saved_at DESC, rowid DESC").fetchall()
         return newest_first(group_sweeps([_entry(r) for r in rows])) + newest_first(example_entries())
+
+    def newest_standin(self, model: str, host: str | None = None) -> Comparison | None:
+        """This host's newest stored stand-in run of `model` (a model's name, or a loop's), or None
+        where it has none or cannot read it: what the next run's estimate takes its pace from."""
+        host = host or socket.gethostname()
+        try:
+            for e in self.entries():
+                ours = e.source in ("lab", "cli") and e.host == host
+                if ours and e.card == "CPU stand-in" and e.model == model:
+                    c = self.load(e.id)
+                    return c if c.device_kind == "standin" else None
+        except OverlapLabError:
+            pass
+        return None
 
     def is_sweep(self, sweep_id: str) -> bool:
         with self._connect() as db:

@@ -184,9 +184,13 @@ def test_lab_draws_a_recorded_h200_run_until_stable():
 @pytest.mark.skipif(has_cuda(), reason="the stand-in's estimate shows where there is no CUDA")
 def test_the_lab_says_how_long_a_standin_run_takes_before_it_starts():
     at = page("lab")
-    said = [c.value for c in at.caption if c.value.endswith("s on the CPU stand-in.")]
-    assert len(said) == 1 and said[0].startswith("About ")
-    assert 5 <= int(said[0].split()[1]) <= 30  # cpu-demo, 3 rounds: 11 s measured on 2 cores
+    said = [
+        c.value for c in at.caption if c.value.startswith("About ") and "s on the CPU stand-in." in c.value
+    ]
+    assert len(said) == 1
+    assert 5 <= int(said[0].split()[1]) <= 60  # cpu-demo, 3 rounds: 12 to 23 s measured on 2-core machines
+    busy = said[0].split("s on the CPU stand-in.")[1].strip()  # other work on the box is said, if any
+    assert busy == "" or busy.startswith("Other work is using about ")
 
 
 @pytest.mark.skipif(has_cuda(), reason="the stand-in's pool set; a GPU box has its own cores")

@@ -38,3 +38,36 @@ def test_every_view_names_the_variants_as_the_cli_table_does(run_id):
     assert lines[0].startswith(f"{names[-1]}: ")
     assert side_by_side.numbers(c)["variants"].startswith(f"{names[-1]} (")  # the side-by-side table
     assert "overlap" not in json.dumps(document(c)["summary"]["variants"])
+
+
+def _every_named_set() -> list[list[str]]:
+    from engine.spec.sets import SETS
+
+    return [
+        [v.name for v in s.variants(2, gpu, cores)]
+        for s in SETS.values()
+        for gpu in (True, False)
+        if gpu or not s.gpu_only
+        for cores in (2, 4, 9, 16)
+    ]
+
+
+def test_a_variant_keeps_one_colour_in_every_set_and_no_set_shares_one():
+    """pinned was the third colour in the ladder and the fourth in the readbacks: one variant, two
+    colours on two slides. Its slot is its name's now, whichever set it is in."""
+    from engine.spec.sets import colour_slots
+
+    seen: dict[str, int] = {}
+    for names in _every_named_set():
+        slots = colour_slots(names)
+        assert len(set(slots.values())) == len(names), names  # never two variants in one colour
+        for name, slot in slots.items():
+            assert seen.setdefault(name, slot) == slot, f"{name} changed colour between sets"
+    assert seen["pinned"] == colour_slots(["serial", "deque", "naive", "pinned"])["pinned"]
+
+
+def test_a_variant_no_named_set_has_takes_a_colour_its_comparison_leaves_free():
+    from engine.spec.sets import colour_slots
+
+    slots = colour_slots(["serial", "naive", "pinned", "pool12", "graphs"])  # a diagnosis's pool of 12
+    assert len(set(slots.values())) == 5 and slots["serial"] == colour_slots(["serial"])["serial"]

@@ -3,7 +3,7 @@
 No statistic is computed here: percentiles, ECDFs, speedups and the x range a distribution shows
 arrive in the frames. Every chart is one view (or layers of one view) as wide as its container:
 concatenated and faceted charts cannot stretch, and at 1280x720 they ran off the screen. A variant
-keeps its colour (its place in the comparison) in every chart of a result, activities in timelines
+keeps its colour (a slot the engine gives its name) in every chart and every set, activities in timelines
 keep theirs, and telemetry series use a third palette so that a CPU core is never mistaken for a
 variant. Charts take the comparison's variant order; they never know a variant by name.
 """
@@ -17,10 +17,10 @@ from typing import TypeVar
 import altair as alt
 import pandas as pd
 
-from engine.api import View
+from engine.api import View, colour_slots
 
-# A variant's colour is its place in its comparison: the baseline red, the next blue, and so on,
-# the same in every chart of one result, whichever variants a chart shows.
+# A variant's colour is its slot (engine.spec.sets.colour_slots): the same for a variant in every
+# chart of every set, whichever variants a chart shows.
 VARIANT_RANGE = [
     "#c0392b",
     "#1f6fb2",
@@ -131,8 +131,9 @@ def big(chart: Chart, style: Style = Style()) -> Chart:
 
 
 def colours(order: Sequence[str]) -> dict[str, str]:
-    """Each variant's colour, by its place in the comparison."""
-    return {name: VARIANT_RANGE[i % len(VARIANT_RANGE)] for i, name in enumerate(order)}
+    """Each variant's colour: its slot, which the engine keeps the same for a variant in every set
+    (pinned is one colour in the ladder and in the readbacks), never shared within one."""
+    return {name: VARIANT_RANGE[slot % len(VARIANT_RANGE)] for name, slot in colour_slots(order).items()}
 
 
 def shown(frame: pd.DataFrame, order: Sequence[str] = (), column: str = "mode") -> list[str]:

@@ -26,11 +26,15 @@ from engine.api import (
     PRESET_CASE,
     PRESET_NOTES,
     PRESETS,
+    OverlapLabError,
     RunSpec,
     Workload,
     WorkloadError,
+    busy_text,
     crowded,
     listed,
+    other_load,
+    pace_of,
     standin_spec_s,
     usable_cores,
 )
@@ -40,7 +44,7 @@ from engine.api import (
 from engine.api import (
     STANDIN_PRESET as STANDIN_PRESET,
 )
-from ui.controls import run_controls
+from ui.controls import run, run_controls
 from ui.controls.links import Setup
 from ui.controls.refusal import in_lab
 from ui.controls.run import RunRequest
@@ -277,7 +281,18 @@ def standin_estimate(workload: Workload | None) -> str:
     a valid setup; the GPU has no estimator)."""
     if workload is None or (st.session_state.get(ON_GPU_KEY) and workload.device != "cpu"):
         return ""
-    return f"About {standin_spec_s(workload, run_controls.spec()):.0f} s on the CPU stand-in."
+    est = standin_spec_s(workload, run_controls.spec(), pace=_pace(workload.loop or workload.model))
+    said = f"About {est:.0f} s on the CPU stand-in."
+    busy = busy_text(est, other_load(), usable_cores())
+    return f"{said} {busy}" if busy else said
+
+
+def _pace(model: str) -> float:
+    """This box's pace on the stand-in from its history (1.0 where it has none or cannot say)."""
+    try:
+        return pace_of(run.store().newest_standin(model))
+    except OverlapLabError:
+        return 1.0
 
 
 def crowding(workload: Workload | None) -> str:

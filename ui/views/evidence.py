@@ -189,8 +189,10 @@ def telemetry(c: Comparison, look: Look) -> None:
 
 
 def environment(c: Comparison) -> None:
+    """Where and how the run ran, one row a field; a field the run did not use reads "—", never
+    Python's None."""
     env = {k: str(v) for k, v in asdict(c.environment).items() if v is not None}
-    env.update({f"calibration: {k}": str(v) for k, v in asdict(c.calibration).items()})
-    env.update({f"run: {k}": str(v) for k, v in asdict(c.provenance).items()})
+    env.update({f"calibration: {k}": "—" if v is None else str(v) for k, v in asdict(c.calibration).items()})
+    env.update({f"run: {k}": "—" if v is None else str(v) for k, v in asdict(c.provenance).items()})
     env["contention"] = c.contention.stamp
     st.table({k: plain(v) for k, v in env.items()})  # st.table renders its cells as Markdown

@@ -97,14 +97,10 @@ def _uploads(c: Comparison) -> None:
     st.markdown(
         "**Inputs.** Each batch's input uploaded from the host, sent right after the launch before it."
     )
-    st.dataframe(
-        variant_frames.uploads_frame(c),
-        hide_index=True,
-        column_config={
-            "copy under compute": st.column_config.NumberColumn(format="percent"),
-            "cost of the period": st.column_config.NumberColumn(format="percent"),
-        },
-    )
+    frame = variant_frames.uploads_frame(c)
+    for share in ("copy under compute", "cost of the period"):  # "—" where a row has none to show
+        frame[share] = ["—" if x != x else f"{x:.0%}" for x in frame[share]]
+    st.dataframe(frame, hide_index=True)
     said = upload_sentence(c)
     if said:
         st.markdown(f"{said[:1].upper()}{said[1:]}.")

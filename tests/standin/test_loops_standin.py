@@ -35,9 +35,8 @@ def test_a_shipped_loop_is_diagnosed_on_the_standin(name: str) -> None:
     assert any(s.rung == "graphs" for s in f.skipped)
     rows = checks(c)
     assert [r.name for r in rows][:2] == ["naive", "pinned"]
-    # naive and pinned can only keep or gain; a pool may be forecast to lose where handing an output
-    # over costs more than the post-processing it moves (a busy box's probe can see that).
-    assert all(r.forecast >= 1.0 for r in rows[:2]), rows
+    # A forecast may fall under 1.0 where the probe saw a copy or a hand-over cost more than the
+    # rung hides (a busy box's probe can); what holds on any box is a finite, positive number.
     assert all(math.isfinite(r.forecast) and r.forecast > 0 for r in rows), rows
     assert all(math.isfinite(r.measured) and r.measured > 0 for r in rows), rows
     assert f"probe of {name}" in "\n".join(format_checks(c))

@@ -148,12 +148,14 @@ def other_load(cores: int | None = None) -> float:
 
 
 def busy_text(estimate_s: float, load: float, cores: int) -> str:
-    """The line beside an estimate when other work shares the box: the stand-in's two processes
-    then get a share of the cores, and the run takes longer by about that much. "" when idle."""
+    """The line beside an estimate when the box is loaded: the stand-in's two processes then get a
+    share of the cores, and the run takes longer by about that much. The 1-minute load also holds
+    a run that ended a moment ago, so the line says so rather than calling it others' work. ""
+    when idle."""
     if load <= BUSY_LOAD:
         return ""
     share = max(cores - load, 1.0) / cores
     return (
-        f"Other work is using about {load:.1f} of this box's {cores} cores; expect about "
-        f"{estimate_s / share:.0f} s."
+        f"The box's 1-minute load is {load:.1f} on its {cores} cores (other work, or a run that just "
+        f"ended); while it stays, expect about {estimate_s / share:.0f} s."
     )

@@ -67,7 +67,10 @@ def test_the_pace_scales_what_the_hosts_cores_run():
 def test_a_busy_box_is_said_with_what_it_adds_and_an_idle_one_is_not():
     assert busy_text(20.0, 0.3, 2) == ""
     said = busy_text(20.0, 1.0, 2)
-    assert said == "Other work is using about 1.0 of this box's 2 cores; expect about 40 s."
+    assert said == (
+        "The box's 1-minute load is 1.0 on its 2 cores (other work, or a run that just ended); "
+        "while it stays, expect about 40 s."
+    )
     assert busy_text(20.0, 6.0, 2).endswith("expect about 40 s.")  # never less than one core's share
 
 

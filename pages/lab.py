@@ -50,7 +50,7 @@ if not running:  # a theme switch reruns the page, which would stop a run
     theme.follow("lab")
 workload = controls.render(disabled=running, devices=run.device_choices(env), on_gpu=on_gpu)
 if not running:  # while this session runs, its progress says it all, and no timer reruns the page
-    box.in_use(run.stopping)
+    box.in_use(run.stopping, run.released)
     if trouble := run.store_problem():
         st.warning(
             f"Runs are not being stored in the history: {plain(trouble)}. A finished run is still shown, "

@@ -224,7 +224,6 @@ def test_right_after_a_stop_the_box_panel_says_the_run_is_letting_go_not_in_use(
     """The stopped run unwinds in this server for a moment after Stop and still holds its lock; the
     panel says so instead of naming this server's user as someone using the device. Another run,
     or the same lock without a Stop, is shown in use."""
-    import time
 
     from engine.host.lock import DeviceQueue
     from ui.controls.run import STOPPING_KEY
@@ -234,14 +233,17 @@ def test_right_after_a_stop_the_box_panel_says_the_run_is_letting_go_not_in_use(
         at = app()
         at.switch_page("pages/lab.py").run()
         assert [m.value for m in at.info if m.value.startswith("**cpu** is in use by ")]
-        at.session_state[STOPPING_KEY] = (command, time.monotonic())
+        at.session_state[STOPPING_KEY] = command
         at.run()
         assert not at.exception, at.exception
         assert not [m.value for m in at.info if "is in use by" in m.value]
         assert "cpu is being released by the run you stopped." in [c.value for c in at.caption]
-        at.session_state[STOPPING_KEY] = ("lab: preset seed, 1 round, telemetry off", time.monotonic())
+        at.session_state[STOPPING_KEY] = "lab: preset seed, 1 round, telemetry off"
         at.run()
         assert [m.value for m in at.info if m.value.startswith("**cpu** is in use by ")]
-        at.session_state[STOPPING_KEY] = (command, time.monotonic() - 60)  # long ago: in use again
+        at.session_state[STOPPING_KEY] = None  # forgotten once the stopped run's lock went: in use again
         at.run()
         assert [m.value for m in at.info if m.value.startswith("**cpu** is in use by ")]
+    at.session_state[STOPPING_KEY] = command
+    at.run()  # the lock is gone: the stopped run is forgotten, so a later run is never mistaken for it
+    assert at.session_state[STOPPING_KEY] is None

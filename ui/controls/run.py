@@ -14,7 +14,6 @@ speedup as it lands, by redrawing one placeholder: nothing else on the page reru
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,8 +52,7 @@ NOTICE_KEY = "run_notice"
 STOPPED_KEY = "run_stopped"  # the last run was stopped: what is on screen is an earlier one
 TRACE_KEY = "run_trace"  # (run id, trace bytes) of this session's last traced run
 SWEEP_KEY = "sweep_result"  # the G/C sweep on screen: a ShownSweep
-STOPPING_KEY = "run_stopping"  # (command, monotonic time) of the run this session's Stop ended
-STOPPING_S = 10.0  # how long after a Stop the device may still be held by that run's unwinding
+STOPPING_KEY = "run_stopping"  # the command of the run this session's Stop ended, until its lock goes
 
 
 @dataclass(frozen=True)
@@ -143,7 +141,7 @@ def request_stop() -> None:
     would see it and start the comparison again."""
     active = st.session_state.get(ACTIVE_KEY)
     if active is not None:
-        st.session_state[STOPPING_KEY] = (active.command, time.monotonic())
+        st.session_state[STOPPING_KEY] = active.command
     st.session_state[REQUEST_KEY] = None
     st.session_state[ACTIVE_KEY] = None
     st.session_state[STOPPED_KEY] = True
@@ -156,13 +154,14 @@ def request_stop() -> None:
 
 
 def stopping() -> str:
-    """The command of the run this session stopped in the last few seconds, whose unwinding may
-    still hold the device; "" otherwise. The box panel says that lock is this session's run
-    letting go, not someone's run in use."""
-    kept = st.session_state.get(STOPPING_KEY)
-    if kept is None or time.monotonic() - kept[1] > STOPPING_S:
-        return ""
-    return str(kept[0])
+    """The command of the run this session stopped, whose unwinding may still hold the device, or
+    "": the box panel says that lock is this session's run letting go, not someone's run in use,
+    and calls `released` once the lock is gone (no clock: the lock itself says when)."""
+    return st.session_state.get(STOPPING_KEY) or ""
+
+
+def released() -> None:
+    st.session_state[STOPPING_KEY] = None
 
 
 def is_running() -> bool:

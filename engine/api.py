@@ -20,7 +20,7 @@ from engine.frames.results import View
 from engine.frames.sweep import curve_frame, points_frame
 from engine.host.fingerprint import cuda_likely, fingerprint
 from engine.host.lock import Waiting, holders, queue_for
-from engine.host.loop_files import listed
+from engine.host.loop_files import listed, own_batch
 from engine.host.shared_dir import SharedPathError, user_name
 from engine.measure.crossover import BATCHES, STEPS, sweep_launches
 from engine.measure.estimate import busy_text, other_load, pace_of, standin_spec_s
@@ -48,7 +48,7 @@ from engine.result.comparison import Comparison
 from engine.result.crossover import PAYS, Crossover, LaunchPoint
 from engine.result.sweep import SweepPoint
 from engine.spec.fields import FLAGS, FLAGS_ALLOWED, FieldSpec, flag_of, from_text, kinds
-from engine.spec.run_spec import DEFAULT_ROUNDS, RUN_FIELDS, STABLE_WINDOW, RunSpec, parse_ratios
+from engine.spec.run_spec import DEFAULT_ROUNDS, RUN_FIELDS, STABLE_WINDOW, RunSpec, loop_sets, parse_ratios
 from engine.spec.sets import SETS, colour_slots, crowded, usable_cores
 from engine.spec.variants import DEQUE, POOL, Variant
 from engine.spec.workload import (
@@ -142,6 +142,8 @@ __all__ = [
     "LaunchPoint",
     "limit_sentence",
     "listed",
+    "loop_sets",
+    "own_batch",
     "lock_name",
     "LOOP_OK",
     "MAX_BATCH",

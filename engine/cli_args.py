@@ -33,6 +33,7 @@ from engine.api import (
     flag_of,
     from_text,
     kinds,
+    own_batch,
     parse_ratios,
     preset,
     shorten,
@@ -171,6 +172,11 @@ def workload(args: argparse.Namespace, on_gpu: bool | None = None) -> Workload:
     }
     if getattr(args, "loop_name", None) is not None:
         changes["loop"] = from_text(FIELDS, "loop", args.loop_name, "str")
+    if changes.get("loop") and "batch_size" not in changes:
+        # A loop that names its own batch (its factory's default) runs at it unless --batch-size says.
+        own = own_batch(str(changes["loop"]))
+        if own is not None:
+            changes["batch_size"] = own
     return preset(args.preset or default_preset(args.command, gpu)).replace(**changes)
 
 

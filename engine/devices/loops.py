@@ -16,13 +16,12 @@ import importlib
 import os
 import sys
 import threading
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.host.loop_files import LOOPS_ENV, SHIPPED, Registered
-from engine.spec.loop import FACTORY, LOOP_NAME, Loop, LoopError
+from engine.host.loop_files import LOOPS_ENV, SHIPPED, Registered, loop_files
+from engine.spec.loop import FACTORY, LOOP_NAME, Loop, LoopError, told
 
 Factory = Callable[[str, int], Loop]
 
@@ -35,8 +34,12 @@ def _note(factory: Any) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
-def _table(module: Any, where: str) -> dict[str, Registered]:
+def _table(module: Any, where: str, required: bool = True) -> dict[str, Registered]:
+    """A module's LOOPS table by name. A file of the owner's folder without one is a helper the
+    loops import (a package's `__init__`, shared code), so it is passed over, not refused."""
     table = getattr(module, "LOOPS", None)
+    if table is None and not required:
+        return {}
     if not isinstance(table, dict):
         raise LoopError(where, "has no LOOPS = {name: factory} table at module level")
     out = {}
@@ -52,18 +55,29 @@ def _table(module: Any, where: str) -> dict[str, Registered]:
 
 
 def _owner_modules(folder: str) -> list[tuple[Any, str]]:
-    """Each `*.py` in the owner's folder, imported by its file name from that folder."""
+    """Each loop file in the owner's folder, imported by its file name from that folder.
+
+    A folder with an `__init__.py` is a package: its files are imported as `folder.file`, from the
+    folder above, so that `from . import helpers` works in them and a pool worker imports them by
+    the same name. Files whose names start with `_` are the folder's own and are not loop files."""
     root = Path(folder)
     if not root.is_dir():
         raise LoopError(f"folder {folder}", f"${LOOPS_ENV} names it, but it is not a folder")
-    if str(root) not in sys.path:
-        sys.path.append(str(root))
+    package = (root / "__init__.py").is_file()
+    if package and not root.name.isidentifier():
+        raise LoopError(
+            f"folder {folder}", "holds an __init__.py, so its name must be a Python name to import it"
+        )
+    search = str(root.resolve().parent if package else root)
+    if search not in sys.path:
+        sys.path.append(search)
     out = []
-    for path in sorted(root.glob("*.py")):
-        module = _import(path.stem, str(path))
+    for path in loop_files(root):
+        name = f"{root.name}.{path.stem}" if package else path.stem
+        module = _import(name, str(path))
         origin = Path(getattr(module, "__file__", "") or "")
         if origin.resolve() != path.resolve():
-            raise LoopError(str(path), f"its name shadows the installed module {path.stem}; rename the file")
+            raise LoopError(str(path), f"its name shadows the installed module {name}; rename the file")
         out.append((module, str(path)))
     return out
 
@@ -75,15 +89,6 @@ def _import(module: str, where: str) -> Any:
         raise LoopError(where, f"importing it raised {told(exc)}") from None
 
 
-def told(exc: BaseException) -> str:
-    """An exception in one line, with the innermost place in the user's code it came from."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    mine = [f for f in frames if "/engine/" not in f.filename and "importlib" not in f.filename]
-    at = f" at {mine[-1].filename}:{mine[-1].lineno}" if mine else ""
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}" + (f": {text}" if text else "") + at
-
-
 def registry() -> dict[str, Registered]:
     """Every registered loop by name: the shipped ones, then the owner's; a name used twice is refused."""
     found: dict[str, Registered] = {}
@@ -91,8 +96,8 @@ def registry() -> dict[str, Registered]:
     folder = os.environ.get(LOOPS_ENV, "")
     if folder:
         modules += _owner_modules(folder)
-    for module, where in modules:
-        for name, entry in _table(module, where).items():
+    for i, (module, where) in enumerate(modules):
+        for name, entry in _table(module, where, required=i < len(SHIPPED)).items():
             if name in found:
                 raise LoopError(name, f"registered twice, in {found[name].where} and in {where}")
             found[name] = entry

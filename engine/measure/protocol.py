@@ -43,7 +43,7 @@ from engine.result.comparison import Comparison, pooled, predict_for
 from engine.result.findings import SyncFinding
 from engine.result.forecast import Forecast
 from engine.result.gate import visible
-from engine.spec.run_spec import RunSpec
+from engine.spec.run_spec import RunSpec, loop_sets
 from engine.spec.sets import READ_BASELINE as BASE
 from engine.spec.sets import set_for, usable_cores
 from engine.spec.variants import Variant, check_variants, rotation
@@ -140,6 +140,13 @@ def compare(
         )
     if workload.loop and any(v.precision for v in chosen):
         raise WorkloadError("precision", "bf16", "the loop's own: a loop brings its model in its own dtype")
+    if workload.loop and any(v.readback == "none" for v in chosen):
+        raise WorkloadError(
+            "variants",
+            spec.variants,
+            "with a loop, a set whose every rung reads the output back for the loop's post: "
+            + ", ".join(loop_sets(on_gpu, cores)),
+        )
     shown = progress or (lambda _p: None)
 
     def report(p: Progress) -> None:

@@ -29,7 +29,7 @@ def post_of(device: Device, workload: Workload, v: Variant, calibration: Calibra
     """A variant's post-processing: the loop's own, or the built-in CPU work (with the top-k
     where the variant reads the output back)."""
     if device.loop is not None:
-        return UserPost(device.loop.post, workload.loop)
+        return UserPost(device.loop.post, workload.loop, apart=device.kind == "standin")
     work = post_for(
         workload.cpu_work,
         workload.cpu_fixed,

@@ -12,6 +12,8 @@ batch_size)` returns one `Loop`; nothing here imports torch.
 from __future__ import annotations
 
 import re
+import sysconfig
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +70,41 @@ class Loop:
             raise TypeError(f"Loop.pre must be callable or None, not {type(self.pre).__name__}")
 
 
+# Where Python's own files and installed packages live: a frame there is not the user's line.
+_NOT_THEIRS = tuple(
+    p for p in {sysconfig.get_paths().get(k, "") for k in ("stdlib", "platstdlib", "purelib", "platlib")} if p
+)
+
+
+def told(exc: BaseException) -> str:
+    """An exception in one line, with the innermost place in the user's own code it came from.
+
+    A post that fails inside torch or numpy fails because of a line the user wrote: that line, not
+    the library's, is what they open, so frames in the engine, the standard library and installed
+    packages are passed over."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = [
+        f
+        for f in frames
+        if "/engine/" not in f.filename
+        and "importlib" not in f.filename
+        and not f.filename.startswith("<")
+        and not f.filename.startswith(_NOT_THEIRS)
+    ]
+    at = f" at {mine[-1].filename}:{mine[-1].lineno}" if mine else ""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}" + (f": {text}" if text else "") + at
+
+
+# Said with a post's error where the model and post run in two processes: the CPU stand-in's
+# worker runs the model, so state a model object keeps (its last output, a counter) is never seen
+# by post there, while on CUDA both run in the launching process (a pool's workers excepted).
+APART = (
+    "; on the CPU stand-in the model runs in a helper process and post in this one, so state the "
+    "model keeps for post never reaches it (on CUDA both run in one process)"
+)
+
+
 @dataclass(frozen=True)
 class UserPost:
     """A loop's post-processing in the runners' shape: (step, output) -> no iteration count.
@@ -77,12 +114,13 @@ class UserPost:
 
     post: Callable[[Any], Any]
     name: str = ""
+    apart: bool = False  # the model runs in another process (the stand-in): say so with an error
 
     def __call__(self, step: int, output: Any) -> None:
         try:
             self.post(output)
         except Exception as exc:
-            said = f"its post raised {type(exc).__name__}: {exc}".splitlines()[0]
+            said = f"its post raised {told(exc)}" + (APART if self.apart else "")
             raise LoopError(self.name, said) from exc
 
 

@@ -185,6 +185,19 @@ class RunSpec:
         return dataclasses.asdict(self)
 
 
+def loop_sets(on_gpu: bool, cores: int | None = None) -> list[str]:
+    """The sets a loop can run: those whose every rung reads each output back. A loop's post is
+    handed the batch's output on the host; a rung that leaves it on the device (the pair's deque)
+    has nothing to hand over."""
+    out = []
+    for name, s in SETS.items():
+        if s.gpu_only and not on_gpu:
+            continue
+        if all(v.readback != "none" for v in s.variants(1, on_gpu, cores)):
+            out.append(name)
+    return out
+
+
 def parse_ratios(text: str) -> tuple[float, ...]:
     """A sweep's ratios from comma-separated text, as the CLI and a link give them."""
     try:

@@ -136,15 +136,20 @@ def test_an_unpicklable_post_loses_the_pool_and_keeps_graphs_inline() -> None:
 
 
 def test_a_post_processing_that_raises_is_one_line_naming_the_loop() -> None:
+    line = 0
+
     def broken(clock: FakeClock) -> Loop:
         def post(out: Any) -> None:
             raise ValueError("no boxes\nsecond line")
+
+        nonlocal line
+        line = post.__code__.co_firstlineno + 1
 
         return good(clock, post=post)
 
     with pytest.raises(LoopError) as caught:
         diagnosed(loop_harness(broken), Workload(steps=40, loop="mine"))
-    assert str(caught.value) == "loop mine: its post raised ValueError: no boxes"
+    assert str(caught.value) == f"loop mine: its post raised ValueError: no boxes at {__file__}:{line}"
 
 
 def test_a_model_that_raises_stops_the_run_before_any_round() -> None:

@@ -33,7 +33,9 @@ from engine.api import (
     busy_text,
     crowded,
     listed,
+    loop_sets,
     other_load,
+    own_batch,
     pace_of,
     standin_spec_s,
     usable_cores,
@@ -145,6 +147,21 @@ def _on_cpu_work() -> None:
     _on_field()
 
 
+def _on_loop() -> None:
+    """A loop that names its own batch (its factory's default) brings it to the batch control,
+    where the user may still change it, and a set the loop cannot run gives way to diagnose."""
+    chosen = st.session_state[_key("loop")]
+    own = own_batch(chosen) if chosen else None
+    low, high = FIELDS["batch_size"].low, FIELDS["batch_size"].high
+    if own is not None and low is not None and high is not None and low <= own <= high:
+        st.session_state[_key("batch_size")] = own
+    # A loop's post needs each output on the host: a set that leaves it on the device gives way to
+    # diagnose, the loop's own comparison.
+    if chosen and st.session_state[run_controls.KEYS["variants"]] not in loop_sets(True):
+        st.session_state[run_controls.KEYS["variants"]] = "diagnose"
+    _on_field()
+
+
 def _on_field() -> None:
     name = st.session_state.preset
     if name != CUSTOM and read_values() != PRESETS[name].to_dict():
@@ -204,7 +221,7 @@ def _loop_choice(disabled: bool) -> bool:
         help=FIELDS["loop"].help + ". Register your own in the folder $OVERLAP_LAB_LOOPS names (see the "
         "README); the Compare choice 'diagnose' forecasts every rung, then measures it.",
         disabled=disabled,
-        on_change=_on_field,
+        on_change=_on_loop,
     )
     return bool(st.session_state[_key("loop")])
 

@@ -7,6 +7,7 @@ exact statistics.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,12 +23,20 @@ class FakeClock:
 
     def __init__(self, start_ns: int = 0) -> None:
         self.now_ns = start_ns
+        self._lock = threading.Lock()  # a diagnosis's GIL trial pays costs from two threads at once
 
     def __call__(self) -> int:
         return self.now_ns
 
     def advance(self, ns: int) -> None:
-        self.now_ns += ns
+        with self._lock:
+            self.now_ns += ns
+
+    def __getstate__(self) -> dict[str, int]:
+        return {"now_ns": self.now_ns}  # a lock does not pickle; a fixed post must, like a real one
+
+    def __setstate__(self, state: dict[str, int]) -> None:
+        self.__init__(state["now_ns"])  # type: ignore[misc]
 
 
 class IdealDevice:
@@ -179,10 +188,15 @@ def fixed_post(clock: FakeClock, c_ns: int, log: list[str] | None = None) -> Cal
 
 
 class FakePool:
-    """k post-processing workers on the fake clock: each task takes exactly C on the first free one."""
+    """k post-processing workers on the fake clock: each task takes exactly C on the first free one.
+    With `gil_ns`, they are threads of the launching process: each hand-over then also holds the
+    launching thread for the task's GIL share (h x C), as the cost model's thread pool does."""
 
-    def __init__(self, clock: FakeClock, workers: int, c_ns: int, log: list[str] | None = None) -> None:
+    def __init__(
+        self, clock: FakeClock, workers: int, c_ns: int, log: list[str] | None = None, gil_ns: int = 0
+    ) -> None:
         self.clock = clock
+        self.gil_ns = gil_ns
         self.free_at_ns = [clock()] * workers
         self.c_ns = c_ns
         self.log = log if log is not None else []
@@ -201,6 +215,7 @@ class FakePool:
         self.free_at_ns[lane] = start + self.c_ns
         self.tasks.append((step, start, start + self.c_ns, -1))
         self.log.append(f"submit{step}")
+        self.clock.advance(self.gil_ns)
 
     def collect(self, block: bool) -> list[tuple[int, int, int, int]]:
         if block and self.tasks:

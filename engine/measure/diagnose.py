@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import pickle
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,10 +25,11 @@ from typing import Any
 from engine.devices.base import Device, Pool, PostProcess
 from engine.devices.outputs import is_tensor, nbytes
 from engine.devices.pool import ProcessPool
+from engine.devices.threads import own_copy
 from engine.errors import OverlapLabError
 from engine.host import syncs
 from engine.measure.runners import run_loop
-from engine.model.forecast import ProbeCosts, forecast_rungs, pool_size, readback_ms
+from engine.model.forecast import ProbeCosts, forecast_rungs, pool_size, readback_ms, thread_size
 from engine.result.blocks import RunResult
 from engine.result.findings import SyncFinding
 from engine.result.forecast import Forecast, Skipped, first_fix
@@ -113,6 +115,38 @@ def pool_trial(
     return _median(c_ms), _median(s_ms), ""
 
 
+def gil_trial(post: PostProcess, outputs: list[Any], clock: Callable[[], int]) -> tuple[float, float]:
+    """h, the share of C that holds the GIL, and S for a thread (copying one output out of the
+    buffer the device reuses), in ms.
+
+    The same outputs are post-processed by one thread, then by two at once: work that releases
+    the GIL (numpy, PIL, torch operators) finishes two in the time of one, a pure-Python loop takes
+    twice as long. h = (two at once / one) - 1, held to 0..1. A post that raises here raises in
+    the probe first, so nothing new can fail."""
+
+    def run_all() -> None:
+        for i, out in enumerate(outputs):
+            post(i, out)
+
+    t0 = clock()
+    run_all()
+    alone = clock() - t0
+    both = [threading.Thread(target=run_all, name=f"overlap-lab-gil-trial-{i}") for i in range(2)]
+    t0 = clock()
+    for t in both:
+        t.start()
+    for t in both:
+        t.join()
+    together = clock() - t0
+    copies = []
+    for out in outputs:
+        t0 = clock()
+        own_copy(out)
+        copies.append((clock() - t0) / 1e6)
+    h = min(1.0, max(0.0, together / alone - 1.0)) if alone > 0 else 1.0
+    return h, _median(copies)
+
+
 def _kernels(dev: Device) -> int:
     """CUDA kernels one forward launches, from torch.profiler; -1 off CUDA."""
     if dev.kind != "cuda":
@@ -190,6 +224,7 @@ def diagnose(
     why = pickle_problem(post)
     if not why and most >= 1:
         pool_c, ship_ms, why = pool_trial(pool, post, outputs, clock)
+    h, thread_ship = gil_trial(post, outputs, clock) if most >= 1 else (None, 0.0)
     # The host's pace moves by tens of percent within seconds on a shared box: the serial probe's
     # two halves sit before and after the checks, so its medians span that much more of it.
     halves = (first, serial_half())
@@ -213,6 +248,8 @@ def diagnose(
         cores,
         len(steps_run),
         pool_c if not why and most >= 1 else None,
+        h,
+        thread_ship,
     )
     workers = 0
     if why:
@@ -225,9 +262,15 @@ def diagnose(
         )
         why = f"no core is left for a pool: {takers} the {cores} this process may use"
         skipped.append(Skipped("pool", why))
+        skipped.append(Skipped("threads", why.replace("for a pool", "for post-processing threads")))
     else:
         workers = pool_size(costs, most)
     variants = [baseline, Variant.of(depth=2, readback="naive"), Variant.of(depth=2, readback="pinned")]
+    # Threads before processes: no pickling and no helper processes, so where they get most of
+    # the gain the first fix names them.
+    in_threads = thread_size(costs, most)
+    if in_threads:
+        variants.append(Variant.of(depth=2, workers=in_threads, readback="pinned", post_in="threads"))
     if workers:
         variants.append(Variant.of(depth=2, workers=workers, readback="pinned"))
     if graph_g is not None:

@@ -66,6 +66,7 @@ class Harness:
     cores: int | None = None  # the cores a diagnosis may size a pool for; None: this process's
     pre: PostProcess | None = None  # the inputs' pre-processing, in place of the workload's pre_ms
     prefetcher: Pool | None = None  # the prefetching pool
+    threads: Pool | None = None  # the pool of post-processing threads
 
 
 def check_device(workload: Workload) -> str:
@@ -140,6 +141,13 @@ def compare(
         )
     if workload.loop and any(v.precision for v in chosen):
         raise WorkloadError("precision", "bf16", "the loop's own: a loop brings its model in its own dtype")
+    if not workload.loop and workload.cpu_fixed == "duration" and any(v.threaded for v in chosen):
+        raise WorkloadError(
+            "cpu_fixed",
+            workload.cpu_fixed,
+            "work with a pool of threads: a hold of fixed duration ends on the clock however little "
+            "of it held the GIL, so threads would look free",
+        )
     if workload.loop and any(v.readback == "none" for v in chosen):
         raise WorkloadError(
             "variants",
@@ -317,6 +325,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
         plan.spec.nvtx,
         harness.pre if harness else None,
         harness.prefetcher if harness else None,
+        harness.threads if harness else None,
     )
     runs: list[RunResult] = []
     found: list[SyncFinding] = []

@@ -11,6 +11,7 @@ from typing import Any
 
 from engine.devices.base import Device, Pool, PostProcess
 from engine.devices.pool import ProcessPool
+from engine.devices.threads import ThreadPool
 from engine.errors import WorkloadError
 from engine.host import syncs, trace
 from engine.measure.runners import Inputs, Phase, run_loop, run_pool
@@ -56,9 +57,10 @@ class Rig:
         nvtx: bool = False,
         pre: PostProcess | None = None,
         prefetcher: Pool | None = None,
+        threads: Pool | None = None,
     ) -> None:
-        """`pre` and `prefetcher` replace the workload's pre-processing and the prefetching pool
-        (tests: fixed costs on a fake clock)."""
+        """`pre`, `prefetcher` and `threads` replace the workload's pre-processing, the prefetching
+        pool and the pool of threads (tests: fixed costs on a fake clock)."""
         self.device = device
         self.nvtx = nvtx
         self._phase: Phase | None = trace.phases(True, False) if nvtx else None
@@ -68,13 +70,20 @@ class Rig:
         self._posts = {v.name: self._post_for(v, calibration) for v in variants}
         self.pool = pool
         self._own_pool = False
-        workers = max(v.workers for v in variants)
+        workers = max((v.workers for v in variants if not v.threaded), default=0)
         if workers and self.pool is None:
             self.pool = ProcessPool(workers, on_wait)
             self._own_pool = True
             # Every worker takes its post-processing once now: unpickling a loop's imports its
             # module (and torch), which took 3 to 11 s inside the first timed pool block.
-            self.pool.use(workers, self._posts[next(v.name for v in variants if v.workers)])
+            name = next(v.name for v in variants if v.workers and not v.threaded)
+            self.pool.use(workers, self._posts[name])
+        self.threads = threads
+        self._own_threads = False
+        in_threads = max((v.workers for v in variants if v.threaded), default=0)
+        if in_threads and self.threads is None:
+            self.threads = ThreadPool(in_threads)
+            self._own_threads = True
         self.pre = pre or (SpinPost(workload.pre_ms) if workload.pre_ms > 0 else None)
         self.prefetcher = prefetcher
         self._own_prefetcher = False
@@ -120,9 +129,10 @@ class Rig:
             "inputs": Inputs(self.pre if not v.prefetch else None, self._prefetcher_for(v), v.prefetch),
         }
         if v.workers:
-            assert self.pool is not None
-            self.pool.use(v.workers, self._posts[v.name])
-            return run_pool(dev, self.pool, steps, v.workers, **common)
+            pool = self.threads if v.threaded else self.pool
+            assert pool is not None
+            pool.use(v.workers, self._posts[v.name])
+            return run_pool(dev, pool, steps, v.workers, **common)
         return run_loop(dev, self._posts[v.name], steps, v.depth, **common)
 
     def _prefetcher_for(self, v: Variant) -> Pool | None:
@@ -164,3 +174,5 @@ class Rig:
             self.prefetcher.close()
         if self._own_pool and self.pool is not None:
             self.pool.close()
+        if self._own_threads and self.threads is not None:
+            self.threads.close()

@@ -168,6 +168,7 @@ def _pool(t: Terms, steps: int) -> float:
             collect(True)
         s.now += t.costs.s_ms
         lanes.submit(i, s.now)
+        s.now += t.gil_ms  # a thread pool: the launching thread waits out the post's GIL share
 
     for i in range(steps):
         s.launch(i)

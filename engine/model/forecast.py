@@ -43,6 +43,13 @@ class ProbeCosts:
     cores: int = 1  # usable by this process
     batches: int = 0  # probe batches timed
     pool_c_ms: float | None = None  # C in one pool worker, timed alone; None without a pool
+    gil_share: float | None = None  # h: the share of C holding the GIL (two threads against one)
+    thread_ship_ms: float = 0.0  # S for a thread: copying one output out of the reused buffer
+
+    @property
+    def h(self) -> float:
+        """h as the rule takes it: 1 where no trial measured it, the modest assumption."""
+        return 1.0 if self.gil_share is None else self.gil_share
 
     @property
     def worker_c_ms(self) -> float:
@@ -73,20 +80,32 @@ def pool_size(p: ProbeCosts, most: int) -> int:
     return max(1, min(most, math.ceil(p.worker_c_ms / (POOL_HEADROOM * rest))))
 
 
+def thread_size(p: ProbeCosts, most: int) -> int:
+    """The smallest pool of threads whose C / k sits well under the rest of the period, up to
+    `most`; the rest includes the GIL share the launching thread waits out."""
+    if most < 1:
+        return 0
+    rest = max(p.g_ms + p.r_ms, p.l_ms + p.thread_ship_ms + p.h * p.c_ms, 1e-6)
+    return max(1, min(most, math.ceil(p.c_ms / (POOL_HEADROOM * rest))))
+
+
 def rung_terms(v: Variant, p: ProbeCosts, synced: bool) -> Terms:
-    """A rung's terms from the probe: its own launch mode's G and L, a worker's C in a pool."""
+    """A rung's terms from the probe: its own launch mode's G and L, a worker's C in a pool of
+    processes, the launching process's own C and the GIL share in a pool of threads."""
     graph = v.launch == "graph" and p.graph_g_ms is not None and p.graph_l_ms is not None
     g, l_ms = (p.graph_g_ms, p.graph_l_ms) if graph else (p.g_ms, p.l_ms)
     assert g is not None and l_ms is not None
+    processes = v.workers and not v.threaded
     costs = Costs(
         g_ms=g,
         l_ms=l_ms,
-        c_ms=p.worker_c_ms if v.workers else p.c_ms,
+        c_ms=p.worker_c_ms if processes else p.c_ms,
         r_ms=p.r_ms,
-        s_ms=p.ship_ms if v.workers else 0.0,
+        s_ms=p.ship_ms if processes else p.thread_ship_ms if v.workers else 0.0,
+        h=p.h,
     )
     drains = v.readback == "naive"
-    return Terms(costs, v.depth, v.workers, 0, drains, v.upload, synced and not v.workers)
+    return Terms(costs, v.depth, v.workers, 0, drains, v.upload, synced and not v.workers, threads=v.threaded)
 
 
 def _measured_serial(v: Variant, t: Terms) -> bool:

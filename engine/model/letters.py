@@ -19,6 +19,7 @@ LETTERS = {
     "R": "the readback: copying one batch's output home, on the compute stream",
     "S": "the hand-over of one output to a post-processing worker, on the launching thread",
     "C": "host time post-processing one batch",
+    "h": "the share of C that holds Python's GIL, 0 to 1",
     "k": "post-processing workers",
     "m": "pre-processing (prefetching) workers",
     "n": "batches (steps) in a block",
@@ -38,12 +39,17 @@ class Costs:
     r_ms: float = 0.0
     s_ms: float = 0.0
     p_ms: float = 0.0
+    # h: a share, not a time. 1 unless measured: the built-in CPU work is a pure-Python loop, and a
+    # thread pool forecast with h = 1 can only be too modest.
+    h: float = 1.0
 
     def __post_init__(self) -> None:
         for name in ("g_ms", "l_ms", "c_ms", "x_ms", "r_ms", "s_ms", "p_ms"):
             value = getattr(self, name)
             if not value >= 0:  # also refuses nan
                 raise ValueError(f"{name[0].upper()} must be a number of ms, 0 or more (got {value!r})")
+        if not 0 <= self.h <= 1:
+            raise ValueError(f"h must be a share from 0 to 1 (got {self.h!r})")
 
     def but(self, **changes: float) -> Costs:
         return replace(self, **changes)

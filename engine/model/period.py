@@ -8,6 +8,8 @@ compute stream's work per batch (the readback copy queues behind the kernels), t
     serial, a naive read, a hidden sync    max(G, L) + C        nothing the host does overlaps
     deque, depth 2 or more                 max(G, L + C)        post-processing beside compute
     a pool of k workers                    max(G, L + S, C / k) S: handing a batch to a worker
+    a pool of k threads                    max(G, L + S + hC, C / k): the launching thread shares
+                                           one GIL with them, held for h of each batch's C
     with the next input's upload of X sent right after each launch:
       pageable  max(G, L) + X + C inline, max(max(G, L) + X, C / k) with a pool: the host waits
       pinned    max(G + X, L + C), max(G + X, L, C / k): the copy queues on the compute stream
@@ -60,6 +62,8 @@ def _words(kind: str, name: str, t: Terms) -> str:
         return "launch-bound (L)" if c.l_ms > c.c_ms else "host-bound (L + C)"
     if kind == "pool":
         return f"pool-bound (C / {t.workers})"
+    if kind == "L" and t.threads and c.h * c.c_ms > c.l_ms:
+        return "GIL-bound (L + hC)"
     if kind == "chain":
         return f"copy, launch and compute in turn ({name})"
     if kind == "P":
@@ -83,8 +87,10 @@ def _core(t: Terms, g_sym: str, l_sym: str) -> list[tuple[str, str, float]] | No
         k = t.workers
         pool = ("pool", f"C / {k}", cc / k)
         ls = f"{l_sym} + S" if s else l_sym
-        if t.drains:
+        if t.drains or t.threads and t.upload != "none":
             return None
+        if t.threads:
+            return [("G", g_sym, g), ("L", f"{ls} + hC", l_ms + s + t.gil_ms), pool]
         if t.upload == "pageable":
             return [("G", f"{gl} + X" + (" + S" if s else ""), busy + x + s), pool]
         if t.upload == "pinned":

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.model.letters import Costs
+from engine.spec.sets import BASELINE
 from engine.spec.variants import Variant
 
 
@@ -26,6 +27,13 @@ class Terms:
     drains: bool = False  # its read waits for every batch in flight (naive .cpu() on one stream)
     upload: str = "none"  # how each input reaches the device: none, pageable, pinned or side
     synced: bool = False  # its post-processing waits for the batch in flight (a hidden sync)
+    threads: bool = False  # its k workers are threads of the launching process, sharing its GIL
+
+    @property
+    def gil_ms(self) -> float:
+        """What each batch adds to the launching thread in a thread pool: the share of C that holds
+        the GIL (h x C), during which the launching thread cannot run Python. 0 for processes."""
+        return self.costs.h * self.costs.c_ms if self.threads else 0.0
 
     @property
     def serial(self) -> bool:
@@ -66,7 +74,7 @@ def terms_of(
     `like` is the baseline's variant: a variant that launches as it does takes its G and L.
     """
     base = own if baseline is None else baseline
-    same = baseline is None or v.launches_like(like if like is not None else Variant("serial"))
+    same = baseline is None or v.launches_like(like if like is not None else BASELINE)
     costs = Costs(
         g_ms=base.g_ms if same else own.g_ms,
         l_ms=base.l_ms if same else own.l_ms,
@@ -75,6 +83,7 @@ def terms_of(
         r_ms=base.r_ms,
         s_ms=own.s_ms if v.workers else 0.0,
         p_ms=base.p_ms or own.p_ms,
+        h=base.h,
     )
     return Terms(
         costs,
@@ -84,4 +93,5 @@ def terms_of(
         drains=v.readback == "naive",
         upload=v.upload,
         synced=synced and not v.workers,
+        threads=v.threaded,
     )

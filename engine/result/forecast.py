@@ -72,4 +72,23 @@ def first_fix(rungs: tuple[RungForecast, ...], p: ProbeCosts, syncs: tuple[SyncF
     return (
         f"Try {enough.name} first: forecast {enough.speedup:.2f}x, its period then set by {enough.bound}"
         + (f"; {best.name} goes to {best.speedup:.2f}x." if best.name != enough.name else ".")
+        + _threads_or_processes(rungs, p)
+    )
+
+
+def _threads_or_processes(rungs: tuple[RungForecast, ...], p: ProbeCosts) -> str:
+    """Where both were forecast, which serves this post better and why: its GIL share."""
+    threads = next((r for r in rungs if r.name.startswith("threads")), None)
+    pool = next((r for r in rungs if r.name.startswith("pool")), None)
+    if threads is None or pool is None or p.gil_share is None:
+        return ""
+    held = f"its post holds the GIL for {p.gil_share:.0%} of its C"
+    if threads.speedup >= pool.speedup * 0.95:
+        return (
+            f" Threads serve it as well as processes ({threads.name} {threads.speedup:.2f}x, "
+            f"{pool.name} {pool.speedup:.2f}x): {held}, and threads need no pickling."
+        )
+    return (
+        f" Processes, not threads ({pool.name} {pool.speedup:.2f}x, {threads.name} "
+        f"{threads.speedup:.2f}x): {held}."
     )

@@ -81,6 +81,25 @@ def ladder(on_gpu: bool, workers: int, precise: bool = True) -> tuple[Variant, .
     return tuple(rungs)
 
 
+def diagnosis(on_gpu: bool, workers: int) -> tuple[Variant, ...]:
+    """A diagnosis's rungs as its probe usually sizes them: the ladder below its own precision,
+    with a pool of threads beside the pool of processes (threads first: they need no pickling)."""
+    rungs = list(ladder(on_gpu, workers, precise=False))
+    rungs.insert(3, Variant.of(depth=2, workers=workers, readback="pinned", post_in="threads"))
+    return tuple(rungs)
+
+
+def threads_or_processes(workers: int) -> tuple[Variant, ...]:
+    """The same post-processing in k threads of the launching process and in k processes, beside
+    the deque that runs it inline: which one a loop's post-processing is served by."""
+    return (
+        READ_BASELINE,
+        Variant.of(depth=2, readback="pinned"),
+        Variant.of(depth=2, workers=workers, readback="pinned", post_in="threads"),
+        Variant.of(depth=2, workers=workers, readback="pinned"),
+    )
+
+
 def readbacks() -> tuple[Variant, ...]:
     return (
         READ_BASELINE,
@@ -203,6 +222,13 @@ SETS: dict[str, VariantSet] = {
             lambda _depth, _gpu, _cores: pools(),
         ),
         VariantSet(
+            "threads",
+            "threads or processes",
+            "pinned (post-processing inline), threadsK (in K threads of the launching process: no "
+            "pickling, one GIL) and poolK (in K processes), K sized to the box, against serial",
+            lambda _depth, gpu, cores: threads_or_processes(box_workers(cores, gpu)),
+        ),
+        VariantSet(
             "graphs",
             "CUDA Graphs (GPU)",
             "serial and deque with eager launches, serial-graphs and deque-graphs with CUDA Graph "
@@ -234,7 +260,7 @@ SETS: dict[str, VariantSet] = {
             "diagnose: forecast, then measure",
             "probe the loop, forecast every rung (naive, pinned, a pool sized to the probe and the "
             "box's cores, CUDA Graphs) with its formula, then measure each and show the error",
-            lambda _depth, gpu, cores: ladder(gpu, box_workers(cores, gpu), precise=False),
+            lambda _depth, gpu, cores: diagnosis(gpu, box_workers(cores, gpu)),
             probed=True,
         ),
         VariantSet(

@@ -31,6 +31,10 @@ MAX_WORKERS = 64
 # device's pace, so they are fill, not the pool's steady period.
 POOL_BACKLOG = 2
 MAX_DEPTH = 64
+# Where a pool's post-processing runs: k processes (each its own GIL, the output pickled over a
+# pipe), or k threads of the launching process (no pickling, one GIL: they pay only where the
+# post-processing releases it, as numpy, PIL, JPEG and torch operators do).
+POST_IN = ("processes", "threads")
 # The three loop shapes; a variant's shape follows from its depth and workers.
 SERIAL, DEQUE, POOL = "serial", "deque", "pool"
 
@@ -45,6 +49,7 @@ class Variant:
     precision: str = ""  # "" runs the workload's precision; bf16 runs a bf16 copy of the model
     upload: str = "none"  # how each batch's input reaches the device: none, pageable, pinned or side
     prefetch: int = 0  # processes making inputs ahead (DataLoader-style); 0: the launching thread does
+    post_in: str = "processes"  # with workers: processes, or threads of the launching process
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
@@ -73,6 +78,10 @@ class Variant:
             raise WorkloadError("prefetch", self.prefetch, f"a whole number from 0 to {MAX_WORKERS}")
         if self.upload not in UPLOADS:
             raise WorkloadError("upload", self.upload, "one of " + ", ".join(UPLOADS))
+        if self.post_in not in POST_IN:
+            raise WorkloadError("post_in", self.post_in, "one of " + ", ".join(POST_IN))
+        if self.post_in == "threads" and not self.workers:
+            raise WorkloadError("post_in", self.post_in, "processes where there is no pool (workers 0)")
         if self.workers and self.depth != 2:
             raise WorkloadError("depth", self.depth, "2 with a pool: one batch computes while one is read")
 
@@ -86,10 +95,11 @@ class Variant:
         precision: str = "",
         upload: str = "none",
         prefetch: int = 0,
+        post_in: str = "processes",
     ) -> Variant:
         """The loop with these settings, under its one name."""
-        name = name_of(depth, workers, readback, launch, precision, upload, prefetch)
-        return cls(name, depth, workers, readback, launch, precision, upload, prefetch)
+        name = name_of(depth, workers, readback, launch, precision, upload, prefetch, post_in)
+        return cls(name, depth, workers, readback, launch, precision, upload, prefetch, post_in)
 
     @property
     def shape(self) -> str:
@@ -108,7 +118,7 @@ class Variant:
         """What a person reads beside the name: the loop in a few words."""
         parts = [self.shape if self.shape != DEQUE or self.depth == 2 else f"deque, depth {self.depth}"]
         if self.workers:
-            parts = [f"pool of {self.workers}"]
+            parts = [f"pool of {self.workers}" if not self.threaded else f"{self.workers} threads"]
         if self.readback != "none":
             parts.append(f"{self.readback} readback")
         if self.launch == "graph":
@@ -120,6 +130,11 @@ class Variant:
         if self.prefetch:
             parts.append(f"{self.prefetch} prefetching")
         return " + ".join(parts)
+
+    @property
+    def threaded(self) -> bool:
+        """Whether its pool is threads of the launching process rather than processes."""
+        return self.post_in == "threads"
 
     @property
     def uploads(self) -> bool:
@@ -146,13 +161,15 @@ def name_of(
     precision: str = "",
     upload: str = "none",
     prefetch: int = 0,
+    post_in: str = "processes",
 ) -> str:
     """The one name of a loop shape. A readback on the serial loop or the pool keeps its name (the
     ladder's rungs all read back, so the name says what each rung adds); on the deque it is the
     name, because the naive read is the trap and the pinned one its fix. The pool with graph
     launches is the ladder's "graphs". A rung of its own precision says so last: "graphs-bf16". An
     upload is named by how it travels: the deque's is its name ("side-in"), any other loop's a part
-    of it ("serial-pageable-in"); so is a prefetching pool ("prefetch2", "pool8-prefetch2")."""
+    of it ("serial-pageable-in"); so is a prefetching pool ("prefetch2", "pool8-prefetch2"). A pool
+    of threads is "threads4", with graphs "threads4-graphs"."""
     tail = f"-{precision}" if precision else ""
     up = "-".join(
         x
@@ -160,6 +177,9 @@ def name_of(
         if x
     )
     graphs = launch == "graph"
+    if workers and post_in == "threads":
+        base = "-".join(x for x in (f"threads{workers}", "graphs" if graphs else "", up) if x)
+        return base + tail
     if workers:
         return "-".join(x for x in ("graphs" if graphs else f"pool{workers}", up) if x) + tail
     if depth == 1:

@@ -25,11 +25,13 @@ def ideal_harness(
     x_ms: float = 0,
     pre_ms: float = 0,
     prefetch: int = 0,
+    h: float = 1.0,
     **device: Any,
 ) -> Harness:
     """A device of G and L on a fake clock (G at bf16 of its own, X to copy an input), post-processing
     of exactly C,
-    a pool of k workers, pre-processing of exactly P with `prefetch` processes to do it ahead,
+    a pool of k workers (processes; threads whose posts hold the GIL for h of C),
+    pre-processing of exactly P with `prefetch` processes to do it ahead,
     and a box of `cores` (by default one more than the pool: a box-sized
     pool is then the pool given)."""
     clock = FakeClock()
@@ -46,7 +48,9 @@ def ideal_harness(
     box = cores if cores is not None else workers + 1
     pre = fixed_post(clock, round(pre_ms * MS)) if pre_ms else None
     ahead = FakePool(clock, prefetch, round(pre_ms * MS)) if prefetch else None
-    return Harness(ideal, fixed_post(clock, round(c_ms * MS)), clock, pool, box, pre, ahead)
+    gil = round(h * c_ms * MS)
+    threads = FakePool(clock, workers, round(c_ms * MS), gil_ns=gil) if workers else None
+    return Harness(ideal, fixed_post(clock, round(c_ms * MS)), clock, pool, box, pre, ahead, threads)
 
 
 def ideal_compare(workload: Workload, rounds: Any, *, progress: Any = None, **spec: Any) -> Comparison:

@@ -50,15 +50,27 @@ def test_every_rung_is_forecast_exactly() -> None:
     assert (f.probe.g_ms, f.probe.l_ms, f.probe.c_ms, f.probe.r_ms) == (10.0, 2.0, 24.0, 0.0)
     assert f.probe.serial_period_ms == 34.0 and f.probe.graph_l_ms == 0.05
     assert f.probe.pool_c_ms == 24.0  # one worker, timed alone in the trial
-    assert f.workers == 4 and c.variant_names == ["serial", "naive", "pinned", "pool4", "graphs"]
-    expected = {"naive": 1.0, "pinned": 1360 / 1048, "pool4": 1360 / 424, "graphs": 1360 / 424}
+    assert f.probe.gil_share == 1.0  # the fixed post holds the fake clock, as pure Python holds the GIL
+    names = ["serial", "naive", "pinned", "threads2", "pool4", "graphs"]
+    assert f.workers == 4 and c.variant_names == names
+    expected = {
+        "naive": 1.0,
+        "pinned": 1360 / 1048,
+        # max(G, L + hC, C / 2) = 26 ms, the deque's period with h = 1; a pool's fill and drain
+        "threads2": 1360 / 1046,
+        "pool4": 1360 / 424,
+        "graphs": 1360 / 424,
+    }
     for r in checks(c):
         assert r.forecast == pytest.approx(expected[r.name], abs=1e-12), r.name
         assert r.measured == pytest.approx(r.forecast, abs=1e-12), r.name
         assert r.rule == pytest.approx(r.forecast, abs=1e-12), r.name  # nothing moved after the probe
         assert r.close
     assert f.first_fix.startswith("Try pool4 first: forecast 3.21x")
-    assert "within 5%: 4 of 4 rungs" in "\n".join(format_checks(c))
+    assert f.first_fix.endswith(
+        "Processes, not threads (pool4 3.21x, threads2 1.30x): its post holds the GIL for 100% of its C."
+    )
+    assert "within 5%: 5 of 5 rungs" in "\n".join(format_checks(c))
 
 
 def test_the_pool_is_sized_to_the_cores_there_are() -> None:
@@ -90,7 +102,8 @@ def loop_harness(loop_of: Any, cores: int = 9) -> Harness:
     clock = FakeClock()
     loop = loop_of(clock)
     dev = IdealDevice(clock, g_ns=10 * MS, l_ns=2 * MS, graph_l_ns=MS // 20, loop=loop)
-    return Harness(dev, None, clock, FakePool(clock, 8, 24 * MS), cores)
+    threads = FakePool(clock, 8, 24 * MS, gil_ns=24 * MS)  # a post that holds the GIL throughout
+    return Harness(dev, None, clock, FakePool(clock, 8, 24 * MS), cores, threads=threads)
 
 
 def good(clock: FakeClock, **changes: Any) -> Loop:
@@ -109,14 +122,14 @@ class Batch:
 def test_a_loop_on_the_ideal_device_runs_its_own_post_processing() -> None:
     c = diagnosed(loop_harness(good), Workload(steps=40, warmup_steps=1, loop="mine"))
     assert c.workload.loop == "mine"
-    assert all(r.close for r in checks(c)) and len(checks(c)) == 4
+    assert all(r.close for r in checks(c)) and len(checks(c)) == 5
 
 
 def test_an_uncapturable_forward_loses_the_graph_rung_only() -> None:
     c = diagnosed(loop_harness(lambda clock: good(clock, graphs=False)), Workload(steps=40, loop="mine"))
     f = c.forecast
     assert f is not None
-    assert c.variant_names == ["serial", "naive", "pinned", "pool4"]
+    assert c.variant_names == ["serial", "naive", "pinned", "threads2", "pool4"]
     (why,) = [s for s in f.skipped if s.rung == "graphs"]
     assert "cannot be captured as a CUDA Graph" in why.reason and "\n" not in why.reason
 
@@ -129,7 +142,7 @@ def test_an_unpicklable_post_loses_the_pool_and_keeps_graphs_inline() -> None:
     c = diagnosed(loop_harness(unpicklable), Workload(steps=40, loop="mine"))
     f = c.forecast
     assert f is not None
-    assert c.variant_names == ["serial", "naive", "pinned", "pinned-graphs"]
+    assert c.variant_names == ["serial", "naive", "pinned", "threads2", "pinned-graphs"]
     (why,) = [s for s in f.skipped if s.rung == "pool"]
     assert why.reason.startswith("loop mine: its post-processing cannot be sent to a pool worker")
     assert all(r.close for r in checks(c))  # the other rungs are still forecast exactly

@@ -43,7 +43,9 @@ def _ideal_wall_ms(costs: Costs, v: Variant, steps: int) -> float:
     read = device.read if v.readback != "none" else None
     kwargs = {"clock": clock, "read": read, "upload": v.upload, "inputs": inputs}
     if v.workers:
-        run = run_pool(device, FakePool(clock, v.workers, round(costs.c_ms * MS)), steps, v.workers, **kwargs)
+        gil = round(costs.h * costs.c_ms * MS) if v.threaded else 0
+        pool = FakePool(clock, v.workers, round(costs.c_ms * MS), gil_ns=gil)
+        run = run_pool(device, pool, steps, v.workers, **kwargs)
     else:
         run = run_loop(device, fixed_post(clock, round(costs.c_ms * MS)), steps, v.depth, **kwargs)
     return (run.end_ns - run.start_ns) / MS
@@ -57,6 +59,7 @@ def _random_variant(rng: random.Random, costs: Costs) -> Variant:
         readback=rng.choice(("none", "naive", "pinned")),
         upload=rng.choice(("none", "pageable", "pinned", "side")),
         prefetch=rng.choice((0, 0, 2)) if costs.p_ms else 0,
+        post_in=rng.choice(("processes", "threads")) if workers else "processes",
     )
 
 
@@ -64,7 +67,10 @@ def test_the_block_schedule_is_the_loop_the_ideal_device_runs():
     rng = random.Random(7)
     for _ in range(400):
         costs = Costs(
-            *(rng.choice(CHOICES) for _ in range(3)), x_ms=rng.choice(CHOICES), p_ms=rng.choice(CHOICES)
+            *(rng.choice(CHOICES) for _ in range(3)),
+            x_ms=rng.choice(CHOICES),
+            p_ms=rng.choice(CHOICES),
+            h=rng.choice((0.0, 0.5, 1.0)),
         )
         v = _random_variant(rng, costs)
         costs = costs.but(x_ms=costs.x_ms if v.uploads else 0.0)
@@ -85,6 +91,7 @@ def test_every_variant_of_every_named_set_has_a_closed_form_that_is_its_long_run
                 r_ms=rng.choice((0.0, 1.0, 3.0)),
                 s_ms=rng.choice((0.0, 0.5, 2.0)) if v.workers else 0.0,
                 p_ms=rng.choice(CHOICES) if SETS[name].needs_pre or rng.random() < 0.3 else 0.0,
+                h=rng.choice((0.0, 0.25, 0.5, 1.0)),
             )
             t = terms_of(v, costs)
             rule = steady(t)
@@ -138,7 +145,7 @@ def test_costs_refuse_what_is_not_a_time():
 
 
 def test_every_letter_means_one_thing():
-    assert list(LETTERS) == ["P", "X", "L", "G", "R", "S", "C", "k", "m", "n"]
+    assert list(LETTERS) == ["P", "X", "L", "G", "R", "S", "C", "h", "k", "m", "n"]
     assert len(set(LETTERS.values())) == len(LETTERS)
 
 

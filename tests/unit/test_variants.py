@@ -209,7 +209,16 @@ def test_one_loop_has_one_name_in_every_set():
     for s in SETS.values():
         for gpu in (True, False):
             for v in s.variants(2, gpu):
-                settings = (v.depth, v.workers, v.readback, v.launch, v.precision, v.upload, v.prefetch)
+                settings = (
+                    v.depth,
+                    v.workers,
+                    v.readback,
+                    v.launch,
+                    v.precision,
+                    v.upload,
+                    v.prefetch,
+                    v.post_in,
+                )
                 assert v.name == name_of(*settings)
                 assert seen.setdefault(v.name, settings) == settings or v.is_serial, v.name
     assert {

@@ -268,7 +268,7 @@ def test_show_of_a_run_not_stored_says_where_it_looked_and_exits_1(own_history):
         (
             ["compare", "--variants", "graphs", "--device", "cpu"],
             "--variants: variants='graphs' is not allowed: one of pair, ladder, readback, depth, pool, "
-            "prefetch, diagnose, sweep: graphs needs a CUDA GPU",
+            "threads, prefetch, diagnose, sweep: graphs needs a CUDA GPU",
         ),
         (["sweep", "--ratios", "1,x"], "--ratios: ratios='1,x' is not allowed: comma-separated numbers"),
         (["sweep", "--ratios", "0.01"], "--ratios: ratios='0.01' is not allowed"),

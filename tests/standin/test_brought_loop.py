@@ -186,7 +186,7 @@ def test_a_package_loop_runs_on_the_standin_at_its_own_batch_and_shared_state_is
     assert c.workload.batch_size == 3 and c.variant_names[:3] == ["serial", "naive", "pinned"]
     # The pair's deque leaves each output on the device, so a loop's post would get nothing.
     with pytest.raises(
-        WorkloadError, match="^variants='pair' .*reads the output back.*: ladder, pool, diagnose"
+        WorkloadError, match="^variants='pair' .*reads the output back.*: ladder, pool, threads, diagnose"
     ):
         execute(w, spec.replace(variants="pair"))
     with pytest.raises(LoopError) as caught:

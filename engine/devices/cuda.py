@@ -27,6 +27,8 @@ from engine.spec.loop import Loop, LoopError
 from engine.spec.workload import Workload
 
 _ALIGN_TRIES = 7
+# Calls of a reduce-overhead forward before it replays: it runs eagerly, then records its graphs.
+COMPILE_WARM_CALLS = 3
 # Pinned buffers kept for outputs in flight: ten for small outputs, fewer for large ones (a
 # segmenter's 350 MB output made ten slots take 3.5 GB of pinned host memory). A slot is reused
 # only after several later batches have been launched, read and handed on.
@@ -70,6 +72,8 @@ class CudaDevice:
         self.launch_mode = "eager"
         self._graph: Any = None
         self._graph_out: Any = None
+        self._compiled: Any = None
+        self.compile_s: float | None = None  # torch.compile's time to a replaying forward; in no period
         self.precision = workload.precision  # the precision the next blocks run at
         # Per precision: (model, inputs, graph, graph's output); the workload's is built now, a
         # rung's own (bf16) when a block first asks for it.
@@ -147,6 +151,8 @@ class CudaDevice:
         self._use_precision(precision or self.workload.precision)
         if launch == "graph" and self._graph is None:
             self._capture()
+        if launch == "compile" and self._compiled is None:
+            self._compile()
         if upload != "none" and self.loop is not None:
             raise LoopError(self.workload.loop, "a loop uploads its own inputs through its pre(step)")
         self._uploads.prepare(upload, self._inputs, launch, (self._graph, self._graph_out), self._captured_on)
@@ -174,6 +180,7 @@ class CudaDevice:
                 raise DeviceError(oom_message(self.workload, f"while loading the {precision} model")) from exc
             self._kits[precision] = (model, inputs, None, None)
         self.model, self._inputs, self._graph, self._graph_out = self._kits.pop(precision)
+        self._compiled = None  # compiled for the other precision's model
         self.precision = precision
         self._uploads.reset()  # the uploads' buffers are of the other dtype
 
@@ -198,6 +205,35 @@ class CudaDevice:
             raise LoopError(
                 self.workload.loop, f"its forward cannot be captured as a CUDA Graph: {told(exc)}"
             ) from None
+
+    def _compile(self) -> None:
+        """torch.compile the forward with mode="reduce-overhead" and run it until it replays: the
+        first calls trace, compile and record its CUDA Graphs, which takes seconds and is kept out
+        of every block (its time is `compile_s`, shown beside the result). fullgraph=True, so a
+        forward that would break the graph is refused with torch's reason, not run in pieces; a
+        compile that fails loses its rung only, in one line."""
+        torch = self._torch
+        if self.loop is not None and not self.loop.graphs:
+            raise LoopError(
+                self.workload.loop, "its forward cannot be captured as a CUDA Graph (graphs=False)"
+            )
+        if self.loop is not None:
+            self._refuse_syncing_forward()
+        started = time.perf_counter()
+        try:
+            compiled = torch.compile(self.model, mode="reduce-overhead", fullgraph=True)
+            with torch.inference_mode():
+                for _ in range(COMPILE_WARM_CALLS):
+                    compiled(self._inputs)
+            torch.cuda.synchronize(self.device)
+        except torch.cuda.OutOfMemoryError:
+            raise
+        except Exception as exc:
+            torch.cuda.synchronize(self.device)
+            name = self.workload.loop or self.workload.model
+            raise LoopError(name, f"torch.compile failed: {told(exc)}") from None
+        self._compiled = compiled
+        self.compile_s = time.perf_counter() - started
 
     def _captured_on(self, inputs: Any) -> tuple[Any, Any]:
         """A graph of the forward reading `inputs`, and its output."""
@@ -266,6 +302,9 @@ class CudaDevice:
                 fill(self._inputs, batch)
             self._graph.replay()
             return rebuild(self._graph_out, lambda t: t.clone())  # the next replay overwrites it
+        if self._compiled is not None and self.launch_mode == "compile":
+            # Its outputs live in the graphs' own memory, which the next replay reuses.
+            return rebuild(self._compiled(batch), lambda t: t.clone())
         return self.model(batch)
 
     def _checked_output(self, output: Any) -> None:
@@ -352,6 +391,7 @@ class CudaDevice:
         """Free the inputs and the allocator's cached blocks; the cached model stays for reuse."""
         self._inputs = None
         self._graph = self._graph_out = None
+        self._compiled = None
         self._kits.clear()
         self._uploads.reset()
         threads_back(self._threads)

@@ -147,6 +147,29 @@ def gil_trial(post: PostProcess, outputs: list[Any], clock: Callable[[], int]) -
     return h, _median(copies)
 
 
+def _compile_probe(
+    dev: Device, post: PostProcess, clock: Callable[[], int], skipped: list[Skipped]
+) -> tuple[float, float, float] | None:
+    """torch.compile's forward (reduce-overhead) compiled and replayed: its G, L and compile time,
+    or None with the reason in `skipped`. The compile runs here, before any block, and its
+    seconds are reported, never counted in a period."""
+    try:
+        dev.set_variant("pinned", "compile")
+        dev.start_block()
+        replayed = run_loop(dev, post, PROBE_BATCHES // 2, 1, read=dev.read, clock=clock)
+    except OverlapLabError as exc:
+        skipped.append(Skipped("compile", str(exc)))
+        return None
+    finally:
+        dev.set_variant("pinned", "eager")
+    took = getattr(dev, "compile_s", None)
+    return (
+        _median([s.g_ms for s in replayed.steps]),
+        _median([s.l_ms for s in replayed.steps]),
+        float(took) if took is not None else 0.0,
+    )
+
+
 def _kernels(dev: Device) -> int:
     """CUDA kernels one forward launches, from torch.profiler; -1 off CUDA."""
     if dev.kind != "cuda":
@@ -217,7 +240,8 @@ def diagnose(
             skipped.append(Skipped("graphs", str(exc)))
         finally:
             dev.set_variant("pinned", "eager")
-    else:
+    compiled = _compile_probe(dev, post, clock, skipped) if on_gpu else None
+    if not on_gpu:
         skipped.append(Skipped("graphs", "CUDA Graphs need a CUDA GPU; the CPU stand-in has none"))
     most = cores - 1 - (1 if dev.kind == "standin" else 0)
     pool_c = ship_ms = 0.0
@@ -250,6 +274,7 @@ def diagnose(
         pool_c if not why and most >= 1 else None,
         h,
         thread_ship,
+        *(compiled or (None, None, None)),
     )
     workers = 0
     if why:
@@ -275,6 +300,8 @@ def diagnose(
         variants.append(Variant.of(depth=2, workers=workers, readback="pinned"))
     if graph_g is not None:
         variants.append(Variant.of(depth=2, workers=workers, readback="pinned", launch="graph"))
+    if compiled is not None:
+        variants.append(Variant.of(depth=2, workers=workers, readback="pinned", launch="compile"))
     mine = tuple(f for f in found if "/engine/" not in f"/{f.where}")
     rungs = forecast_rungs(tuple(variants), costs, steps, synced=bool(mine))
     forecast = Forecast(

@@ -45,6 +45,9 @@ class ProbeCosts:
     pool_c_ms: float | None = None  # C in one pool worker, timed alone; None without a pool
     gil_share: float | None = None  # h: the share of C holding the GIL (two threads against one)
     thread_ship_ms: float = 0.0  # S for a thread: copying one output out of the reused buffer
+    compile_g_ms: float | None = None  # torch.compile (reduce-overhead)'s G and L, where it compiled
+    compile_l_ms: float | None = None
+    compile_s: float | None = None  # its compile, to a replaying forward; never in a period
 
     @property
     def h(self) -> float:
@@ -93,7 +96,10 @@ def rung_terms(v: Variant, p: ProbeCosts, synced: bool) -> Terms:
     """A rung's terms from the probe: its own launch mode's G and L, a worker's C in a pool of
     processes, the launching process's own C and the GIL share in a pool of threads."""
     graph = v.launch == "graph" and p.graph_g_ms is not None and p.graph_l_ms is not None
+    compiled = v.launch == "compile" and p.compile_g_ms is not None and p.compile_l_ms is not None
     g, l_ms = (p.graph_g_ms, p.graph_l_ms) if graph else (p.g_ms, p.l_ms)
+    if compiled:
+        g, l_ms = p.compile_g_ms, p.compile_l_ms
     assert g is not None and l_ms is not None
     processes = v.workers and not v.threaded
     costs = Costs(

@@ -22,6 +22,7 @@ class Calibration:
     target_c_ms: float | None = None  # the C aimed at (ms and match_g), or held (fixed duration)
     probe_g_ms: float | None = None  # match_g: G and L of a few batches run alone
     probe_l_ms: float | None = None
+    compile_s: float | None = None  # torch.compile's time to a replaying forward, before the rounds
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Calibration:

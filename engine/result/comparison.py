@@ -8,6 +8,7 @@ knows a variant by name: callers ask for the baseline, the headline, or a varian
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -311,10 +312,10 @@ class Comparison:
             runs=tuple(RunResult.from_dict(r) for r in d["runs"]),
             calibration=Calibration.from_dict(d.get("calibration", {})),
             environment=Environment.from_dict(d.get("environment", {})),
-            telemetry=TelemetryTrace(**d.get("telemetry", {})),
-            stability=Stability(**d.get("stability", {})),
-            contention=Contention(**d.get("contention", {})),
-            provenance=Provenance(**d.get("provenance", {})),
+            telemetry=TelemetryTrace(**_known(TelemetryTrace, d.get("telemetry", {}))),
+            stability=Stability(**_known(Stability, d.get("stability", {}))),
+            contention=Contention(**_known(Contention, d.get("contention", {}))),
+            provenance=Provenance(**_known(Provenance, d.get("provenance", {}))),
             variants=tuple(Variant.from_dict(v) for v in d["variants"]),
             syncs=tuple(SyncFinding(**f) for f in d.get("syncs", [])),
             syncs_checked=bool(d.get("syncs_checked", False)),
@@ -338,6 +339,13 @@ def predict_for(
     """A variant's prediction from the baseline's pooled blocks and its own: every ceiling and
     block limit, a finished result's and a running one's."""
     return prediction_from(base.costs, own.costs, v, baseline, steps)
+
+
+def _known(cls: type, d: dict[str, Any]) -> dict[str, Any]:
+    """A part's fields this version knows: a newer file may add some, which the gate lets pass
+    (its known fields are checked) and this version cannot use."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return {k: v for k, v in d.items() if k in names}
 
 
 def _ratio(a: float, b: float) -> float:

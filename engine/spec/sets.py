@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -86,7 +87,21 @@ def diagnosis(on_gpu: bool, workers: int) -> tuple[Variant, ...]:
     with a pool of threads beside the pool of processes (threads first: they need no pickling)."""
     rungs = list(ladder(on_gpu, workers, precise=False))
     rungs.insert(3, Variant.of(depth=2, workers=workers, readback="pinned", post_in="threads"))
+    if on_gpu:
+        rungs.append(Variant.of(depth=2, workers=workers, readback="pinned", launch="compile"))
     return tuple(rungs)
+
+
+def compiles() -> tuple[Variant, ...]:
+    """The deque's forward three ways: eager, one CUDA Graph captured by hand, and torch.compile
+    with mode="reduce-overhead" (which replays graphs of its own): what compiling buys against
+    capturing by hand, in L and G."""
+    return (
+        BASELINE,
+        Variant.of(depth=2),
+        Variant.of(depth=2, launch="graph"),
+        Variant.of(depth=2, launch="compile"),
+    )
 
 
 def threads_or_processes(workers: int) -> tuple[Variant, ...]:
@@ -247,6 +262,15 @@ SETS: dict[str, VariantSet] = {
             needs_pre=True,
         ),
         VariantSet(
+            "compile",
+            "torch.compile (GPU)",
+            "the deque eager, with a CUDA Graph captured by hand (deque-graphs) and compiled by "
+            "torch.compile's reduce-overhead mode (deque-compiled), against serial; the compile's "
+            "seconds are shown and kept out of every period (GPU only)",
+            lambda _depth, _gpu, _cores: compiles(),
+            gpu_only=True,
+        ),
+        VariantSet(
             "uploads",
             "input uploads (GPU)",
             "each batch's input uploaded from the host, replayed as CUDA Graphs: serial with a pageable "
@@ -304,7 +328,13 @@ def set_for(variants: tuple[Variant, ...]) -> str:
     return ""
 
 
-SLOTS = 9  # colours a chart can tell apart; no named set holds more variants
+SLOTS = 10  # colours a chart can tell apart (ui/charts's palette holds as many)
+
+
+def _family(name: str) -> str:
+    """A box-sized pool of threads is one colour whatever its size: no set holds two of them, and
+    a slot for each of 64 sizes would leave none for the rest."""
+    return re.sub(r"^threads\d+", "threadsK", name)
 
 
 @functools.cache
@@ -314,7 +344,7 @@ def _named_slots() -> dict[str, int]:
     one colour in every set (pinned is pinned in the ladder and in the readbacks) and no two
     variants of one set share one."""
     groups = [
-        [v.name for v in s.variants(2, gpu, cores)]
+        [_family(v.name) for v in s.variants(2, gpu, cores)]
         for s in SETS.values()
         for gpu in (True, False)
         if gpu or not s.gpu_only
@@ -334,7 +364,7 @@ def colour_slots(order: Sequence[str]) -> dict[str, int]:
     in every set; any other (a box-sized pool of another size, a diagnosis's rungs) takes the first
     slot the comparison's other variants leave free."""
     named = _named_slots()
-    out = {n: named[n] for n in order if n in named}
+    out = {n: named[_family(n)] for n in order if _family(n) in named}
     for n in order:
         if n not in out:
             used = set(out.values())

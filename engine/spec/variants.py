@@ -16,7 +16,9 @@ from typing import Any
 from engine.errors import WorkloadError
 
 READBACKS = ("none", "naive", "pinned")
-LAUNCHES = ("eager", "graph")
+# eager; graph: one CUDA Graph captured by hand and replayed per batch; compile: torch.compile with
+# mode="reduce-overhead", whose compiled forward replays CUDA Graphs of its own.
+LAUNCHES = ("eager", "graph", "compile")
 # How each batch's input, made on the host, reaches the device: none keeps one input on the device
 # (the model alone); pageable is `.to(device)` from ordinary memory, which waits for the stream and
 # blocks the host; pinned is a non_blocking copy from pinned memory on the compute stream; side is
@@ -123,6 +125,8 @@ class Variant:
             parts.append(f"{self.readback} readback")
         if self.launch == "graph":
             parts.append("CUDA Graphs")
+        if self.launch == "compile":
+            parts.append("torch.compile")
         if self.precision:
             parts.append(self.precision)
         if self.upload != "none":
@@ -169,19 +173,21 @@ def name_of(
     launches is the ladder's "graphs". A rung of its own precision says so last: "graphs-bf16". An
     upload is named by how it travels: the deque's is its name ("side-in"), any other loop's a part
     of it ("serial-pageable-in"); so is a prefetching pool ("prefetch2", "pool8-prefetch2"). A pool
-    of threads is "threads4", with graphs "threads4-graphs"."""
+    of threads is "threads4", with graphs "threads4-graphs". torch.compile's rungs are named as the
+    graphs ones with "compiled" for "graphs": "compiled", "deque-compiled", "threads4-compiled"."""
     tail = f"-{precision}" if precision else ""
     up = "-".join(
         x
         for x in (f"{upload}-in" if upload != "none" else "", f"prefetch{prefetch}" if prefetch else "")
         if x
     )
-    graphs = launch == "graph"
+    graphs = launch != "eager"
+    word = "compiled" if launch == "compile" else "graphs"
     if workers and post_in == "threads":
-        base = "-".join(x for x in (f"threads{workers}", "graphs" if graphs else "", up) if x)
+        base = "-".join(x for x in (f"threads{workers}", word if graphs else "", up) if x)
         return base + tail
     if workers:
-        return "-".join(x for x in ("graphs" if graphs else f"pool{workers}", up) if x) + tail
+        return "-".join(x for x in (word if graphs else f"pool{workers}", up) if x) + tail
     if depth == 1:
         name = SERIAL
     elif readback != "none":
@@ -190,7 +196,7 @@ def name_of(
         name, up = up, ""
     else:
         name = DEQUE if depth == 2 else f"{DEQUE}{depth}"
-    name = f"{name}-graphs" if graphs else name
+    name = f"{name}-{word}" if graphs else name
     return "-".join(x for x in (name, up) if x) + tail
 
 
@@ -215,6 +221,13 @@ def check_variants(variants: tuple[Variant, ...], on_gpu: bool) -> None:
             if v.launch == "graph":
                 raise WorkloadError(
                     "launch", v.launch, "eager: CUDA Graphs need a CUDA GPU, not the CPU stand-in"
+                )
+            if v.launch == "compile":
+                raise WorkloadError(
+                    "launch",
+                    v.launch,
+                    "eager: torch.compile's reduce-overhead mode replays CUDA Graphs, which need a CUDA "
+                    "GPU, not the CPU stand-in",
                 )
             if v.uploads:
                 raise WorkloadError(

@@ -57,6 +57,14 @@ def format_comparison(c: Comparison) -> str:
         f"device: {env.device or c.device_kind} ({where}); {plural(c.rounds, 'round')} x {w.steps} steps "
         "per variant",
         *([] if w.loop else ["loop iterations per batch as run: " + ", ".join(used_text)]),
+        *(
+            [
+                f"torch.compile: {c.calibration.compile_s:.1f} s to a replaying forward, before the rounds "
+                "(in no period)"
+            ]
+            if c.calibration.compile_s is not None
+            else []
+        ),
         "",
         *(format_checks(c) + [""] if c.forecast is not None else []),
         f"{'':30}{base[:12]:>12}{head[:12]:>12}",

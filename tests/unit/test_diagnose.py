@@ -51,7 +51,7 @@ def test_every_rung_is_forecast_exactly() -> None:
     assert f.probe.serial_period_ms == 34.0 and f.probe.graph_l_ms == 0.05
     assert f.probe.pool_c_ms == 24.0  # one worker, timed alone in the trial
     assert f.probe.gil_share == 1.0  # the fixed post holds the fake clock, as pure Python holds the GIL
-    names = ["serial", "naive", "pinned", "threads2", "pool4", "graphs"]
+    names = ["serial", "naive", "pinned", "threads2", "pool4", "graphs", "compiled"]
     assert f.workers == 4 and c.variant_names == names
     expected = {
         "naive": 1.0,
@@ -60,6 +60,7 @@ def test_every_rung_is_forecast_exactly() -> None:
         "threads2": 1360 / 1046,
         "pool4": 1360 / 424,
         "graphs": 1360 / 424,
+        "compiled": 1360 / 424,  # the ideal device replays a compiled forward as it does a graph
     }
     for r in checks(c):
         assert r.forecast == pytest.approx(expected[r.name], abs=1e-12), r.name
@@ -70,7 +71,7 @@ def test_every_rung_is_forecast_exactly() -> None:
     assert f.first_fix.endswith(
         "Processes, not threads (pool4 3.21x, threads2 1.30x): its post holds the GIL for 100% of its C."
     )
-    assert "within 5%: 5 of 5 rungs" in "\n".join(format_checks(c))
+    assert "within 5%: 6 of 6 rungs" in "\n".join(format_checks(c))
 
 
 def test_the_pool_is_sized_to_the_cores_there_are() -> None:
@@ -122,7 +123,7 @@ class Batch:
 def test_a_loop_on_the_ideal_device_runs_its_own_post_processing() -> None:
     c = diagnosed(loop_harness(good), Workload(steps=40, warmup_steps=1, loop="mine"))
     assert c.workload.loop == "mine"
-    assert all(r.close for r in checks(c)) and len(checks(c)) == 5
+    assert all(r.close for r in checks(c)) and len(checks(c)) == 6
 
 
 def test_an_uncapturable_forward_loses_the_graph_rung_only() -> None:
@@ -132,6 +133,7 @@ def test_an_uncapturable_forward_loses_the_graph_rung_only() -> None:
     assert c.variant_names == ["serial", "naive", "pinned", "threads2", "pool4"]
     (why,) = [s for s in f.skipped if s.rung == "graphs"]
     assert "cannot be captured as a CUDA Graph" in why.reason and "\n" not in why.reason
+    assert any(s.rung == "compile" for s in f.skipped)  # torch.compile replays graphs too
 
 
 def test_an_unpicklable_post_loses_the_pool_and_keeps_graphs_inline() -> None:
@@ -142,7 +144,7 @@ def test_an_unpicklable_post_loses_the_pool_and_keeps_graphs_inline() -> None:
     c = diagnosed(loop_harness(unpicklable), Workload(steps=40, loop="mine"))
     f = c.forecast
     assert f is not None
-    assert c.variant_names == ["serial", "naive", "pinned", "threads2", "pinned-graphs"]
+    assert c.variant_names == ["serial", "naive", "pinned", "threads2", "pinned-graphs", "pinned-compiled"]
     (why,) = [s for s in f.skipped if s.rung == "pool"]
     assert why.reason.startswith("loop mine: its post-processing cannot be sent to a pool worker")
     assert all(r.close for r in checks(c))  # the other rungs are still forecast exactly

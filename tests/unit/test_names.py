@@ -52,6 +52,13 @@ def _every_named_set() -> list[list[str]]:
     ]
 
 
+def test_the_palette_has_a_colour_for_every_slot():
+    from engine.spec.sets import SLOTS
+    from ui.charts import VARIANT_RANGE
+
+    assert len(set(VARIANT_RANGE)) == len(VARIANT_RANGE) >= SLOTS
+
+
 def test_a_variant_keeps_one_colour_in_every_set_and_no_set_shares_one():
     """pinned was the third colour in the ladder and the fourth in the readbacks: one variant, two
     colours on two slides. Its slot is its name's now, whichever set it is in."""

@@ -31,6 +31,7 @@ VARIANT_RANGE = [
     "#d01c8b",
     "#4d4d4d",
     "#a6761d",
+    "#6b8e23",
 ]
 ACTIVITY_SCALE = alt.Scale(
     domain=[

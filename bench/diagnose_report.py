@@ -43,15 +43,19 @@ def loop_rows(c: Comparison) -> list[str]:
     syncs = "; ".join(f"{s.where} `{s.code}`" for s in f.syncs) or "none"
     out = []
     for r in checks(c):
+        span = f"{r.low:.2f} to {r.high:.2f}" if r.low is not None and r.high is not None else "—"
         out.append(
-            f"| {c.workload.loop} | {r.name} | {r.forecast:.2f}x | {r.measured:.2f}x | {r.error:+.1%} | "
-            f"{'yes' if r.close else '**no**'} | {r.formula} |"
+            f"| {c.workload.loop} | {r.name} | {r.forecast:.2f}x | {span}{'' if r.held else ' **out**'} | "
+            f"{r.measured:.2f}x | {r.error:+.1%} | {'yes' if r.close else '**no** (' + r.whose + ')'} | "
+            f"{r.rule:.2f}x{'' if r.rule_close else ' **no**'} | {r.formula} |"
         )
     head = (
         f"| {c.workload.loop} | probe | G {p.g_ms:.2f} | L {p.l_ms:.2f} | C {p.c_ms:.2f} | R {p.r_ms:.2f} | "
         f"serial {p.serial_period_ms:.2f} ms in the probe, {c.baseline_summary.period_ms:.2f} in the "
         f"rounds ({host_moved(c):+.0%}); {p.kernels_per_batch} GPU ops; {p.bytes_per_batch / 1e6:.2f} MB "
-        f"back; syncs: {syncs} |"
+        f"back; h {p.gil_share if p.gil_share is not None else float('nan'):.2f}; "
+        + (f"compile {p.compile_s:.1f} s; " if p.compile_s is not None else "")
+        + f"syncs: {syncs} |"
     )
     return [head, *out]
 
@@ -68,11 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     names = [n for n in args.loops.split(",") if n] or registered_names()
     spec = RunSpec(variants="diagnose", rounds=args.rounds, telemetry="off", save=False)
     rows = [
-        "| loop | rung | forecast | measured | error | within 5% | formula (ms) |",
-        "|---|---|---|---|---|---|---|",
+        "| loop | rung | forecast | interval | measured | error | within 5% | rule on the rounds' costs | "
+        "formula (ms) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     misses, results, failed = [], {}, []
-    close = total = held_close = held_total = 0
+    close = total = held_close = held_total = rule_close = inside = 0
+    widths: list[float] = []
     found_syncs = {}
     for name in names:
         w = Workload(loop=name, steps=args.steps, warmup_steps=3, batch_size=args.batch, device=args.device)
@@ -93,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         for r in checks(c):
             total += 1
             close += r.close
+            rule_close += r.rule_close
+            inside += bool(r.held)
+            widths.append(r.half_width)
             held_total += held
             held_close += held and r.close
             if not r.close:
@@ -105,6 +114,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("\n".join(rows))
     print(f"\nwithin 5%: {close} of {total} rungs ({close / max(total, 1):.0%})")
+    print(
+        f"the rule on the rounds' own costs (the model's error) within 5%: {rule_close} of {total} "
+        f"({rule_close / max(total, 1):.0%})"
+    )
+    widths.sort()
+    median = widths[len(widths) // 2] if widths else float("nan")
+    print(
+        f"the probe's interval held the measured speedup: {inside} of {total} "
+        f"({inside / max(total, 1):.0%}); median half-width {median:.1%}"
+    )
     print(
         f"where the rounds' serial period stayed within 5% of the probe's: {held_close} of {held_total} "
         f"rungs ({held_close / max(held_total, 1):.0%})\n"

@@ -13,6 +13,7 @@ the file and line).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import pickle
 import statistics
@@ -145,6 +146,17 @@ def gil_trial(post: PostProcess, outputs: list[Any], clock: Callable[[], int]) -
         copies.append((clock() - t0) / 1e6)
     h = min(1.0, max(0.0, together / alone - 1.0)) if alone > 0 else 1.0
     return h, _median(copies)
+
+
+def _half_costs(costs: ProbeCosts, half: RunResult) -> ProbeCosts:
+    """The probe's costs as one of its two halves measured them: what the interval is made of."""
+    g = _median([x.g_ms for x in half.steps])
+    l_ms = _median([x.l_ms for x in half.steps])
+    c = _median([x.c_ms for x in half.steps])
+    period = half.period_ms
+    return dataclasses.replace(
+        costs, g_ms=g, l_ms=l_ms, c_ms=c, r_ms=readback_ms(period, g, l_ms, c), serial_period_ms=period
+    )
 
 
 def _compile_probe(
@@ -303,7 +315,9 @@ def diagnose(
     if compiled is not None:
         variants.append(Variant.of(depth=2, workers=workers, readback="pinned", launch="compile"))
     mine = tuple(f for f in found if "/engine/" not in f"/{f.where}")
-    rungs = forecast_rungs(tuple(variants), costs, steps, synced=bool(mine))
+    rungs = forecast_rungs(
+        tuple(variants), costs, steps, synced=bool(mine), halves=tuple(_half_costs(costs, r) for r in halves)
+    )
     forecast = Forecast(
         loop, costs, rungs, tuple(skipped), mine, workers, first_fix(rungs, costs, mine), steps
     )

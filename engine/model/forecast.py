@@ -14,7 +14,7 @@ and block.py), the same rules every comparison is held against.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine.model.block import block_wall_ms
 from engine.model.letters import Costs
@@ -22,6 +22,9 @@ from engine.model.period import steady
 from engine.model.terms import Terms
 from engine.spec.variants import Variant
 
+# The least half-width of a forecast's interval: what three rounds of block walls on a quiet host
+# still move a measured speedup by.
+INTERVAL_FLOOR = 0.03
 POOL_HEADROOM = 0.75  # a pool is sized so that C / k stays below this share of the rest of the period
 
 
@@ -67,6 +70,8 @@ class RungForecast:
     speedup: float  # block-level: baseline wall / this rung's wall for blocks of the run's steps
     formula: str  # the rule, with the probe's numbers in it
     bound: str  # what sets the period
+    low: float | None = None  # the interval the probe's own spread allows; None in older results
+    high: float | None = None
 
 
 def readback_ms(serial_period_ms: float, g_ms: float, l_ms: float, c_ms: float) -> float:
@@ -119,23 +124,46 @@ def _measured_serial(v: Variant, t: Terms) -> bool:
     return v.is_serial or (t.serial and v.launch == "eager")
 
 
+def _speedup(v: Variant, p: ProbeCosts, n: int, synced: bool) -> float:
+    t = rung_terms(v, p, synced)
+    if _measured_serial(v, t):
+        return 1.0
+    wall = block_wall_ms(t, n)
+    return n * p.serial_period_ms / wall if wall > 0 else 1.0
+
+
 def forecast_rungs(
-    variants: tuple[Variant, ...], p: ProbeCosts, steps: int, synced: bool
+    variants: tuple[Variant, ...],
+    p: ProbeCosts,
+    steps: int,
+    synced: bool,
+    halves: tuple[ProbeCosts, ...] = (),
 ) -> tuple[RungForecast, ...]:
     """Each variant's forecast period and block-level speedup against the serial baseline. A rung
     that runs the probe's own loop (serial, a naive read, a hidden sync) is the probe's measured
-    period, exactly 1x; every other rung's block wall comes from the block schedule."""
-    out = []
+    period, exactly 1x; every other rung's block wall comes from the block schedule.
+
+    With the probe's `halves` (its costs before and after its checks), each rung also gets an
+    interval: the forecasts each half's costs give, and the whole probe's, widened by the rounds'
+    own noise (INTERVAL_FLOOR). A host that moved during the probe widens it; a steady one leaves
+    it narrow, so the interval says how far the forecast may be trusted before anything runs."""
+    out = [_one(v, p, max(1, steps), synced) for v in variants]
+    if not halves:
+        return tuple(out)
     n = max(1, steps)
-    for v in variants:
-        t = rung_terms(v, p, synced)
-        if _measured_serial(v, t):
-            why = "measured" if v.is_serial else "serial"
-            formula = f"{why}: the probe's serial period {p.serial_period_ms:.2f} ms"
-            out.append(RungForecast(v.name, p.serial_period_ms, 1.0, formula, steady(t).bound))
-            continue
-        rule = steady(t)
-        wall = block_wall_ms(t, n)
-        speedup = n * p.serial_period_ms / wall if wall > 0 else 1.0
-        out.append(RungForecast(v.name, rule.period_ms, speedup, rule.numbers, rule.bound))
-    return tuple(out)
+    spread = []
+    for v, r in zip(variants, out, strict=True):
+        seen = [r.speedup, *(_speedup(v, h, n, synced) for h in halves)]
+        spread.append(replace(r, low=min(seen) * (1 - INTERVAL_FLOOR), high=max(seen) * (1 + INTERVAL_FLOOR)))
+    return tuple(spread)
+
+
+def _one(v: Variant, p: ProbeCosts, n: int, synced: bool) -> RungForecast:
+    """One rung's forecast from the probe's costs."""
+    t = rung_terms(v, p, synced)
+    if _measured_serial(v, t):
+        why = "measured" if v.is_serial else "serial"
+        formula = f"{why}: the probe's serial period {p.serial_period_ms:.2f} ms"
+        return RungForecast(v.name, p.serial_period_ms, 1.0, formula, steady(t).bound)
+    rule = steady(t)
+    return RungForecast(v.name, rule.period_ms, _speedup(v, p, n, synced), rule.numbers, rule.bound)

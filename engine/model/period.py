@@ -56,14 +56,14 @@ def _words(kind: str, name: str, t: Terms) -> str:
         return "GPU-bound (G)"
     if kind == "X":
         return "copy-bound (X)"
+    if kind == "L" and t.threads and c.h * c.c_ms > c.l_ms:
+        return "GIL-bound (L + hC)"
     if kind == "L":
         return "launch-bound (L)"
     if kind == "LC":
         return "launch-bound (L)" if c.l_ms > c.c_ms else "host-bound (L + C)"
     if kind == "pool":
         return f"pool-bound (C / {t.workers})"
-    if kind == "L" and t.threads and c.h * c.c_ms > c.l_ms:
-        return "GIL-bound (L + hC)"
     if kind == "chain":
         return f"copy, launch and compute in turn ({name})"
     if kind == "P":

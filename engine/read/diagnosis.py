@@ -29,6 +29,36 @@ class RungCheck:
     formula: str
     bound: str
     rule: float  # the same rule on the costs the rounds measured: what the forecast misses for the host
+    low: float | None = None  # the forecast's interval, from the probe's own spread
+    high: float | None = None
+
+    @property
+    def held(self) -> bool | None:
+        """Whether the interval holds the measured speedup; None for a result kept without one."""
+        if self.low is None or self.high is None or math.isnan(self.measured):
+            return None
+        return self.low <= self.measured <= self.high
+
+    @property
+    def half_width(self) -> float:
+        """Half the interval's width, as a share of the forecast."""
+        if self.low is None or self.high is None or self.forecast <= 0:
+            return float("nan")
+        return (self.high - self.low) / 2 / self.forecast
+
+    @property
+    def rule_close(self) -> bool:
+        """Whether the rule on the rounds' own costs is within CLOSE of the measured speedup: the
+        model's own error, with the host's drift since the probe taken out."""
+        return self.rule > 0 and abs(self.measured / self.rule - 1) <= CLOSE
+
+    @property
+    def whose(self) -> str:
+        """Whose miss a miss is: the model's where its rule misses on the rounds' own costs too,
+        the host's where that rule holds and only the probe's costs were off."""
+        if self.close:
+            return ""
+        return "the host's" if self.rule_close else "the model's"
 
     @property
     def error(self) -> float:
@@ -50,7 +80,11 @@ def checks(c: Comparison) -> list[RungCheck]:
         r = f.rung(v.name)
         if r is not None:
             measured = c.speedup_of(v.name)
-            out.append(RungCheck(v.name, v.label, r.speedup, measured, r.formula, r.bound, rule(c, v.name)))
+            out.append(
+                RungCheck(
+                    v.name, v.label, r.speedup, measured, r.formula, r.bound, rule(c, v.name), r.low, r.high
+                )
+            )
     return out
 
 
@@ -66,6 +100,7 @@ def rule(c: Comparison, name: str) -> float:
     b, own, v = c.baseline_summary, c.summary_of(name), c.variant(name)
     g, l_ms, cc, period = b.g.p50, b.l.p50, b.c.p50, b.period_ms
     graph = v.launch == "graph"
+    compiled = v.launch == "compile"
     costs = dataclasses.replace(
         f.probe,
         g_ms=g,
@@ -75,7 +110,9 @@ def rule(c: Comparison, name: str) -> float:
         serial_period_ms=period,
         graph_g_ms=own.g.p50 if graph else f.probe.graph_g_ms,
         graph_l_ms=own.l.p50 if graph else f.probe.graph_l_ms,
-        pool_c_ms=own.c.p50 if v.workers else f.probe.pool_c_ms,
+        pool_c_ms=own.c.p50 if v.workers and not v.threaded else f.probe.pool_c_ms,
+        compile_g_ms=own.g.p50 if compiled else f.probe.compile_g_ms,
+        compile_l_ms=own.l.p50 if compiled else f.probe.compile_l_ms,
     )
     return forecast_rungs((v,), costs, c.workload.steps, bool(f.syncs))[0].speedup
 
@@ -97,9 +134,14 @@ def miss_reasons(c: Comparison, name: str) -> list[str]:
         out.append(_moved("the serial period", p.serial_period_ms, base.period_ms, c.baseline.name))
     v = c.variant(name)
     for what, probe, now in (("C", p.c_ms, own.c.mean), ("G", p.g_ms, own.g.mean)):
-        if what == "G" and v.launch != c.baseline.launch:
+        if what == "G" and v.launch == "graph":
             probe = p.graph_g_ms if p.graph_g_ms is not None else probe
-        if probe > 0.05 and abs(now / probe - 1) > CLOSE:
+        if what == "G" and v.launch == "compile":
+            probe = p.compile_g_ms if p.compile_g_ms is not None else probe
+        if what == "C" and v.threaded:
+            continue  # a thread's C is its wall, GIL waits included: not the probe's C
+        # A change worth a sentence moves the period: under 2% of it is noise in any rung's words.
+        if probe > 0 and abs(now / probe - 1) > CLOSE and abs(now - probe) >= 0.02 * p.serial_period_ms:
             out.append(_moved(what, probe, now, name))
     out += shortfall_reasons(c, name)
     return out or ["no measured cost moved by more than 5% since the probe: the schedule itself differed"]

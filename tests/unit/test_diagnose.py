@@ -25,10 +25,13 @@ from engine.devices.ideal import FakeClock, FakePool, IdealDevice
 from engine.errors import OverlapLabError
 from engine.measure.diagnose import pickle_problem
 from engine.measure.protocol import Harness, compare
+from engine.model.forecast import ProbeCosts, forecast_rungs
 from engine.read.diagnosis import checks
 from engine.result.comparison import Comparison
+from engine.result.forecast import first_fix
 from engine.spec.loop import Loop, LoopError
 from engine.spec.run_spec import RunSpec
+from engine.spec.variants import Variant
 from engine.spec.workload import Workload
 from engine.words.diagnosis import format_checks
 from tests.kits.ideal import MS, ideal_harness
@@ -66,7 +69,9 @@ def test_every_rung_is_forecast_exactly() -> None:
         assert r.forecast == pytest.approx(expected[r.name], abs=1e-12), r.name
         assert r.measured == pytest.approx(r.forecast, abs=1e-12), r.name
         assert r.rule == pytest.approx(r.forecast, abs=1e-12), r.name  # nothing moved after the probe
-        assert r.close
+        assert r.close and r.whose == ""
+        # Both probe halves saw the same costs: the interval is the rounds' own noise floor only.
+        assert r.held and r.half_width == pytest.approx(0.03, abs=1e-12), r.name
     assert f.first_fix.startswith("Try pool4 first: forecast 3.21x")
     assert f.first_fix.endswith(
         "Processes, not threads (pool4 3.21x, threads2 1.30x): its post holds the GIL for 100% of its C."
@@ -202,3 +207,27 @@ def test_a_loop_name_is_checked_before_anything_is_imported() -> None:
         with pytest.raises(OverlapLabError, match="^loop="):
             Workload(loop=bad)
     assert Workload(loop="pkg.mod:make").loop == "pkg.mod:make"
+
+
+def test_threads_are_forecast_from_the_posts_gil_share() -> None:
+    """h = 1 (pure Python): the launching thread waits out every post, so threads are the deque.
+    h = 0 (numpy, PIL): threads divide C as processes do, and need no pickling, so the first fix
+    names them; the sentence says which serves the post, and why."""
+    probe = ProbeCosts(10.0, 2.0, 24.0, 0.0, 36.0, pool_c_ms=24.0, ship_ms=0.5, cores=9, gil_share=1.0)
+    rungs = (
+        Variant.of(readback="pinned"),
+        Variant.of(depth=2, readback="pinned"),
+        Variant.of(depth=2, workers=4, readback="pinned", post_in="threads"),
+        Variant.of(depth=2, workers=4, readback="pinned"),
+    )
+    held = {r.name: r for r in forecast_rungs(rungs, probe, 40, False)}
+    assert held["threads4"].period_ms == held["pinned"].period_ms == 26.0
+    assert held["threads4"].bound == "GIL-bound (L + hC)"
+    free = {r.name: r for r in forecast_rungs(rungs, dataclasses.replace(probe, gil_share=0.0), 40, False)}
+    assert free["threads4"].period_ms == free["pool4"].period_ms == 10.0
+    assert free["threads4"].speedup > free["pool4"].speedup  # no hand-over to another process
+    fix = first_fix(tuple(free.values()), dataclasses.replace(probe, gil_share=0.0), ())
+    assert fix.startswith("Try threads4 first")
+    assert "Threads serve it as well as processes" in fix and "0% of its C" in fix
+    fix = first_fix(tuple(held.values()), probe, ())
+    assert fix.startswith("Try pool4 first") and "Processes, not threads" in fix and "100% of its C" in fix

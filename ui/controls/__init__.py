@@ -26,6 +26,7 @@ from engine.api import (
     PRESET_CASE,
     PRESET_NOTES,
     PRESETS,
+    SETS,
     OverlapLabError,
     RunSpec,
     Workload,
@@ -162,6 +163,20 @@ def _on_loop() -> None:
     _on_field()
 
 
+def _threaded(set_name: str) -> bool:
+    return any(v.threaded for v in SETS[set_name].variants(2, True, 4))
+
+
+def _on_compare() -> None:
+    """A set with a pool of threads runs fixed work: the engine refuses a hold of fixed duration
+    there, which would make threads look free."""
+    chosen = st.session_state[run_controls.KEYS["variants"]]
+    loop = st.session_state[_key("loop")]
+    if _threaded(chosen) and not loop and st.session_state[_key("cpu_fixed")] == "duration":
+        st.session_state[_key("cpu_fixed")] = "work"
+        _on_field()
+
+
 def _on_field() -> None:
     name = st.session_state.preset
     if name != CUSTOM and read_values() != PRESETS[name].to_dict():
@@ -227,7 +242,7 @@ def _loop_choice(disabled: bool) -> bool:
 
 
 def _render(disabled: bool, devices: list[str], on_gpu: bool) -> Workload | None:
-    spec = run_controls.render_choice(disabled, runs_on_gpu(on_gpu))
+    spec = run_controls.render_choice(disabled, runs_on_gpu(on_gpu), _on_compare)
     st.selectbox(
         "Preset",
         [*PRESETS, CUSTOM],
@@ -263,6 +278,7 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> Workload | None
         help="  \n".join(f"**{WORK_LABELS[k]}**: {v}" for k, v in CPU_WORK_HELP.items()),
     )
     kind = st.session_state[_key("cpu_work")]
+    threads = spec is not None and _threaded(spec.variants)
     st.radio(
         FIELDS["cpu_fixed"].label,
         CPU_FIXED_KINDS,
@@ -271,9 +287,14 @@ def _render(disabled: bool, devices: list[str], on_gpu: bool) -> Workload | None
         format_func=FIXED_LABELS.__getitem__,
         help="  \n".join(f"**{FIXED_LABELS[k]}**: {v}" for k, v in CPU_FIXED_HELP.items())
         + "  \nReal post-processing is fixed work; a talk needs a speedup the schedule decides.",
-        disabled=disabled or kind == "article" or mine,
+        disabled=disabled or kind == "article" or mine or threads,
         on_change=_on_field,
     )
+    if threads and not mine:
+        st.caption(
+            "Fixed work with threads: a hold of fixed duration ends on the clock however little of it "
+            "held the GIL, so threads would look free."
+        )
     _number("cpu_iterations", disabled or mine or kind not in ("loop", "article"), whole=True)
     _number("cpu_ms", disabled or mine or kind != "ms", whole=False)
     _number("cpu_g_ratio", disabled or mine or kind != "match_g", whole=False)

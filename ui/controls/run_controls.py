@@ -8,6 +8,7 @@ itself, so the lab cannot allow what the engine refuses. Widget values live in s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -53,7 +54,9 @@ def spec() -> RunSpec:
     )
 
 
-def render_choice(disabled: bool, on_gpu: bool) -> RunSpec | None:
+def render_choice(
+    disabled: bool, on_gpu: bool, on_change: Callable[[], None] | None = None
+) -> RunSpec | None:
     """The Compare control first: it decides which of the other settings apply. Returns the spec,
     or None after saying under the control why this device cannot run it."""
     field = RUN_FIELDS["variants"]
@@ -63,6 +66,7 @@ def render_choice(disabled: bool, on_gpu: bool) -> RunSpec | None:
         key=KEYS["variants"],
         disabled=disabled,
         format_func=lambda name: SETS[name].label,
+        on_change=on_change,
         help="  \n".join(f"**{s.label}**: {s.help}" for s in SETS.values())
         + "  \nEvery variant is measured against the same serial baseline, in rotating rounds.",
     )

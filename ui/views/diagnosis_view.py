@@ -37,6 +37,16 @@ def render(c: Comparison, look: Look) -> None:
         f"The probe: {p.batches} serial batches with the pinned readback. G {p.g_ms:.2f} ms, L "
         f"{p.l_ms:.2f} ms, R {p.r_ms:.2f} ms, C {p.c_ms:.2f} ms; {size_text(p.bytes_per_batch)} read "
         f"back a batch{ops}."
+        + (
+            f" h {p.gil_share:.2f}: {p.gil_share:.0%} of C holds the GIL (two threads at once against one)."
+            if p.gil_share is not None
+            else ""
+        )
+        + (
+            f" torch.compile took {p.compile_s:.1f} s, before any block and in no period."
+            if p.compile_s is not None
+            else ""
+        )
     )
     frame = pd.DataFrame(check_rows(c))
     if not frame.empty:
@@ -45,19 +55,29 @@ def render(c: Comparison, look: Look) -> None:
         )
         rows = checks(c)
         close = sum(r.close for r in rows)
+        spans = [r for r in rows if r.held is not None]
+        inside = (
+            f" The interval from the probe's two halves held {sum(bool(r.held) for r in spans)} of "
+            f"{len(spans)}."
+            if spans
+            else ""
+        )
         st.caption(
-            f"Bars: measured speedup over {c.baseline.name}. Ticks: the forecast, written from the probe "
-            f"before any rung ran. {close} of {len(rows)} rungs within {CLOSE:.0%}. The table's 'rule on "
-            "the rounds' costs' applies the same formula to what the rounds measured: where it is close "
-            "and the forecast is not, the rule held and the host moved after the probe. The card's ceiling "
-            "is the shape's best from the baseline's G, L and C alone; the forecast also counts X, the copy "
-            "home, and the traps (a naive read, a sync) that keep a rung serial."
+            f"Bars: measured speedup over {c.baseline.name}. Ticks: the forecast, written from the "
+            f"probe before any rung ran. {close} of {len(rows)} rungs within {CLOSE:.0%}.{inside} "
+            "The table's 'rule on the rounds' costs' applies the same formula to what the rounds "
+            "measured: where it is close and the forecast is not, the rule held and the host moved "
+            "after the probe (the host's miss); where it misses too, the miss is the model's. The "
+            "card's ceiling is the shape's best from the baseline's G, L and C alone; the forecast "
+            "also counts X, the copy home, and the traps (a naive read, a sync) that keep a rung serial."
         )
         st.dataframe(
             frame,
             hide_index=True,
             column_config={
                 "forecast": st.column_config.NumberColumn(format="%.2fx"),
+                "interval low": st.column_config.NumberColumn(format="%.2fx"),
+                "interval high": st.column_config.NumberColumn(format="%.2fx"),
                 "measured": st.column_config.NumberColumn(format="%.2fx"),
                 "error": st.column_config.NumberColumn(format="percent"),
                 "rule on the rounds' costs": st.column_config.NumberColumn(format="%.2fx"),
@@ -66,7 +86,10 @@ def render(c: Comparison, look: Look) -> None:
         for r in rows:
             if not r.close:
                 st.markdown(
-                    plain(f"- {r.name} missed by {r.error:+.1%}: " + "; ".join(miss_reasons(c, r.name)))
+                    plain(
+                        f"- {r.name} missed by {r.error:+.1%}, {r.whose} miss: "
+                        + "; ".join(miss_reasons(c, r.name))
+                    )
                 )
     if f.syncs:
         st.markdown("**Hidden syncs in the loop's own code**")

@@ -36,4 +36,4 @@ def test_a_clean_loop_reports_no_sync_and_replays_as_a_graph():
     assert f is not None and f.syncs == ()
     assert f.probe.graph_l_ms is not None and f.probe.graph_l_ms < f.probe.l_ms / 5
     assert f.probe.kernels_per_batch > 100  # 24 tokens, each a handful of kernels
-    assert c.variant_names[-1] in ("graphs", "pinned-graphs")
+    assert "graphs" in c.variant_names or "pinned-graphs" in c.variant_names

@@ -32,6 +32,5 @@ def test_the_compile_rung_compiles_replays_and_keeps_its_time_apart():
     c = compare(w, RunSpec(variants="compile", rounds=1, telemetry="off", save=False))
     assert c.variant_names == ["serial", "deque", "deque-graphs", "deque-compiled"]
     assert c.calibration.compile_s is not None and c.calibration.compile_s > 0
-    compiled, graphs = c.summary_of("deque-compiled"), c.summary_of("deque-graphs")
-    assert compiled.l.p50 < c.summary_of("deque").l.p50  # it replays, so it launches for less
-    assert compiled.g.p50 == pytest.approx(graphs.g.p50, rel=0.25)
+    compiled, eager = c.summary_of("deque-compiled"), c.summary_of("deque")
+    assert compiled.l.p50 < eager.l.p50 / 2  # it replays graphs, so it launches for far less

@@ -23,6 +23,7 @@ from engine.read.document import document
 from engine.result.comparison import Comparison
 from engine.spec.run_spec import RunSpec
 from engine.spec.workload import Workload
+from engine.store.reading import parse_result
 
 
 def _log(msg: str) -> None:
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--out", default="")
+    ap.add_argument("--from", dest="source", default="", help="report the diagnose-*.json files in DIR again")
     args = ap.parse_args(argv)
     names = [n for n in args.loops.split(",") if n] or registered_names()
     spec = RunSpec(variants="diagnose", rounds=args.rounds, telemetry="off", save=False)
@@ -80,17 +82,26 @@ def main(argv: list[str] | None = None) -> int:
     close = total = held_close = held_total = rule_close = inside = 0
     widths: list[float] = []
     found_syncs = {}
-    for name in names:
-        w = Workload(loop=name, steps=args.steps, warmup_steps=3, batch_size=args.batch, device=args.device)
-        _log(f"{name}: diagnosing")
-        t0 = time.monotonic()
-        try:
-            c = compare(w, spec, command=f"bench.diagnose_report {name}")
-        except OverlapLabError as exc:
-            failed.append(f"{name}: {exc}")
-            _log(f"{name}: {exc}")
-            continue
-        _log(f"{name}: {time.monotonic() - t0:.0f} s")
+    stored = sorted(Path(args.source).glob("diagnose-*.json")) if args.source else []
+    for name in [p.stem.removeprefix("diagnose-") for p in stored] if stored else names:
+        if stored:
+            c = parse_result(Path(args.source, f"diagnose-{name}.json").read_text(), "result")
+        else:
+            w = Workload(
+                loop=name, steps=args.steps, warmup_steps=3, batch_size=args.batch, device=args.device
+            )
+            _log(f"{name}: diagnosing")
+            t0 = time.monotonic()
+            try:
+                c = compare(w, spec, command=f"bench.diagnose_report {name}")
+            except OverlapLabError as exc:
+                failed.append(f"{name}: {exc}")
+                _log(f"{name}: {exc}")
+                continue
+            _log(f"{name}: {time.monotonic() - t0:.0f} s")
+            if args.out:  # each loop's result as soon as it is measured: a cut-off call keeps it
+                Path(args.out).mkdir(parents=True, exist_ok=True)
+                Path(args.out, f"diagnose-{name}.json").write_text(json.dumps(document(c), indent=1))
         results[name] = c
         rows += loop_rows(c)
         assert c.forecast is not None
@@ -136,11 +147,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"- failed: {line}")
     for name, c in results.items():
         print(f"- {name}: first fix: {c.forecast.first_fix if c.forecast else ''}")
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, c in results.items():
-            (out / f"diagnose-{name}.json").write_text(json.dumps(document(c), indent=1))
     return 0 if not failed else 1
 
 

@@ -26,10 +26,10 @@ from typing import Any
 from engine.devices.base import Device, Pool, PostProcess
 from engine.devices.outputs import is_tensor, nbytes
 from engine.devices.pool import ProcessPool
-from engine.devices.threads import own_copy
+from engine.devices.threads import ThreadPool, own_copy
 from engine.errors import OverlapLabError
 from engine.host import syncs
-from engine.measure.runners import run_loop
+from engine.measure.runners import run_loop, run_pool
 from engine.model.forecast import ProbeCosts, forecast_rungs, pool_size, readback_ms, thread_size
 from engine.result.blocks import RunResult
 from engine.result.findings import SyncFinding
@@ -39,6 +39,7 @@ from engine.spec.variants import Variant
 WARM_BATCHES = 8  # untimed serial batches first: the probe right after warm-up read 26-34% off
 PROBE_BATCHES = 16  # timed serial batches: the medians settle by then, and the probe stays short
 TRIAL_TASKS = 4  # outputs handed, one at a time, to a pool worker to time its C and the hand-over
+THREAD_TRIAL_BATCHES = 2 + 2 * PROBE_BATCHES // 4  # the threads' trial: a short block of their loop
 SYNC_BATCHES = 3  # batches under the sync watch, whose warnings cost time and are never timed
 
 
@@ -148,6 +149,49 @@ def gil_trial(post: PostProcess, outputs: list[Any], clock: Callable[[], int]) -
     return h, _median(copies)
 
 
+def pool_load_trial(
+    pool: Pool | None, post: PostProcess, outputs: list[Any], k: int, clock: Callable[[], int]
+) -> float | None:
+    """C in a pool worker, in ms, while all k workers post-process at once: two tasks each, queued
+    together, the median of the second wave (the first pays each worker's first call). None where
+    the pool could not be started; the one-worker trial's C then stands."""
+    own = pool is None
+    try:
+        if pool is None:
+            pool = ProcessPool(k)
+        pool.use(k, post)
+        for i in range(2 * k):
+            pool.submit(i, outputs[i % len(outputs)])
+        done: list[tuple[int, int, int, int]] = []
+        while pool.pending:
+            done += pool.collect(True)
+    except OverlapLabError:
+        return None
+    finally:
+        if own and pool is not None:
+            pool.close()
+    second = [(end - start) / 1e6 for step, start, end, _work in done if step >= k]
+    return _median(second) if second else None
+
+
+def thread_trial(
+    dev: Device, post: PostProcess, k: int, threads: Pool | None, clock: Callable[[], int]
+) -> float:
+    """G, in ms, of batches launched while k threads of this process post-process the ones before:
+    the median over a short block of the threads' own loop."""
+    own = threads is None
+    pool: Pool = ThreadPool(k) if threads is None else threads
+    try:
+        pool.use(k, post)
+        dev.set_variant("pinned", "eager")
+        dev.start_block()
+        trial = run_pool(dev, pool, THREAD_TRIAL_BATCHES, k, read=dev.read, clock=clock)
+    finally:
+        if own:
+            pool.close()
+    return _median([s.g_ms for s in trial.steps[1:]])  # the first has no post running beside it
+
+
 def _half_costs(costs: ProbeCosts, half: RunResult) -> ProbeCosts:
     """The probe's costs as one of its two halves measured them: what the interval is made of."""
     g = _median([x.g_ms for x in half.steps])
@@ -203,6 +247,7 @@ def diagnose(
     post: PostProcess,
     *,
     pool: Pool | None = None,
+    threads: Pool | None = None,
     loop: str,
     steps: int,
     on_gpu: bool,
@@ -284,9 +329,11 @@ def diagnose(
         cores,
         len(steps_run),
         pool_c if not why and most >= 1 else None,
-        h,
-        thread_ship,
-        *(compiled or (None, None, None)),
+        gil_share=h,
+        thread_ship_ms=thread_ship,
+        compile_g_ms=compiled[0] if compiled else None,
+        compile_l_ms=compiled[1] if compiled else None,
+        compile_s=compiled[2] if compiled else None,
     )
     workers = 0
     if why:
@@ -302,11 +349,21 @@ def diagnose(
         skipped.append(Skipped("threads", why.replace("for a pool", "for post-processing threads")))
     else:
         workers = pool_size(costs, most)
+        if workers > 1:
+            # k workers at once are slower than one alone (shared caches, memory bandwidth, a
+            # busier host): C measured under that load is the C the pool divides.
+            loaded = pool_load_trial(pool, post, outputs, workers, clock)
+            if loaded is not None:
+                costs = dataclasses.replace(costs, pool_c_ms=loaded)
     variants = [baseline, Variant.of(depth=2, readback="naive"), Variant.of(depth=2, readback="pinned")]
     # Threads before processes: no pickling and no helper processes, so where they get most of
     # the gain the first fix names them.
     in_threads = thread_size(costs, most)
     if in_threads:
+        # The forward launched while k threads post-process: each operator's launch gives up the
+        # GIL and must win it back from them, which stretches the forward on the device. Measured,
+        # not modelled: a short pool of threads, its G as the rung's.
+        costs = dataclasses.replace(costs, thread_g_ms=thread_trial(dev, post, in_threads, threads, clock))
         variants.append(Variant.of(depth=2, workers=in_threads, readback="pinned", post_in="threads"))
     if workers:
         variants.append(Variant.of(depth=2, workers=workers, readback="pinned"))

@@ -285,6 +285,7 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
             dev,
             given or post_of(dev, workload, BASE, calibration),
             pool=plan.harness.pool if plan.harness else None,
+            threads=plan.harness.threads if plan.harness else None,
             loop=workload.loop,
             steps=workload.steps,
             on_gpu=dev.kind != "standin",

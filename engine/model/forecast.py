@@ -48,6 +48,7 @@ class ProbeCosts:
     pool_c_ms: float | None = None  # C in one pool worker, timed alone; None without a pool
     gil_share: float | None = None  # h: the share of C holding the GIL (two threads against one)
     thread_ship_ms: float = 0.0  # S for a thread: copying one output out of the reused buffer
+    thread_g_ms: float | None = None  # G while k threads post-process beside the launches
     compile_g_ms: float | None = None  # torch.compile (reduce-overhead)'s G and L, where it compiled
     compile_l_ms: float | None = None
     compile_s: float | None = None  # its compile, to a replaying forward; never in a period
@@ -105,6 +106,8 @@ def rung_terms(v: Variant, p: ProbeCosts, synced: bool) -> Terms:
     g, l_ms = (p.graph_g_ms, p.graph_l_ms) if graph else (p.g_ms, p.l_ms)
     if compiled:
         g, l_ms = p.compile_g_ms, p.compile_l_ms
+    if v.threaded and v.launch == "eager" and p.thread_g_ms is not None:
+        g = p.thread_g_ms
     assert g is not None and l_ms is not None
     processes = v.workers and not v.threaded
     costs = Costs(

@@ -112,6 +112,7 @@ def rule(c: Comparison, name: str) -> float:
         graph_l_ms=own.l.p50 if graph else f.probe.graph_l_ms,
         pool_c_ms=own.c.p50 if v.workers and not v.threaded else f.probe.pool_c_ms,
         compile_g_ms=own.g.p50 if compiled else f.probe.compile_g_ms,
+        thread_g_ms=own.g.p50 if v.threaded else f.probe.thread_g_ms,
         compile_l_ms=own.l.p50 if compiled else f.probe.compile_l_ms,
     )
     return forecast_rungs((v,), costs, c.workload.steps, bool(f.syncs))[0].speedup
@@ -138,6 +139,8 @@ def miss_reasons(c: Comparison, name: str) -> list[str]:
             probe = p.graph_g_ms if p.graph_g_ms is not None else probe
         if what == "G" and v.launch == "compile":
             probe = p.compile_g_ms if p.compile_g_ms is not None else probe
+        if what == "G" and v.threaded and p.thread_g_ms is not None:
+            probe = p.thread_g_ms
         if what == "C" and v.threaded:
             continue  # a thread's C is its wall, GIL waits included: not the probe's C
         # A change worth a sentence moves the period: under 2% of it is noise in any rung's words.

@@ -82,6 +82,8 @@ def _threads_or_processes(rungs: tuple[RungForecast, ...], p: ProbeCosts) -> str
     pool = next((r for r in rungs if r.name.startswith("pool")), None)
     if threads is None or pool is None or p.gil_share is None:
         return ""
+    if max(threads.speedup, pool.speedup) < 1.05:
+        return ""  # neither pays: which of the two is no question here
     held = f"its post holds the GIL for {p.gil_share:.0%} of its C"
     if threads.speedup >= pool.speedup * 0.95:
         return (

@@ -176,9 +176,11 @@ def pool_load_trial(
 
 def thread_trial(
     dev: Device, post: PostProcess, k: int, threads: Pool | None, clock: Callable[[], int]
-) -> float:
-    """G, in ms, of batches launched while k threads of this process post-process the ones before:
-    the median over a short block of the threads' own loop."""
+) -> tuple[float, float]:
+    """G, and the launching thread's pace (its median gap from launch to launch), in ms, while k
+    threads of this process post-process the batches before: a short block of the threads' own
+    loop, too short to fill their backlog, so its gaps are the launching thread's own work under
+    the threads' contention for the GIL."""
     own = threads is None
     pool: Pool = ThreadPool(k) if threads is None else threads
     try:
@@ -189,7 +191,8 @@ def thread_trial(
     finally:
         if own:
             pool.close()
-    return _median([s.g_ms for s in trial.steps[1:]])  # the first has no post running beside it
+    gaps = trial.launch_gaps_ms[1:]  # the first launch has no post running beside it
+    return _median([s.g_ms for s in trial.steps[1:]]), _median(gaps) if gaps else 0.0
 
 
 def _half_costs(costs: ProbeCosts, half: RunResult) -> ProbeCosts:
@@ -363,7 +366,8 @@ def diagnose(
         # The forward launched while k threads post-process: each operator's launch gives up the
         # GIL and must win it back from them, which stretches the forward on the device. Measured,
         # not modelled: a short pool of threads, its G as the rung's.
-        costs = dataclasses.replace(costs, thread_g_ms=thread_trial(dev, post, in_threads, threads, clock))
+        g_t, gap_t = thread_trial(dev, post, in_threads, threads, clock)
+        costs = dataclasses.replace(costs, thread_g_ms=g_t, thread_gap_ms=gap_t)
         variants.append(Variant.of(depth=2, workers=in_threads, readback="pinned", post_in="threads"))
     if workers:
         variants.append(Variant.of(depth=2, workers=workers, readback="pinned"))

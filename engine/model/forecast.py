@@ -49,6 +49,7 @@ class ProbeCosts:
     gil_share: float | None = None  # h: the share of C holding the GIL (two threads against one)
     thread_ship_ms: float = 0.0  # S for a thread: copying one output out of the reused buffer
     thread_g_ms: float | None = None  # G while k threads post-process beside the launches
+    thread_gap_ms: float | None = None  # the launching thread's launch-to-launch gap meanwhile
     compile_g_ms: float | None = None  # torch.compile (reduce-overhead)'s G and L, where it compiled
     compile_l_ms: float | None = None
     compile_s: float | None = None  # its compile, to a replaying forward; never in a period
@@ -109,6 +110,10 @@ def rung_terms(v: Variant, p: ProbeCosts, synced: bool) -> Terms:
     if v.threaded and v.launch == "eager" and p.thread_g_ms is not None:
         g = p.thread_g_ms
     assert g is not None and l_ms is not None
+    if v.threaded and v.launch == "eager" and p.thread_gap_ms is not None:
+        # The launching thread cannot launch faster than it did beside k busy threads: L is at
+        # least that gap less what the L term adds to it, so L + S + hC is at least the gap.
+        l_ms = max(l_ms, p.thread_gap_ms - p.thread_ship_ms - p.h * p.c_ms)
     processes = v.workers and not v.threaded
     costs = Costs(
         g_ms=g,

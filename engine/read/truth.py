@@ -149,7 +149,11 @@ def shortfall_reasons(c: Comparison, name: str | None = None) -> list[str]:
             k = v.workers
             who = "the worker" if k == 1 else f"each of the {k} workers"
             crowd = (
-                "" if k == 1 else f", with {k} processes sharing the host's cores, caches and memory at once"
+                ""
+                if k == 1
+                else f", with {k} threads waiting on one GIL and sharing the host's cores"
+                if v.threaded
+                else f", with {k} processes sharing the host's cores, caches and memory at once"
             )
             reasons.append(
                 f"a slower pool: {who} took C {_pct(c_o, c_b)} longer in the {name} blocks than the {base} "

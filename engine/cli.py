@@ -49,6 +49,7 @@ from engine.api import (
     format_history,
     format_sweep,
     from_text,
+    listed,
     lock_name,
     other_load,
     pace_of,
@@ -364,8 +365,11 @@ def _loops(prog: str) -> int:
         table = registry()
     except OverlapLabError as exc:
         return _fail(prog, exc)
+    batches = listed()  # the factories' own batches, read from their files
     for entry in table.values():
-        print(f"{entry.name:16} {entry.note}  ({entry.where})")
+        own = batches[entry.name].batch if entry.name in batches else None
+        batch = f"; batch {own} (its own)" if own is not None else ""
+        print(f"{entry.name:16} {entry.note}  ({entry.where}{batch})")
     return 0
 
 

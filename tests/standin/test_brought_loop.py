@@ -194,3 +194,15 @@ def test_a_package_loop_runs_on_the_standin_at_its_own_batch_and_shared_state_is
     said = str(caught.value)
     assert "its post raised AttributeError" in said and f"{package / 'stash.py'}:" in said
     assert said.endswith(APART) and "\n" not in said
+
+
+def test_the_loops_command_names_a_loops_own_batch(package: Path) -> None:
+    import os
+    import subprocess
+
+    env = {**os.environ, LOOPS_ENV: str(package)}
+    out = subprocess.run(
+        [sys.executable, "-m", "engine", "loops"], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("pkg-mine"))
+    assert line.endswith(f"({package / 'mine.py'}; batch 3 (its own))"), line

@@ -15,7 +15,7 @@ from engine.execute import Outcome, check_storable, execute
 from engine.frames import results as frames
 from engine.frames import variants as variant_frames
 from engine.frames.crossover import crossover_frame
-from engine.frames.diagnosis import check_rows, cost_rows
+from engine.frames.diagnosis import COST_PARTS, check_rows, cost_rows
 from engine.frames.results import View
 from engine.frames.sweep import curve_frame, points_frame
 from engine.host.fingerprint import cuda_likely, fingerprint
@@ -100,6 +100,7 @@ __all__ = [
     "CLOSE",
     "Comparison",
     "cost_rows",
+    "COST_PARTS",
     "CPU_FIXED_HELP",
     "CPU_FIXED_KINDS",
     "CPU_WORK_HELP",

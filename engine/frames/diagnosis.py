@@ -7,17 +7,15 @@ from engine.read.diagnosis import checks
 from engine.result.comparison import Comparison
 from engine.result.forecast import Forecast
 
+# The parts of one probe batch, named by their letters; the chart's colour scale reads this list.
+COST_PARTS = ("L: launch", "G beyond L: the forward", "R: readback home and read", "C: post-processing")
+
 
 def cost_rows(f: Forecast) -> list[dict[str, object]]:
     """One serial batch of the probe as the parts of its period, in the order they happen:
     launching, the rest of the forward, the copy home, the post-processing."""
     p = f.probe
-    parts = [
-        ("L: launch", p.l_ms),
-        ("G beyond L: the forward", max(p.g_ms - p.l_ms, 0.0)),
-        ("R: readback home and read", p.r_ms),
-        ("C: post-processing", p.c_ms),
-    ]
+    parts = list(zip(COST_PARTS, (p.l_ms, max(p.g_ms - p.l_ms, 0.0), p.r_ms, p.c_ms), strict=True))
     return [{"part": name, "ms": ms, "order": i} for i, (name, ms) in enumerate(parts)]
 
 

@@ -78,3 +78,17 @@ def test_a_variant_no_named_set_has_takes_a_colour_its_comparison_leaves_free():
 
     slots = colour_slots(["serial", "naive", "pinned", "pool12", "graphs"])  # a diagnosis's pool of 12
     assert len(set(slots.values())) == 5 and slots["serial"] == colour_slots(["serial"])["serial"]
+
+
+def test_the_probe_chart_colours_every_part_the_probe_has():
+    """The chart once coloured "X: copy home and read" while the rows said R: one bar went grey."""
+    from engine.frames.diagnosis import cost_rows
+    from engine.model.forecast import ProbeCosts
+    from engine.result.forecast import Forecast
+    from ui.charts.variants import COST_SCALE
+
+    rows = cost_rows(Forecast("mine", ProbeCosts(10.0, 2.0, 24.0, 1.0, 37.0), ()))
+    assert [r["part"] for r in rows] == COST_SCALE.to_dict()["domain"]
+    assert all(
+        part.split(":")[0].split(" ")[0] in ("L", "G", "R", "C") for part in COST_SCALE.to_dict()["domain"]
+    )

@@ -8,6 +8,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from engine.api import COST_PARTS
 from ui.charts import HEIGHT, Style, big, variant_color
 
 IDLE_SCALE = alt.Scale(
@@ -175,13 +176,13 @@ def sweep_chart(points: pd.DataFrame, curve: pd.DataFrame, style: Style = Style(
 
 
 COST_SCALE = alt.Scale(
-    domain=["L: launch", "G beyond L: the forward", "X: copy home and read", "C: post-processing"],
+    domain=list(COST_PARTS),
     range=["#6d6d6d", "#1f6fb2", "#9ecae1", "#e69f00"],
 )
 
 
 def cost_chart(frame: pd.DataFrame, style: Style = Style()) -> alt.LayerChart:
-    """One serial batch of the probe as one bar: L, the rest of G, X and C, in the order they
+    """One serial batch of the probe as one bar: L, the rest of G, R and C, in the order they
     happen, so the share the host holds is read at a glance."""
     bar = (
         alt.Chart(frame)

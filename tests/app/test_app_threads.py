@@ -4,7 +4,7 @@ look free), runs on the stand-in, and draws its rungs."""
 from __future__ import annotations
 
 from engine.result.comparison import Comparison
-from tests.kits.app import app, as_shown
+from tests.kits.app import app, as_shown, page
 
 
 def test_the_threads_set_asks_for_fixed_work_and_runs() -> None:
@@ -23,3 +23,11 @@ def test_the_threads_set_asks_for_fixed_work_and_runs() -> None:
     assert not at.error, [e.value for e in at.error]
     c: Comparison = at.session_state["result"].comparison
     assert c.variant_names[2].startswith("threads") and c.workload.cpu_fixed == "work"
+
+
+def test_a_link_to_the_threads_set_opens_with_fixed_work() -> None:
+    at = page("lab", variants="threads")
+    assert at.selectbox(key="w_variants").value == "threads"
+    assert at.radio(key="w_cpu_fixed").value == "work"
+    assert at.selectbox(key="preset").value == "custom"  # cpu-demo holds C for a duration
+    assert not at.error, [e.value for e in at.error]

@@ -102,6 +102,8 @@ def init_state(default_preset: str, on_gpu: bool, link: Setup | None = None) -> 
         st.session_state.preset = default_preset
         load_preset(default_preset)
     run_controls.init(link.run_settings if link is not None else None)
+    if link is not None and link.run_settings:
+        _on_compare()  # a link to the threads set gets the fixed work it needs, as a click does
     st.session_state[ON_GPU_KEY] = on_gpu
     return note, problem
 
@@ -174,7 +176,8 @@ def _on_compare() -> None:
     loop = st.session_state[_key("loop")]
     if _threaded(chosen) and not loop and st.session_state[_key("cpu_fixed")] == "duration":
         st.session_state[_key("cpu_fixed")] = "work"
-        _on_field()
+        if "preset" in st.session_state:
+            _on_field()
 
 
 def _on_field() -> None:

@@ -15,7 +15,7 @@ import pytest
 from engine.devices.threads import ThreadPool
 from engine.errors import WorkloadError
 from engine.execute import execute
-from engine.measure.diagnose import gil_trial
+from engine.measure.trials import gil_trial
 from engine.read.document import document
 from engine.spec.loop import LoopError, UserPost
 from engine.spec.run_spec import RunSpec
@@ -35,6 +35,7 @@ def _sleeps(step: int, out: object) -> None:
     time.sleep(0.02)
 
 
+@pytest.mark.quiet  # one thread's time against two's: another test's process beside it skews both
 def test_the_gil_trial_tells_a_pure_python_post_from_one_that_releases_the_gil() -> None:
     outputs = [np.zeros(4) for _ in range(4)]
     held, copy_ms = gil_trial(_spin, outputs, time.perf_counter_ns)

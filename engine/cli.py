@@ -4,15 +4,12 @@ Tables on stdout, progress on stderr, one line and a status for anything refused
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shlex
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from engine import cli_args
@@ -23,15 +20,11 @@ from engine.api import (
     Environment,
     History,
     LaunchPoint,
-    MissingRun,
-    NotYours,
     Outcome,
     OverlapLabError,
     Progress,
     ResultFile,
     RunSpec,
-    SharedPathError,
-    SweepPoint,
     Throttle,
     Waiting,
     Workload,
@@ -46,14 +39,12 @@ from engine.api import (
     fingerprint,
     format_comparison,
     format_crossover,
-    format_history,
     format_sweep,
     from_text,
     listed,
     lock_name,
     other_load,
     pace_of,
-    parse_result,
     queue_for,
     registry,
     standard_json,
@@ -61,13 +52,11 @@ from engine.api import (
     sweep_dict,
     sweep_launches,
     usable_cores,
-    user_name,
     worker_core,
 )
-from engine.cli_args import EXIT_USAGE, Parser, flag
+from engine.cli_args import Parser, fail
+from engine.cli_store import browse, open_history
 
-EXIT_DEVICE = 1
-EXIT_INTERRUPTED = 130  # the shell's convention for a run ended by Ctrl-C (128 + SIGINT)
 ESTIMATE_NOTE_S = 20  # stand-in runs expected to take longer say so before they start
 
 
@@ -160,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(format_info(fingerprint("auto"), worker_core()))
         return 0
     if args.command in ("history", "show", "delete"):
-        return _browse(parser.prog, args)
+        return browse(parser.prog, args)
     if args.command == "loops":
         return _loops(parser.prog)
     if args.command == "crossover":
@@ -190,7 +179,7 @@ def _run(prog: str, args: argparse.Namespace, argv: Sequence[str] | None) -> int
         # Opened before the run: a path that cannot be written fails now, not after it.
         out = ResultFile(args.json) if args.json is not None else None
         trace_out = ResultFile(args.trace, "trace") if getattr(args, "trace", None) is not None else None
-        store = _open_history(args.data_dir) if spec.save else None
+        store = open_history(args.data_dir) if spec.save else None
         if store is not None and (problem := store.problem()):  # said now, not after the run
             print(f"warning: {problem}; this run's result will be written to a file instead", file=sys.stderr)
         if workload.loop:
@@ -215,11 +204,11 @@ def _run(prog: str, args: argparse.Namespace, argv: Sequence[str] | None) -> int
         for f in (out, trace_out):
             if f is not None:
                 f.discard()
-        return _fail(prog, KeyboardInterrupt() if interrupted.is_set() else exc)
+        return fail(prog, KeyboardInterrupt() if interrupted.is_set() else exc)
     finally:
         signal.signal(signal.SIGINT, previous)
     if interrupted.is_set():  # after the last step: what was measured is kept, and that is said
-        return _fail(prog, KeyboardInterrupt())
+        return fail(prog, KeyboardInterrupt())
     return _report(prog, outcome, out, trace_out, spec)
 
 
@@ -234,13 +223,13 @@ def _report(
             where = trace_out.write(outcome.trace.decode())
             print(f"wrote the trace to {where}: open it in https://ui.perfetto.dev or chrome://tracing")
         except OverlapLabError as exc:
-            status = _fail(prog, exc)
+            status = fail(prog, exc)
     if out is not None:
         data = sweep_dict(outcome.points) if outcome.sweep else document(outcome.result, outcome.run_id)
         try:
             print(f"wrote {out.write(standard_json(data, indent=1))}")
         except OverlapLabError as exc:
-            status = _fail(prog, exc)
+            status = fail(prog, exc)
     ids = [i for i in outcome.run_ids if i is not None]
     if outcome.sweep_id:
         print(
@@ -252,7 +241,7 @@ def _report(
     elif ids:
         print(f"saved as runs {', '.join(ids)}: `python -m engine show ID`, or /lab?run=ID in the app")
     if spec.save and outcome.not_saved:
-        status = _fail(prog, OverlapLabError(f"not stored in the history: {outcome.not_saved}"))
+        status = fail(prog, OverlapLabError(f"not stored in the history: {outcome.not_saved}"))
     return status
 
 
@@ -267,104 +256,11 @@ def _say_estimate(workload: Workload, spec: RunSpec, store: History | None) -> N
         print(busy, file=sys.stderr)
 
 
-def _open_history(folder: str | None) -> History:
-    try:
-        return History(folder)
-    except SharedPathError as exc:
-        if folder is None:
-            raise
-        raise WorkloadError("data_dir", folder, f"a folder this user can write: {exc}") from None
-
-
-def _browse(prog: str, args: argparse.Namespace) -> int:
-    """`history`, `show` and `delete`: the store only; nothing is measured. `show FILE` reads a
-    result file through the same gate as an import and stores nothing."""
-    if args.command == "show" and (args.id.endswith(".json") or os.path.isfile(args.id)):
-        return _show_file(prog, args)
-    try:
-        store = _open_history(args.data_dir)
-        if args.command == "delete":
-            store.delete(args.id, by=None if args.others else user_name())
-            print(f"deleted {args.id} from {store.path}")
-            return 0
-        if args.command == "history":
-            if problem := store.problem():
-                print(f"warning: {problem}", file=sys.stderr)
-            print(format_history(store.entries(), store.path))
-            return 0
-        out = ResultFile(args.json) if args.json is not None else None
-        try:
-            if store.is_sweep(args.id):
-                points = [SweepPoint(c.workload.cpu_g_ratio, c) for _, c in store.load_sweep(args.id)]
-                text, data = format_sweep(points), sweep_dict(points)
-            else:
-                result = store.load(args.id)
-                text, data = format_comparison(result), document(result, args.id)
-        except BaseException:
-            if out is not None:
-                out.discard()
-            raise
-        print(text)
-        if out is not None:
-            print(f"wrote {out.write(standard_json(data, indent=1))}")
-        return 0
-    except MissingRun as exc:
-        print(f"{prog}: error: {exc} ({exc.where})", file=sys.stderr)
-        return EXIT_DEVICE
-    except NotYours as exc:
-        print(f"{prog}: error: {exc}; add --others to delete it all the same", file=sys.stderr)
-        return EXIT_USAGE
-    except OverlapLabError as exc:
-        return _fail(prog, exc)
-
-
-def _show_file(prog: str, args: argparse.Namespace) -> int:
-    """A teammate's `--json` or a download from the lab, printed as `show ID` prints a stored run."""
-    try:
-        text = Path(args.id).read_bytes()
-    except OSError as exc:
-        print(f"{prog}: error: cannot read the result file {args.id}: {exc.strerror}", file=sys.stderr)
-        return EXIT_USAGE
-    name = Path(args.id).name
-    try:
-        points = _sweep_points(text, name)
-        result = parse_result(text, f"file {name}") if points is None else None
-        out = ResultFile(args.json) if args.json is not None else None
-    except OverlapLabError as exc:
-        return _fail(prog, exc)
-    if points is not None:
-        text_out, data = format_sweep(points), sweep_dict(points)
-    else:
-        assert result is not None
-        text_out, data = format_comparison(result), document(result)
-    print(text_out)
-    if out is not None:
-        try:
-            print(f"wrote {out.write(standard_json(data, indent=1))}")
-        except OverlapLabError as exc:
-            return _fail(prog, exc)
-    return 0
-
-
-def _sweep_points(text: bytes, name: str) -> list[SweepPoint] | None:
-    """A sweep's `--json` (its points' results under "results"), or None for any other file."""
-    try:
-        data = json.loads(text)
-    except (UnicodeDecodeError, ValueError):
-        return None  # parse_result says what is wrong with it
-    if not (isinstance(data, dict) and isinstance(data.get("results"), list) and "points" in data):
-        return None
-    results = [
-        parse_result(json.dumps(r), f"file {name}, point {i + 1}") for i, r in enumerate(data["results"])
-    ]
-    return [SweepPoint(c.workload.cpu_g_ratio, c) for c in results]
-
-
 def _loops(prog: str) -> int:
     try:
         table = registry()
     except OverlapLabError as exc:
-        return _fail(prog, exc)
+        return fail(prog, exc)
     batches = listed()  # the factories' own batches, read from their files
     for entry in table.values():
         own = batches[entry.name].batch if entry.name in batches else None
@@ -414,26 +310,11 @@ def _crossover(prog: str, args: argparse.Namespace) -> int:
     except BaseException as exc:
         if out is not None:
             out.discard()
-        return _fail(prog, exc)
+        return fail(prog, exc)
     print(format_crossover(result))
     if out is not None:
         try:
             print(f"wrote {out.write(standard_json(result.to_dict(), indent=1))}")
         except OverlapLabError as exc:
-            return _fail(prog, exc)
+            return fail(prog, exc)
     return 0
-
-
-def _fail(prog: str, exc: BaseException) -> int:
-    """One line on stderr and the exit status for anything that ends a run early."""
-    if isinstance(exc, WorkloadError):
-        where = "id" if exc.field == "run" else flag(exc.field)
-        print(f"{prog}: error: {where}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if isinstance(exc, OverlapLabError):
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return EXIT_DEVICE
-    if isinstance(exc, KeyboardInterrupt):
-        print(f"\n{prog}: interrupted; the device and its lock were released", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    raise exc

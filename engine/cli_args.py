@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from collections.abc import Mapping
 from typing import NoReturn
 
@@ -26,6 +27,7 @@ from engine.api import (
     STANDIN_PRESET,
     STEPS,
     FieldSpec,
+    OverlapLabError,
     RunSpec,
     Workload,
     WorkloadError,
@@ -40,6 +42,8 @@ from engine.api import (
 )
 
 EXIT_USAGE = 2
+EXIT_DEVICE = 1
+EXIT_INTERRUPTED = 130  # the shell's convention for a run ended by Ctrl-C (128 + SIGINT)
 MAX_MESSAGE_CHARS = 240  # argparse's own messages echo what was typed, however long
 ALL_FIELDS: dict[str, FieldSpec] = {**FIELDS, **RUN_FIELDS}
 # Flags the CLI sets for itself, or names differently: the rest come from the FieldSpecs.
@@ -214,3 +218,18 @@ def parse_batches(text: str) -> tuple[int, ...]:
     if not all(1 <= b <= MAX_BATCH for b in batches):
         raise WorkloadError("batches", text, BATCHES_ALLOWED)
     return batches
+
+
+def fail(prog: str, exc: BaseException) -> int:
+    """One line on stderr and the exit status for anything that ends a run early."""
+    if isinstance(exc, WorkloadError):
+        where = "id" if exc.field == "run" else flag(exc.field)
+        print(f"{prog}: error: {where}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(exc, OverlapLabError):
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return EXIT_DEVICE
+    if isinstance(exc, KeyboardInterrupt):
+        print(f"\n{prog}: interrupted; the device and its lock were released", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    raise exc

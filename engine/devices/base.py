@@ -22,6 +22,7 @@ PostProcess = Callable[[int, Any], object]  # (step, output or handle) -> the lo
 class Device(Protocol):
     kind: str  # "cuda", "standin" or "ideal"
     loop: Loop | None  # the user's loop this device runs, or None for the built-in model
+    compile_s: float | None  # torch.compile's time to a replaying forward; None where none compiled
 
     @property
     def nvml_index(self) -> int | None:

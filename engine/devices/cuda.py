@@ -189,11 +189,7 @@ class CudaDevice:
         the static input the eager path uses, so both run the same kernels on the same data. A
         loop's forward that cannot be captured is refused with the reason, in one line."""
         torch = self._torch
-        if self.loop is not None and not self.loop.graphs:
-            why = "its forward cannot be captured as a CUDA Graph (graphs=False)"
-            raise LoopError(self.workload.loop, why)
-        if self.loop is not None:
-            self._refuse_syncing_forward()
+        self._refuse_uncapturable()
         try:
             self._graph, self._graph_out = self._captured_on(self._inputs)
         except torch.cuda.OutOfMemoryError:
@@ -213,12 +209,7 @@ class CudaDevice:
         forward that would break the graph is refused with torch's reason, not run in pieces; a
         compile that fails loses its rung only, in one line."""
         torch = self._torch
-        if self.loop is not None and not self.loop.graphs:
-            raise LoopError(
-                self.workload.loop, "its forward cannot be captured as a CUDA Graph (graphs=False)"
-            )
-        if self.loop is not None:
-            self._refuse_syncing_forward()
+        self._refuse_uncapturable()
         started = time.perf_counter()
         try:
             compiled = torch.compile(self.model, mode="reduce-overhead", fullgraph=True)
@@ -249,6 +240,16 @@ class CudaDevice:
             out = self.model(inputs)
         torch.cuda.synchronize(self.device)
         return graph, out
+
+    def _refuse_uncapturable(self) -> None:
+        """A loop that says its forward cannot be captured, or whose forward syncs with the GPU, is
+        refused before a capture or a compile (which records graphs too) is tried."""
+        if self.loop is None:
+            return
+        if not self.loop.graphs:
+            why = "its forward cannot be captured as a CUDA Graph (graphs=False)"
+            raise LoopError(self.workload.loop, why)
+        self._refuse_syncing_forward()
 
     def _refuse_syncing_forward(self) -> None:
         """A forward that synchronises with the GPU cannot be captured, and a capture that fails

@@ -47,6 +47,7 @@ class IdealDevice:
 
     kind = "ideal"
     nvml_index = None  # no card behind it
+    compile_s: float | None = None  # it replays a compiled forward as a graph, with nothing to compile
 
     def __init__(
         self,

@@ -106,6 +106,7 @@ def _shipped(out: Any, loop: str) -> Any:
 class StandinDevice:
     kind = "standin"
     nvml_index = None  # a CPU core plays the card
+    compile_s: float | None = None  # the stand-in refuses the compile rung
 
     def __init__(self, workload: Workload, on_wait: Callable[[], None] | None = None) -> None:
         """Start the worker and wait until its model is built (seconds for a large model).

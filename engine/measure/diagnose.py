@@ -19,7 +19,7 @@ import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from engine.devices.base import Device, Pool, PostProcess
 from engine.devices.outputs import is_tensor, nbytes
@@ -83,15 +83,29 @@ def _outputs(dev: Device, n: int) -> list[Any]:
     return out
 
 
-def _half_costs(costs: ProbeCosts, half: RunResult) -> ProbeCosts:
-    """The probe's costs as one of its two halves measured them: what the interval is made of."""
-    g = median([x.g_ms for x in half.steps])
-    l_ms = median([x.l_ms for x in half.steps])
-    c = median([x.c_ms for x in half.steps])
-    period = half.period_ms
-    return dataclasses.replace(
-        costs, g_ms=g, l_ms=l_ms, c_ms=c, r_ms=readback_ms(period, g, l_ms, c), serial_period_ms=period
-    )
+class _Serial(TypedDict):
+    g_ms: float
+    l_ms: float
+    c_ms: float
+    r_ms: float
+    serial_period_ms: float
+
+
+def _serial_costs(blocks: tuple[RunResult, ...]) -> _Serial:
+    """G, L, C (medians), the one period (wall over batches) and R of serial probe blocks: the
+    whole probe's, or one half's, which is what a forecast's interval is made of."""
+    steps = [x for r in blocks for x in r.steps]
+    g = median([x.g_ms for x in steps])
+    l_ms = median([x.l_ms for x in steps])
+    c = median([x.c_ms for x in steps])
+    period = sum(r.wall_s for r in blocks) * 1e3 / max(1, len(steps))
+    return {
+        "g_ms": g,
+        "l_ms": l_ms,
+        "c_ms": c,
+        "r_ms": readback_ms(period, g, l_ms, c),
+        "serial_period_ms": period,
+    }
 
 
 def _kernels(dev: Device) -> int:
@@ -178,25 +192,17 @@ def diagnose(
     # two halves sit before and after the checks, so its medians span that much more of it.
     halves = (first, serial_half())
     steps_run = [x for r in halves for x in r.steps]
-    g = median([x.g_ms for x in steps_run])
-    l_ms = median([x.l_ms for x in steps_run])
-    c = median([x.c_ms for x in steps_run])
-    period = sum(r.wall_s for r in halves) * 1e3 / max(1, len(steps_run))  # the one period: wall / batches
     costs = ProbeCosts(
-        g,
-        l_ms,
-        c,
-        readback_ms(period, g, l_ms, c),
-        period,
-        pre_ms,
-        nbytes(outputs[0]),
-        ship_ms,
-        _kernels(dev),
-        graph_g,
-        graph_l,
-        cores,
-        len(steps_run),
-        pool_c if not why and most >= 1 else None,
+        **_serial_costs(halves),
+        pre_ms=pre_ms,
+        bytes_per_batch=nbytes(outputs[0]),
+        ship_ms=ship_ms,
+        kernels_per_batch=_kernels(dev),
+        graph_g_ms=graph_g,
+        graph_l_ms=graph_l,
+        cores=cores,
+        batches=len(steps_run),
+        pool_c_ms=pool_c if not why and most >= 1 else None,
         gil_share=h,
         thread_ship_ms=thread_ship,
         compile_g_ms=compiled[0] if compiled else None,
@@ -242,7 +248,11 @@ def diagnose(
         variants.append(Variant.of(depth=2, workers=workers, readback="pinned", launch="compile"))
     mine = tuple(f for f in found if "/engine/" not in f"/{f.where}")
     rungs = forecast_rungs(
-        tuple(variants), costs, steps, synced=bool(mine), halves=tuple(_half_costs(costs, r) for r in halves)
+        tuple(variants),
+        costs,
+        steps,
+        synced=bool(mine),
+        halves=tuple(dataclasses.replace(costs, **_serial_costs((r,))) for r in halves),
     )
     forecast = Forecast(
         loop, costs, rungs, tuple(skipped), mine, workers, first_fix(rungs, costs, mine), steps

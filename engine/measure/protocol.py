@@ -328,9 +328,8 @@ def _measure(plan: _Plan, dev: Device, report: ProgressFn) -> Comparison:
         harness.prefetcher if harness else None,
         harness.threads if harness else None,
     )
-    took = getattr(dev, "compile_s", None)  # a compile rung compiled while the rig was set up
-    if took is not None:
-        calibration = dataclasses.replace(calibration, compile_s=float(took))
+    if dev.compile_s is not None:  # a compile rung compiled while the rig was set up
+        calibration = dataclasses.replace(calibration, compile_s=dev.compile_s)
     runs: list[RunResult] = []
     found: list[SyncFinding] = []
     stop_reason = "round budget" if gate is not None else "fixed rounds"

@@ -161,9 +161,8 @@ def compile_probe(
         return None
     finally:
         dev.set_variant("pinned", "eager")
-    took = getattr(dev, "compile_s", None)
     return (
         median([s.g_ms for s in replayed.steps]),
         median([s.l_ms for s in replayed.steps]),
-        float(took) if took is not None else 0.0,
+        dev.compile_s or 0.0,
     )

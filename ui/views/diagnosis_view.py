@@ -69,7 +69,7 @@ def render(c: Comparison, look: Look) -> None:
             "measured: where it is close and the forecast is not, the rule held and the host moved "
             "after the probe (the host's miss); where it misses too, the miss is the model's. The "
             "card's ceiling is the shape's best from the baseline's G, L and C alone; the forecast "
-            "also counts X, the copy home, and the traps (a naive read, a sync) that keep a rung serial."
+            "also counts R, the copy home, and the traps (a naive read, a sync) that keep a rung serial."
         )
         st.dataframe(
             frame,
